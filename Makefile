@@ -1,0 +1,46 @@
+# The README's two commands: `make run` and `make test`. Both create .venv on
+# first use and reinstall only when pyproject.toml changes (stamp files).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: run test lint typecheck unit validation bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(PY) main.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+test: lint typecheck
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The fast suite only (skips the slow validation runs), for the edit loop.
+unit: $(VENV)/.installed-dev
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+
+validation: $(VENV)/.installed-dev
+	$(PY) -m pytest -q tests/validation
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/engine_vs_baselines.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

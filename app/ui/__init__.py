@@ -1,0 +1,1 @@
+"""Everything Qt: the main window, canvas, palette, inspector, charts and dialogs."""

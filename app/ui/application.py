@@ -1,0 +1,46 @@
+"""Creating the QApplication and starting the GUI the way ``main.py`` does."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app import APP_ID, APP_NAME, ORG_NAME, __version__
+from app.logging_setup import configure_logging
+from app.ui.errors import install_excepthook
+from app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+#: When set, the app quits as soon as the main window is shown (start-up smoke test).
+EXIT_AFTER_SHOWN_ENV = "SDSIM_EXIT_AFTER_SHOWN"
+
+
+def ensure_application(argv: list[str] | None = None) -> QApplication:
+    """Return the running QApplication, creating and configuring it if needed."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0], *(argv or [])])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    return app
+
+
+def run_gui(argv: list[str]) -> int:
+    """Start the desktop application; returns the process exit code."""
+    configure_logging()
+    app = ensure_application(argv)
+    install_excepthook()
+    window = MainWindow()
+    window.show()
+    log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
+    if os.environ.get(EXIT_AFTER_SHOWN_ENV):
+        QTimer.singleShot(0, app.quit)
+    return app.exec()

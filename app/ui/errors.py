@@ -1,0 +1,52 @@
+"""Uncaught exceptions in the GUI: logged in full, shown as a readable dialog."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from types import TracebackType
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+log = logging.getLogger(__name__)
+
+
+class _DialogGuard:
+    """Only one error dialog at a time: an error raised while it shows must not recurse."""
+
+    showing = False
+
+
+def show_unexpected_error(
+    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    """Log the exception and tell the user in plain words, details folded away."""
+    log.critical("Uncaught exception", exc_info=(exc_type, exc, tb))
+    if QApplication.instance() is None or _DialogGuard.showing:
+        return
+    _DialogGuard.showing = True
+    try:
+        box = QMessageBox()
+        box.setObjectName("unexpectedErrorDialog")
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Unexpected error")
+        box.setText(
+            "Something went wrong inside the application. Your open work has not been "
+            "discarded; saving it under a new name is a good idea."
+        )
+        box.setInformativeText(f"{exc_type.__name__}: {exc}")
+        box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        # Offscreen/automated runs must not block on a modal dialog forever.
+        if QApplication.platformName() == "offscreen":
+            QTimer.singleShot(0, box.accept)
+        box.exec()
+    finally:
+        _DialogGuard.showing = False
+
+
+def install_excepthook() -> None:
+    """Route uncaught exceptions (including those in Qt slots) to the dialog."""
+    sys.excepthook = show_unexpected_error

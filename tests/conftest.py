@@ -1,0 +1,87 @@
+"""Fixtures that isolate every test from the user's real data, settings and keyring."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from tests.support.memory_keyring import MemoryKeyring
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point SDSIM_DATA_DIR (data, config, logs) at a fresh temporary folder."""
+    data = tmp_path / "sdsim-data"
+    data.mkdir()
+    monkeypatch.setenv("SDSIM_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Replace the OS keyring with an in-memory one for the test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def qt_test_mode(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """QStandardPaths test mode and QSettings under a temp dir, if Qt is available."""
+    try:
+        from PySide6.QtCore import QSettings, QStandardPaths
+    except ImportError:  # the core's tests also run without Qt installed
+        return
+    QStandardPaths.setTestModeEnabled(True)
+    settings_dir = str(tmp_path_factory.mktemp("qsettings"))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, settings_dir)
+        QSettings.setPath(fmt, QSettings.Scope.SystemScope, settings_dir)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves a QThread (or a non-daemon Python thread) running."""
+    started: weakref.WeakSet[object] = weakref.WeakSet()
+    original_start = None
+    try:
+        from PySide6.QtCore import QThread
+
+        original_start = QThread.start
+
+        def tracking_start(self: QThread, *args: object) -> None:
+            started.add(self)
+            original_start(self, *args)  # type: ignore[misc]
+
+        QThread.start = tracking_start  # type: ignore[method-assign]
+    except ImportError:
+        QThread = None  # type: ignore[assignment,misc]
+    before = set(threading.enumerate())
+    yield
+    if QThread is not None and original_start is not None:
+        QThread.start = original_start  # type: ignore[method-assign]
+    deadline = time.monotonic() + 2.0
+    while True:
+        running_qt = [t for t in list(started) if t.isRunning()]  # type: ignore[attr-defined]
+        new_py = [
+            t for t in threading.enumerate()
+            if t not in before and t.is_alive() and not t.daemon
+        ]
+        if not running_qt and not new_py:
+            return
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    names = [repr(t) for t in running_qt] + [t.name for t in new_py]
+    pytest.fail(f"test left threads running: {', '.join(names)}")
