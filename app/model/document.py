@@ -1,0 +1,191 @@
+"""The architecture document: components, links and simulation settings.
+
+These are plain, typed records. Optional fields are ``None`` when the file
+did not give them: the effective value then comes from the component's
+profile, then from its type's defaults (see :mod:`app.model.resolve`). Keeping
+"not given" distinct from "given" is what makes the ``.sdsim`` round trip
+exact and lets a later profile change reach every component that did not
+override it.
+
+Geometry is a plain ``(x, y)`` tuple: the model knows nothing of Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+#: ``queue_capacity`` value meaning "no limit" (JSON ``null``); ``None`` means "not given".
+UNBOUNDED: Final = "unbounded"
+
+QueueCapacity = int | Literal["unbounded"]
+
+DISTRIBUTIONS: Final = (
+    "constant",
+    "exponential",
+    "uniform",
+    "normal",
+    "lognormal",
+    "gamma",
+    "pareto",
+)
+WORKLOAD_PATTERNS: Final = ("constant", "poisson", "ramp", "step", "spike", "diurnal", "trace")
+ROUTING_ALGORITHMS: Final = (
+    "round_robin",
+    "random",
+    "weighted_round_robin",
+    "least_connections",
+    "least_response_time",
+    "consistent_hash",
+)
+FANOUT_MODES: Final = ("sequential", "parallel")
+LINK_MODES: Final = ("sync", "async")
+
+
+@dataclass
+class Specs:
+    """Hardware of one replica. Reference hardware: 4 cores, 2.4 GHz, 8 GB, 1000 Mbps."""
+
+    cpu_cores: float | None = None
+    cpu_ghz: float | None = None
+    memory_gb: float | None = None
+    network_mbps: float | None = None
+
+
+@dataclass
+class ServiceTime:
+    """Distribution of the time one request holds a worker.
+
+    ``mean_ms`` is always the mean. Shape parameters by distribution:
+    ``uniform`` uses ``min_ms``/``max_ms`` (default ``0 .. 2*mean``);
+    ``normal`` and ``lognormal`` use ``std_ms`` (default ``mean/2``; the normal
+    is truncated at zero); ``gamma`` uses ``shape`` (k, default 2);
+    ``pareto`` uses ``shape`` (alpha > 1, default 3).
+    """
+
+    distribution: str = "exponential"
+    mean_ms: float | None = None
+    std_ms: float | None = None
+    shape: float | None = None
+    min_ms: float | None = None
+    max_ms: float | None = None
+
+
+@dataclass
+class Workload:
+    """How a client generates requests.
+
+    Patterns and their fields:
+    ``constant`` (evenly spaced, ``rate_rps``), ``poisson`` (``rate_rps``),
+    ``ramp`` (``from_rps`` -> ``to_rps`` over ``ramp_s``, then flat),
+    ``step`` (``rate_rps`` until ``at_s``, then ``step_rps``),
+    ``spike`` (``rate_rps`` with bursts of ``spike_rps`` lasting ``spike_s``
+    every ``period_s``), ``diurnal`` (``rate_rps`` * (1 + ``amplitude`` *
+    sin(2 pi t / ``period_s``))), ``trace`` (timestamps in seconds, one per
+    line, from the CSV ``trace_file``; relative paths are relative to the
+    document's folder). All time-varying patterns but ``trace`` are
+    non-homogeneous Poisson processes.
+    """
+
+    pattern: str = "poisson"
+    rate_rps: float | None = None
+    from_rps: float | None = None
+    to_rps: float | None = None
+    ramp_s: float | None = None
+    step_rps: float | None = None
+    at_s: float | None = None
+    spike_rps: float | None = None
+    spike_s: float | None = None
+    period_s: float | None = None
+    amplitude: float | None = None
+    trace_file: str | None = None
+
+
+@dataclass
+class Routing:
+    """How a load balancer or gateway picks one outgoing link."""
+
+    algorithm: str = "round_robin"
+
+
+@dataclass
+class Component:
+    """One box on the canvas: a client, a server, a cache, a queue..."""
+
+    id: str
+    type: str
+    name: str | None = None
+    position: tuple[float, float] = (0.0, 0.0)
+    profile: str | None = None
+    replicas: int | None = None
+    specs: Specs | None = None
+    concurrency: int | None = None
+    queue_capacity: QueueCapacity | None = None
+    blocking: bool | None = None
+    service_time: ServiceTime | None = None
+    hit_ratio: float | None = None
+    routing: Routing | None = None
+    fanout: str | None = None
+    payload_kb: float | None = None
+    workload: Workload | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name shown to the user (the id when no name is set)."""
+        return self.name or self.id
+
+
+@dataclass
+class Link:
+    """A directed call from ``source`` to ``target``."""
+
+    source: str
+    target: str
+    latency_ms: float | None = None
+    bandwidth_mbps: float | None = None
+    probability: float | None = None
+    weight: float | None = None
+    timeout_ms: float | None = None
+    retries: int | None = None
+    mode: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The link's identity: one link per ordered pair of components."""
+        return (self.source, self.target)
+
+
+@dataclass
+class SimulationSettings:
+    """Run settings stored with the design."""
+
+    duration_s: float = 60.0
+    warmup_s: float = 5.0
+    seed: int = 42
+    window_s: float = 1.0
+
+
+@dataclass
+class Document:
+    """A whole design: what a ``.sdsim`` file holds."""
+
+    name: str = "Untitled"
+    components: list[Component] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    simulation: SimulationSettings = field(default_factory=SimulationSettings)
+    description: str | None = None
+
+    def component(self, component_id: str) -> Component:
+        """The component with this id; ``KeyError`` if there is none."""
+        for comp in self.components:
+            if comp.id == component_id:
+                return comp
+        raise KeyError(component_id)
+
+    def outgoing(self, component_id: str) -> list[Link]:
+        """Links leaving a component, in document order (which is call order)."""
+        return [link for link in self.links if link.source == component_id]
+
+    def incoming(self, component_id: str) -> list[Link]:
+        """Links arriving at a component."""
+        return [link for link in self.links if link.target == component_id]
