@@ -1,0 +1,163 @@
+"""Calls over links: latency each way, response transmission, timeouts, retries, async.
+
+A synchronous call goes out after the link's one-way latency, the target
+serves it, and the reply comes back after the latency plus the time to
+transmit the target's response payload over the link's bandwidth. With a
+timeout the caller gives up at ``timeout_ms`` (the target keeps working: the
+work is wasted, as in real systems); with retries it tries again after an
+exponential backoff (10 ms, 20 ms, 40 ms ... capped at 1 s). An async call
+returns to the caller at once and delivers the message later.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import simpy
+
+from app.engine.scheduling import FAILED, OK, TIMED_OUT, Reply, Wake, ignore_reply
+from app.model.resolve import ResolvedLink
+
+if TYPE_CHECKING:
+    from app.engine.station import Request, Station
+
+RETRY_BACKOFF_S = 0.010
+RETRY_BACKOFF_CAP_S = 1.0
+
+
+class LinkRuntime:
+    """A link during a run: the caller-side behaviour of one ``source -> target`` call."""
+
+    __slots__ = (
+        "active",
+        "asynchronous",
+        "back_s",
+        "env",
+        "ewma_s",
+        "out_s",
+        "partitioned",
+        "probability",
+        "retries",
+        "source",
+        "target",
+        "timeout_s",
+        "weight",
+    )
+
+    def __init__(self, env: simpy.Environment, link: ResolvedLink, target: Station) -> None:
+        self.env = env
+        self.source = link.source
+        self.target = target
+        self.out_s = link.latency_ms / 1000.0
+        tx_ms = 0.0
+        if link.bandwidth_mbps and target.payload_kb > 0:
+            tx_ms = target.payload_kb * 8.0 / link.bandwidth_mbps
+        self.back_s = self.out_s + tx_ms / 1000.0
+        self.probability = link.probability
+        self.weight = link.weight
+        self.timeout_s = link.timeout_ms / 1000.0 if link.timeout_ms is not None else None
+        self.retries = link.retries
+        self.asynchronous = link.asynchronous
+        #: A fault can cut the link mid-run (later issues); calls then fail.
+        self.partitioned = False
+        #: For least_connections / least_response_time balancing.
+        self.active = 0
+        self.ewma_s = 0.0
+
+    def call(self, req: Request, reply: Reply) -> None:
+        """Send ``req`` to the target; ``reply(status)`` is called with the outcome."""
+        if self.partitioned:
+            reply(FAILED)
+            return
+        if self.asynchronous:
+            _Hop(self, req, ignore_reply).send()
+            reply(OK)
+            return
+        if self.timeout_s is None and self.retries == 0:
+            if self.out_s == 0.0 and self.back_s == 0.0:
+                self.target.arrive(req, reply)
+            else:
+                _Hop(self, req, reply).send()
+            return
+        _GuardedCall(self, req, reply).attempt()
+
+
+class _Hop:
+    """One message over a link with latency: out, served, back."""
+
+    __slots__ = ("link", "reply", "req", "status")
+
+    def __init__(self, link: LinkRuntime, req: Request, reply: Reply) -> None:
+        self.link = link
+        self.req = req
+        self.reply = reply
+        self.status = OK
+
+    def send(self) -> None:
+        if self.link.out_s == 0.0:
+            self.link.target.arrive(self.req, self._returned)
+        else:
+            Wake(self.link.env, self.link.out_s, self._arrived)
+
+    def _arrived(self, _ev: object) -> None:
+        self.link.target.arrive(self.req, self._returned)
+
+    def _returned(self, status: int) -> None:
+        if self.link.back_s == 0.0:
+            self.reply(status)
+        else:
+            self.status = status
+            Wake(self.link.env, self.link.back_s, self._delivered)
+
+    def _delivered(self, _ev: object) -> None:
+        self.reply(self.status)
+
+
+class _GuardedCall:
+    """A call with a timeout and/or retries; each attempt is a :class:`_Try`."""
+
+    __slots__ = ("attempts", "link", "reply", "req")
+
+    def __init__(self, link: LinkRuntime, req: Request, reply: Reply) -> None:
+        self.link = link
+        self.req = req
+        self.reply = reply
+        self.attempts = 0
+
+    def attempt(self, _ev: object = None) -> None:
+        self.attempts += 1
+        _Try(self).start()
+
+    def outcome(self, status: int) -> None:
+        if status == OK or self.attempts > self.link.retries:
+            self.reply(status)
+            return
+        backoff = min(RETRY_BACKOFF_S * 2 ** (self.attempts - 1), RETRY_BACKOFF_CAP_S)
+        Wake(self.link.env, backoff, self.attempt)
+
+
+class _Try:
+    """One attempt: whichever comes first, the reply or the timeout, decides."""
+
+    __slots__ = ("call", "done")
+
+    def __init__(self, call: _GuardedCall) -> None:
+        self.call = call
+        self.done = False
+
+    def start(self) -> None:
+        link = self.call.link
+        if link.timeout_s is not None:
+            Wake(link.env, link.timeout_s, self._timed_out)
+        _Hop(link, self.call.req, self._replied).send()
+
+    def _replied(self, status: int) -> None:
+        if not self.done:
+            self.done = True
+            self.call.outcome(status)
+
+    def _timed_out(self, _ev: object) -> None:
+        if not self.done:
+            self.done = True
+            self.call.link.target.timed_out += 1
+            self.call.outcome(TIMED_OUT)

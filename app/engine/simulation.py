@@ -1,0 +1,197 @@
+"""Building a run from a document and driving it one window at a time."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import simpy
+
+from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
+from app.engine.links import LinkRuntime
+from app.engine.routing import make_router
+from app.engine.snapshot import Snapshot
+from app.engine.station import Node, Station
+from app.engine.summary import summarize
+from app.engine.window import EndToEndWindow, StationWindow
+from app.engine.workloads import ClientNode, expected_requests
+from app.model.document import Document
+from app.model.errors import DocumentError
+from app.model.resolve import resolve, resolve_link
+
+
+class Simulation:
+    """One run of a design. Not thread-safe: drive it from one thread.
+
+    Parameters left as ``None`` come from ``doc.simulation``. The design is
+    validated first; an invalid one raises :class:`DocumentError`.
+
+    Example::
+
+        sim = Simulation(doc, duration_s=30)
+        while not sim.finished:
+            snap = sim.step_window()
+        print(sim.summary()["end_to_end"]["latency_ms"]["p99"])
+    """
+
+    def __init__(
+        self,
+        doc: Document,
+        *,
+        base_dir: Path | None = None,
+        duration_s: float | None = None,
+        warmup_s: float | None = None,
+        seed: int | None = None,
+        window_s: float | None = None,
+        validate: bool = True,
+    ) -> None:
+        settings = doc.simulation
+        self.duration_s = float(duration_s if duration_s is not None else settings.duration_s)
+        self.warmup_s = float(warmup_s if warmup_s is not None else settings.warmup_s)
+        self.seed = int(seed if seed is not None else settings.seed)
+        self.window_s = float(window_s if window_s is not None else settings.window_s)
+        if validate:
+            from app.model.validation import validate as validate_document
+
+            problems = validate_document(doc)
+            if problems:
+                raise DocumentError(problems)
+        if not (self.duration_s > 0 and 0 <= self.warmup_s < self.duration_s and self.window_s > 0):
+            raise ValueError("need duration > 0, 0 <= warm-up < duration and window > 0")
+        self.document = doc
+        self.base_dir = base_dir
+        self.env = simpy.Environment()
+        self.streams = RandomStreams(self.seed)
+        self.stations: dict[str, Station] = {}
+        self.clients: dict[str, ClientNode] = {}
+        self._build()
+        self.station_windows = {sid: StationWindow(st) for sid, st in self.stations.items()}
+        self.end_to_end = EndToEndWindow(list(self.clients.values()))
+        self._warm_captured = False
+        if self.warmup_s == 0.0:
+            self._capture_warmup()
+        self._wall_start: float | None = None
+        self.wall_s = 0.0
+        for client in self.clients.values():
+            client.start()
+
+    # -- building -----------------------------------------------------------------
+
+    def _build(self) -> None:
+        env, streams = self.env, self.streams
+        nodes: dict[str, Node] = {}
+        for comp in self.document.components:
+            if comp.type == "client":
+                assert comp.workload is not None
+                client = ClientNode(
+                    env,
+                    component_id=comp.id,
+                    workload=comp.workload,
+                    streams=streams,
+                    stop_s=self.duration_s,
+                    base_dir=self.base_dir,
+                )
+                self.clients[comp.id] = client
+                nodes[comp.id] = client
+                continue
+            rc = resolve(comp)
+            station = Station(
+                env,
+                rc,
+                BlockSampler(streams.generator(f"{comp.id}/service"), service_draw(rc.service)),
+                BlockSampler(streams.generator(f"{comp.id}/coin"), uniform01_draw()),
+            )
+            self.stations[comp.id] = station
+            nodes[comp.id] = station
+        for link in self.document.links:
+            rl = resolve_link(link)
+            runtime = LinkRuntime(env, rl, self.stations[link.target])
+            nodes[link.source].calls.append(runtime)
+        for sid, station in self.stations.items():
+            if station.resolved.type.balancer and station.calls:
+                station.router = make_router(
+                    station.resolved.routing,
+                    station.calls,
+                    BlockSampler(streams.generator(f"{sid}/routing"), uniform01_draw()),
+                )
+
+    # -- running ------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds elapsed."""
+        return float(self.env.now)
+
+    @property
+    def finished(self) -> bool:
+        """True once the whole duration has been simulated."""
+        return self.env.now >= self.duration_s - 1e-12
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the duration simulated, 0..1."""
+        return min(1.0, self.env.now / self.duration_s)
+
+    def _capture_warmup(self) -> None:
+        now = self.env.now
+        for window in self.station_windows.values():
+            window.mark_warmup(now)
+        self.end_to_end.mark_warmup(now)
+        self._warm_captured = True
+
+    def step_window(self) -> Snapshot:
+        """Simulate one window (or what is left of the run) and return its metrics."""
+        if self._wall_start is None:
+            self._wall_start = time.perf_counter()
+        start = self.env.now
+        end = min(start + self.window_s, self.duration_s)
+        if not self._warm_captured and start < self.warmup_s <= end:
+            self.env.run(until=self.warmup_s)
+            self._capture_warmup()
+        if end > self.env.now:
+            self.env.run(until=end)
+        length = end - start
+        comps = {
+            sid: window.close(end, length, self.warmup_s)
+            for sid, window in self.station_windows.items()
+        }
+        e2e = self.end_to_end.close(end, length, self.warmup_s)
+        self.wall_s = time.perf_counter() - self._wall_start
+        return Snapshot.build(end, length, self.progress, e2e, comps)
+
+    def run(
+        self,
+        on_snapshot: Callable[[Snapshot], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> dict[str, Any]:
+        """Run to the end (or until ``should_stop()``) and return the summary."""
+        while not self.finished:
+            if should_stop is not None and should_stop():
+                break
+            snap = self.step_window()
+            if on_snapshot is not None:
+                on_snapshot(snap)
+        return self.summary()
+
+    def summary(self) -> dict[str, Any]:
+        """The run as a whole: the ``summary.json`` structure."""
+        return summarize(self)
+
+    def expected_requests(self) -> float:
+        """Requests the clients are expected to create over the duration."""
+        return sum(
+            expected_requests(c.workload, self.duration_s, self.base_dir)
+            for c in self.clients.values()
+        )
+
+
+def estimate_requests(doc: Document, duration_s: float, base_dir: Path | None = None) -> float:
+    """Client requests a run of ``duration_s`` would create, without building it."""
+    total = 0.0
+    for comp in doc.components:
+        if comp.type == "client" and comp.workload is not None:
+            total += expected_requests(comp.workload, duration_s, base_dir)
+    return total if math.isfinite(total) else math.inf

@@ -1,0 +1,282 @@
+"""A component during a run: replicas with FIFO queues and workers, and a visit's life.
+
+A request arriving at a station picks a replica (round robin over the
+replicas that are up), takes a free worker or waits in that replica's FIFO
+queue (rejected when the queue is full), holds the worker for its service
+time, then makes its downstream calls and replies to its caller. A blocking
+station keeps the worker until the downstream calls return; a non-blocking
+one frees it as soon as its own service ends.
+
+State that faults, alerts and autoscaling will change mid-run lives here as
+plain attributes: ``up``, ``slowdown`` and the ``replicas`` list.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import simpy
+
+from app.engine.distributions import BlockSampler
+from app.engine.links import LinkRuntime
+from app.engine.routing import Router, TrackedReply
+from app.engine.scheduling import FAILED, OK, REJECTED, Reply, Wake
+from app.model.resolve import ResolvedComponent
+
+
+class Request:
+    """One end-to-end request: when a client created it, and its routing key."""
+
+    __slots__ = ("key", "t0")
+
+    def __init__(self, t0: float, key: int) -> None:
+        self.t0 = t0
+        self.key = key
+
+
+class Replica:
+    """One instance of a component: ``concurrency`` workers and a waiting room."""
+
+    __slots__ = ("busy", "capacity", "concurrency", "queue", "up")
+
+    def __init__(self, concurrency: int, capacity: int | None) -> None:
+        self.concurrency = concurrency
+        self.capacity = capacity
+        self.busy = 0
+        self.queue: deque[Visit] = deque()
+        self.up = True
+
+
+class Node:
+    """What a visit needs from the component it is at: its outgoing calls."""
+
+    env: simpy.Environment
+    calls: list[LinkRuntime]
+    router: Router | None
+    caching: bool
+    hit_ratio: float
+    parallel: bool
+    coin: BlockSampler
+
+    def visit_finished(self, visit: Visit, status: int) -> None:
+        """The visit's downstream work is over; account for it and reply."""
+        raise NotImplementedError
+
+
+class Station(Node):
+    """A serving component (everything but clients)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        rc: ResolvedComponent,
+        service: BlockSampler,
+        coin: BlockSampler,
+    ) -> None:
+        self.env = env
+        self.id = rc.id
+        self.resolved = rc
+        self.blocking = rc.blocking
+        self.caching = rc.type.caching
+        self.hit_ratio = rc.hit_ratio
+        self.parallel = rc.fanout == "parallel"
+        self.payload_kb = rc.payload_kb
+        self.service = service
+        self.coin = coin
+        self.calls: list[LinkRuntime] = []
+        self.router: Router | None = None
+        self.replicas = [Replica(rc.concurrency, rc.queue_capacity) for _ in range(rc.replicas)]
+        self._rr = 0
+        #: Mutable by faults: a station that is down fails every request at once.
+        self.up = True
+        #: Mutable by faults: multiplies every service time.
+        self.slowdown = 1.0
+        # Counters since the start (windows and the summary take differences).
+        self.arrivals = 0
+        self.rejected = 0
+        self.failed = 0
+        self.timed_out = 0
+        self.completed = 0
+        # Current counts and their time integrals (for utilization, L, memory).
+        self.queued = 0
+        self.serving = 0
+        self.busy = 0
+        self.insys = 0
+        self.t_last = 0.0
+        self.queued_area = 0.0
+        self.serving_area = 0.0
+        self.busy_area = 0.0
+        self.insys_area = 0.0
+        # This window's successful latencies (s) and their arrival times.
+        self.lat: list[float] = []
+        self.lat_start: list[float] = []
+
+    @property
+    def workers(self) -> int:
+        """Total workers over the replicas that are up."""
+        return sum(r.concurrency for r in self.replicas if r.up)
+
+    def advance(self, now: float) -> None:
+        """Integrate the current counts up to ``now``."""
+        dt = now - self.t_last
+        if dt > 0.0:
+            self.queued_area += self.queued * dt
+            self.serving_area += self.serving * dt
+            self.busy_area += self.busy * dt
+            self.insys_area += self.insys * dt
+            self.t_last = now
+
+    def _pick(self) -> Replica | None:
+        replicas = self.replicas
+        n = len(replicas)
+        if n == 1:
+            rep = replicas[0]
+            return rep if rep.up else None
+        for _ in range(n):
+            rep = replicas[self._rr]
+            self._rr = (self._rr + 1) % n
+            if rep.up:
+                return rep
+        return None
+
+    def arrive(self, req: Request, reply: Reply) -> None:
+        """A request arrives: serve it, queue it, or refuse it."""
+        self.arrivals += 1
+        rep = self._pick() if self.up else None
+        if rep is None:
+            self.failed += 1
+            reply(FAILED)
+            return
+        now = self.env.now
+        if rep.busy < rep.concurrency:
+            self.advance(now)
+            rep.busy += 1
+            self.busy += 1
+            self.serving += 1
+            self.insys += 1
+            visit = Visit(self, rep, req, reply, now)
+            Wake(self.env, self.service() * self.slowdown, visit.service_done)
+        elif rep.capacity is None or len(rep.queue) < rep.capacity:
+            self.advance(now)
+            self.queued += 1
+            self.insys += 1
+            rep.queue.append(Visit(self, rep, req, reply, now))
+        else:
+            self.rejected += 1
+            reply(REJECTED)
+
+    def release(self, rep: Replica, now: float) -> None:
+        """A worker of ``rep`` is free: give it to the next waiting visit."""
+        if rep.queue:
+            visit = rep.queue.popleft()
+            self.queued -= 1
+            self.serving += 1
+            Wake(self.env, self.service() * self.slowdown, visit.service_done)
+        else:
+            rep.busy -= 1
+            self.busy -= 1
+
+    def visit_finished(self, visit: Visit, status: int) -> None:
+        now = self.env.now
+        self.advance(now)
+        if self.blocking:
+            self.release(visit.rep, now)  # type: ignore[arg-type]
+        self.insys -= 1
+        if status == OK:
+            self.completed += 1
+            self.lat.append(visit.t_done - visit.t_arr)
+            self.lat_start.append(visit.t_arr)
+        else:
+            self.failed += 1
+        visit.reply(status)
+
+
+class Visit:
+    """One request's stay at one node, from arrival to reply."""
+
+    __slots__ = ("idx", "node", "pending", "rep", "reply", "req", "status", "t_arr", "t_done")
+
+    def __init__(
+        self, node: Node, rep: Replica | None, req: Request, reply: Reply, t_arr: float
+    ) -> None:
+        self.node = node
+        self.rep = rep
+        self.req = req
+        self.reply = reply
+        self.t_arr = t_arr
+        self.t_done = t_arr
+        self.idx = 0
+        self.pending = 0
+        self.status = OK
+
+    def service_done(self, _ev: object) -> None:
+        """Own service over: free the worker (non-blocking) and go downstream."""
+        st = self.node
+        assert isinstance(st, Station)
+        now = st.env.now
+        self.t_done = now
+        st.advance(now)
+        st.serving -= 1
+        if not st.blocking:
+            st.release(self.rep, now)  # type: ignore[arg-type]
+        self.downstream()
+
+    def downstream(self) -> None:
+        """Make the node's downstream calls, then finish."""
+        node = self.node
+        router = node.router
+        if router is not None:
+            link = router.choose(self.req)
+            reply: Reply = self.finish
+            if router.tracks:
+                reply = TrackedReply(node.env, link, reply)
+            link.call(self.req, reply)
+            return
+        if node.caching and node.coin() < node.hit_ratio:
+            self.finish(OK)
+            return
+        if not node.calls:
+            self.finish(OK)
+            return
+        if node.parallel:
+            self._fan_out()
+        else:
+            self._next(OK)
+
+    def _next(self, status: int) -> None:
+        if status != OK:
+            self.finish(status)
+            return
+        calls = self.node.calls
+        while self.idx < len(calls):
+            link = calls[self.idx]
+            self.idx += 1
+            if link.probability >= 1.0 or self.node.coin() < link.probability:
+                link.call(self.req, self._next)
+                return
+        self.finish(OK)
+
+    def _fan_out(self) -> None:
+        node = self.node
+        chosen = [
+            link for link in node.calls
+            if link.probability >= 1.0 or node.coin() < link.probability
+        ]
+        if not chosen:
+            self.finish(OK)
+            return
+        self.pending = len(chosen)
+        for link in chosen:
+            link.call(self.req, self._joined)
+
+    def _joined(self, status: int) -> None:
+        if status != OK and self.status == OK:
+            self.status = status
+        self.pending -= 1
+        if self.pending == 0:
+            self.finish(self.status)
+
+    def finish(self, status: int) -> None:
+        """Downstream work is over (with ``status``): the node accounts and replies."""
+        self.node.visit_finished(self, status)
+
