@@ -8,4 +8,11 @@ it one window at a time, returning immutable :class:`Snapshot` records;
 from app.engine.simulation import Simulation, estimate_requests
 from app.engine.snapshot import END_TO_END, METRIC_NAMES, Snapshot, WindowMetrics
 
-__all__ = ["END_TO_END", "METRIC_NAMES", "Simulation", "Snapshot", "WindowMetrics", "estimate_requests"]
+__all__ = [
+    "END_TO_END",
+    "METRIC_NAMES",
+    "Simulation",
+    "Snapshot",
+    "WindowMetrics",
+    "estimate_requests",
+]
