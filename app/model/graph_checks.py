@@ -1,0 +1,216 @@
+"""Checks that need the whole design: ids, links, clients and call cycles.
+
+Used by :func:`app.model.validation.validate`; see there for severities.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from app.model.document import LINK_MODES, Document, Link
+from app.model.errors import INCOMPLETE, Problem
+from app.model.limits import MAX_RETRIES
+from app.model.value_checks import Checker, describe, suggest
+
+
+def check_graph(doc: Document) -> list[Problem]:
+    """Problems with ids, links, clients and synchronous call cycles in ``doc``."""
+    problems: list[Problem] = []
+    known = _check_ids(doc, problems)
+    _check_links(doc, known, problems)
+    _check_clients(doc, problems)
+    problems.extend(_cycle_problems(doc, known))
+    return problems
+
+
+def _check_ids(doc: Document, problems: list[Problem]) -> set[str]:
+    """Report duplicate ids; return the set of ids (first occurrences)."""
+    first_index: dict[str, int] = {}
+    for index, comp in enumerate(doc.components):
+        if not isinstance(comp.id, str):
+            continue
+        if comp.id in first_index:
+            problems.append(Problem(
+                f"$.components[{index}].id",
+                f"duplicate id {describe(comp.id)}: component ids must be unique "
+                f"(first used by component {first_index[comp.id] + 1})",
+                "error",
+                (comp.id,),
+            ))
+        else:
+            first_index[comp.id] = index
+    return set(first_index)
+
+
+def _endpoints(link: Link, known: set[str]) -> tuple[str, ...]:
+    ends = [end for end in (link.source, link.target) if isinstance(end, str) and end in known]
+    return tuple(dict.fromkeys(ends))
+
+
+def _check_links(doc: Document, known: set[str], problems: list[Problem]) -> None:
+    seen: set[tuple[str, str]] = set()
+    client_ids = {c.id for c in doc.components if c.type == "client"}
+    for index, link in enumerate(doc.links):
+        path = f"$.links[{index}]"
+        ck = Checker(problems, _endpoints(link, known))
+        ends_ok = True
+        for end in ("source", "target"):
+            value = getattr(link, end)
+            if not ck.identifier(f"{path}.{end}", value):
+                ends_ok = False
+            elif value not in known:
+                ck.fail(f"{path}.{end}", f"no component has id {describe(value)}"
+                                         f"{suggest(value, known)}")
+                ends_ok = False
+        if ends_ok:
+            if link.source == link.target:
+                ck.fail(path, f"a component cannot call itself ({describe(link.source)})")
+            elif link.key in seen:
+                ck.fail(path, f"duplicate link {describe(link.source)} -> "
+                              f"{describe(link.target)}: one link per ordered pair")
+            seen.add(link.key)
+            if link.target in client_ids:
+                problems.append(Problem(
+                    f"{path}.target",
+                    "a client serves no requests: links cannot lead into it",
+                    INCOMPLETE,
+                    ck.component_ids,
+                ))
+        if link.latency_ms is not None:
+            ck.number(f"{path}.latency_ms", link.latency_ms, minimum=0.0)
+        if link.bandwidth_mbps is not None:
+            ck.number(f"{path}.bandwidth_mbps", link.bandwidth_mbps, above=0.0)
+        if link.probability is not None:
+            ck.number(f"{path}.probability", link.probability, minimum=0.0, maximum=1.0)
+        if link.weight is not None:
+            ck.number(f"{path}.weight", link.weight, minimum=0.0)
+        if link.timeout_ms is not None:
+            ck.number(f"{path}.timeout_ms", link.timeout_ms, above=0.0)
+        if link.retries is not None:
+            ck.integer(f"{path}.retries", link.retries, minimum=0, maximum=MAX_RETRIES)
+        if link.mode is not None:
+            ck.choice(f"{path}.mode", link.mode, LINK_MODES, "link mode")
+
+
+def _check_clients(doc: Document, problems: list[Problem]) -> None:
+    sources = {link.source for link in doc.links}
+    has_client = False
+    for index, comp in enumerate(doc.components):
+        if comp.type != "client":
+            continue
+        has_client = True
+        path = f"$.components[{index}]"
+        ids = (comp.id,) if isinstance(comp.id, str) else ()
+        if comp.workload is None:
+            problems.append(Problem(
+                f"{path}.workload",
+                'a client needs a workload, e.g. {"pattern": "poisson", "rate_rps": 100}',
+                INCOMPLETE, ids,
+            ))
+        if comp.id not in sources:
+            problems.append(Problem(
+                path, "the client calls nothing: link it to the component it uses",
+                INCOMPLETE, ids,
+            ))
+    if not has_client:
+        problems.append(Problem(
+            "$.components", "there is no client component: add one to generate traffic",
+            INCOMPLETE,
+        ))
+
+
+def _sync_graph(doc: Document, known: set[str]) -> tuple[dict[str, list[str]], dict[
+        tuple[str, str], int]]:
+    """Adjacency of the synchronous links between existing components."""
+    adjacency: dict[str, list[str]] = {}
+    for comp in doc.components:
+        if isinstance(comp.id, str):
+            adjacency.setdefault(comp.id, [])
+    first_link: dict[tuple[str, str], int] = {}
+    for index, link in enumerate(doc.links):
+        if link.mode == "async" or link.source == link.target:
+            continue
+        if link.source in known and link.target in known and link.key not in first_link:
+            first_link[link.key] = index
+            adjacency[link.source].append(link.target)
+    return adjacency, first_link
+
+
+def _strongly_connected(adjacency: dict[str, list[str]]) -> Iterator[list[str]]:
+    """Tarjan's algorithm, iterative (a deep chain must not hit the recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    for root, root_successors in adjacency.items():
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(root_successors))]
+        while work:
+            node, successors = work[-1]
+            for nxt in successors:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(adjacency[nxt])))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    members: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        members.append(member)
+                        if member == node:
+                            break
+                    yield members
+
+
+def _shortest_cycle(start: str, members: set[str], adjacency: dict[str, list[str]]) -> list[str]:
+    """A shortest cycle through ``start`` inside one strongly connected component."""
+    parent: dict[str, str] = {start: start}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in adjacency[node]:
+            if nxt == start:
+                cycle = [node]
+                while cycle[-1] != start:
+                    cycle.append(parent[cycle[-1]])
+                return cycle[::-1]
+            if nxt in members and nxt not in parent:
+                parent[nxt] = node
+                queue.append(nxt)
+    return [start]  # unreachable for a real strongly connected component
+
+
+def _cycle_problems(doc: Document, known: set[str]) -> list[Problem]:
+    adjacency, first_link = _sync_graph(doc, known)
+    order = {cid: i for i, cid in enumerate(adjacency)}
+    found: list[tuple[int, Problem]] = []
+    for members in _strongly_connected(adjacency):
+        if len(members) < 2:
+            continue
+        start = min(members, key=order.__getitem__)
+        cycle = _shortest_cycle(start, set(members), adjacency)
+        closing = cycle[1] if len(cycle) > 1 else start
+        shown = " -> ".join([*cycle, start])
+        found.append((order[start], Problem(
+            f"$.links[{first_link[(start, closing)]}]",
+            f"synchronous call cycle {shown}: a request would call itself forever "
+            "(make one of these links async)",
+            INCOMPLETE,
+            tuple(cycle),
+        )))
+    return [problem for _, problem in sorted(found, key=lambda item: item[0])]

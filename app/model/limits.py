@@ -1,0 +1,26 @@
+"""Limits of the ``.sdsim`` format: what a file may hold before it is refused.
+
+They keep a hostile or corrupt file from exhausting memory or the recursion
+limit, and keep values within what the engine and the GUI can handle.
+docs/file-format.md lists them for users.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Largest file read, in bytes (characters for text handed to ``loads``).
+MAX_FILE_BYTES: Final = 20 * 1024 * 1024
+#: Deepest nesting of JSON arrays/objects (a valid file needs 4).
+MAX_NESTING_DEPTH: Final = 64
+MAX_COMPONENTS: Final = 20_000
+MAX_LINKS: Final = 100_000
+#: Longest component id (ids appear in CSV rows, charts and file names).
+MAX_ID_LENGTH: Final = 200
+MAX_REPLICAS: Final = 10_000
+MAX_CONCURRENCY: Final = 1_000_000
+MAX_QUEUE_CAPACITY: Final = 1_000_000_000
+MAX_RETRIES: Final = 100
+MAX_SEED: Final = 2**64 - 1
+#: Longest run in metric windows (``duration_s / window_s``): bounds the GUI's buffers.
+MAX_WINDOWS: Final = 1_000_000

@@ -1,0 +1,228 @@
+"""Checks on a whole :class:`~app.model.document.Document`.
+
+:func:`validate` applies the same value rules as the ``.sdsim`` reader (so a
+document built in code or edited in the GUI is held to the same standard)
+plus the checks that need the whole design: references between components,
+duplicate links and the synchronous call graph.
+
+Every problem has a severity (see :mod:`app.model.errors`): ``"error"``
+problems make a document invalid and :func:`app.model.fileformat.loads`
+refuses it; ``"incomplete"`` problems (no client yet, a call cycle, a
+workload missing its pattern's fields...) leave a document that can be stored
+and edited but not simulated. A run should refuse a document with any problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from app.model.catalog import COMPONENT_TYPES
+from app.model.document import (
+    DISTRIBUTIONS,
+    FANOUT_MODES,
+    ROUTING_ALGORITHMS,
+    UNBOUNDED,
+    WORKLOAD_PATTERNS,
+    Component,
+    Document,
+    ServiceTime,
+    SimulationSettings,
+    Specs,
+    Workload,
+)
+from app.model.errors import INCOMPLETE, Problem, in_document_order
+from app.model.graph_checks import check_graph
+from app.model.limits import (
+    MAX_CONCURRENCY,
+    MAX_QUEUE_CAPACITY,
+    MAX_REPLICAS,
+    MAX_SEED,
+    MAX_WINDOWS,
+)
+from app.model.profiles import PROFILES
+from app.model.value_checks import Checker, describe
+
+#: Fields a workload pattern cannot run without.
+REQUIRED_WORKLOAD_FIELDS: dict[str, tuple[str, ...]] = {
+    "constant": ("rate_rps",),
+    "poisson": ("rate_rps",),
+    "ramp": ("from_rps", "to_rps", "ramp_s"),
+    "step": ("rate_rps", "step_rps", "at_s"),
+    "spike": ("rate_rps", "spike_rps", "spike_s", "period_s"),
+    "diurnal": ("rate_rps", "amplitude", "period_s"),
+    "trace": ("trace_file",),
+}
+
+# Lower bounds of the numeric workload fields: (minimum, strictly above).
+_WORKLOAD_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "rate_rps": (0.0, None),
+    "from_rps": (0.0, None),
+    "to_rps": (0.0, None),
+    "step_rps": (0.0, None),
+    "spike_rps": (0.0, None),
+    "at_s": (0.0, None),
+    "ramp_s": (None, 0.0),
+    "spike_s": (None, 0.0),
+    "period_s": (None, 0.0),
+}
+
+
+def validate(doc: Document) -> list[Problem]:
+    """Every problem of ``doc``, in document order.
+
+    Args:
+        doc: The document to check; it is not modified.
+
+    Returns:
+        The problems found (empty when the document is valid and runnable).
+    """
+    problems: list[Problem] = []
+    ck = Checker(problems)
+    ck.text("$.name", doc.name)
+    if doc.description is not None:
+        ck.text("$.description", doc.description)
+    for index, comp in enumerate(doc.components):
+        _check_component(comp, f"$.components[{index}]", problems)
+    problems.extend(check_graph(doc))
+    _check_simulation(doc.simulation, problems)
+    return in_document_order(problems)
+
+
+def problems_by_component(doc: Document) -> dict[str, list[Problem]]:
+    """:func:`validate`'s problems grouped by the ids of the components they concern.
+
+    A problem about several components (a call cycle, a duplicate id) appears
+    under each of them; problems about no component (no client at all, the
+    simulation settings) appear under none.
+    """
+    grouped: dict[str, list[Problem]] = {}
+    for problem in validate(doc):
+        for component_id in problem.component_ids:
+            grouped.setdefault(component_id, []).append(problem)
+    return grouped
+
+
+def _check_component(comp: Component, path: str, problems: list[Problem]) -> None:
+    ids = (comp.id,) if isinstance(comp.id, str) else ()
+    ck = Checker(problems, ids)
+    ck.identifier(f"{path}.id", comp.id)
+    is_client = False
+    if ck.choice(f"{path}.type", comp.type, COMPONENT_TYPES, "component type"):
+        is_client = COMPONENT_TYPES[comp.type].is_client
+    if comp.name is not None:
+        ck.text(f"{path}.name", comp.name)
+    _check_position(ck, f"{path}.position", comp.position)
+    if comp.profile is not None:
+        ck.choice(f"{path}.profile", comp.profile, PROFILES, "profile")
+    if comp.replicas is not None:
+        ck.integer(f"{path}.replicas", comp.replicas, minimum=1, maximum=MAX_REPLICAS)
+    if comp.specs is not None:
+        _check_specs(ck, f"{path}.specs", comp.specs)
+    if comp.concurrency is not None:
+        ck.integer(f"{path}.concurrency", comp.concurrency, minimum=1, maximum=MAX_CONCURRENCY)
+    if comp.queue_capacity is not None and comp.queue_capacity != UNBOUNDED:
+        ck.integer(
+            f"{path}.queue_capacity", comp.queue_capacity, minimum=0, maximum=MAX_QUEUE_CAPACITY
+        )
+    if comp.blocking is not None and not isinstance(comp.blocking, bool):
+        ck.fail(f"{path}.blocking", f"must be true or false, got {describe(comp.blocking)}")
+    if comp.service_time is not None:
+        _check_service_time(ck, f"{path}.service_time", comp.service_time)
+    if comp.hit_ratio is not None:
+        ck.number(f"{path}.hit_ratio", comp.hit_ratio, minimum=0.0, maximum=1.0)
+    if comp.routing is not None:
+        ck.choice(
+            f"{path}.routing.algorithm", comp.routing.algorithm, ROUTING_ALGORITHMS,
+            "routing algorithm",
+        )
+    if comp.fanout is not None:
+        ck.choice(f"{path}.fanout", comp.fanout, FANOUT_MODES, "fanout mode")
+    if comp.payload_kb is not None:
+        ck.number(f"{path}.payload_kb", comp.payload_kb, minimum=0.0)
+    if comp.workload is not None:
+        if comp.type in COMPONENT_TYPES and not is_client:
+            ck.fail(f"{path}.workload", "only a client generates traffic: remove the workload "
+                                        "or make the component a client")
+        _check_workload(ck, f"{path}.workload", comp.workload)
+
+
+def _check_position(ck: Checker, path: str, position: object) -> None:
+    if not isinstance(position, tuple | list) or len(position) != 2:
+        ck.fail(path, f"must be [x, y], got {describe(position)}")
+        return
+    for axis, value in enumerate(position):
+        ck.number(f"{path}[{axis}]", value)
+
+
+def _check_specs(ck: Checker, path: str, specs: Specs) -> None:
+    for field in fields(Specs):
+        value = getattr(specs, field.name)
+        if value is not None:
+            ck.number(f"{path}.{field.name}", value, above=0.0)
+
+
+def _check_service_time(ck: Checker, path: str, service: ServiceTime) -> None:
+    ck.choice(f"{path}.distribution", service.distribution, DISTRIBUTIONS, "distribution")
+    valid: dict[str, float] = {}
+    for name in ("mean_ms", "std_ms", "min_ms", "max_ms"):
+        value = getattr(service, name)
+        if value is not None and ck.number(f"{path}.{name}", value, minimum=0.0):
+            valid[name] = value
+    if service.shape is not None:
+        if service.distribution == "pareto":
+            # alpha <= 1 has no finite mean, so mean_ms would mean nothing.
+            ck.number(f"{path}.shape", service.shape, above=1.0)
+        else:
+            ck.number(f"{path}.shape", service.shape, above=0.0)
+    if "min_ms" in valid and "max_ms" in valid and valid["min_ms"] > valid["max_ms"]:
+        ck.fail(f"{path}.max_ms", f"must be at least min_ms ({valid['min_ms']:g}), "
+                                  f"got {valid['max_ms']:g}")
+
+
+def _check_workload(ck: Checker, path: str, workload: Workload) -> None:
+    pattern_known = ck.choice(
+        f"{path}.pattern", workload.pattern, WORKLOAD_PATTERNS, "workload pattern"
+    )
+    for name, (minimum, above) in _WORKLOAD_BOUNDS.items():
+        value = getattr(workload, name)
+        if value is not None:
+            ck.number(f"{path}.{name}", value, minimum=minimum, above=above)
+    if workload.amplitude is not None:
+        ck.number(f"{path}.amplitude", workload.amplitude, minimum=0.0, maximum=1.0)
+    if (
+        workload.trace_file is not None
+        and ck.text(f"{path}.trace_file", workload.trace_file)
+        and not workload.trace_file.strip()
+    ):
+        ck.fail(f"{path}.trace_file", "must name a CSV file")
+    if (
+        isinstance(workload.spike_s, int | float)
+        and isinstance(workload.period_s, int | float)
+        and workload.spike_s > workload.period_s > 0
+    ):
+        ck.fail(f"{path}.spike_s", f"must not exceed period_s ({workload.period_s:g}), "
+                                   f"got {workload.spike_s:g}")
+    if pattern_known:
+        for name in REQUIRED_WORKLOAD_FIELDS[workload.pattern]:
+            if getattr(workload, name) is None:
+                ck.problems.append(Problem(
+                    f"{path}.{name}",
+                    f'a "{workload.pattern}" workload needs {name}',
+                    INCOMPLETE,
+                    ck.component_ids,
+                ))
+
+
+def _check_simulation(sim: SimulationSettings, problems: list[Problem]) -> None:
+    ck = Checker(problems)
+    path = "$.simulation"
+    duration_ok = ck.number(f"{path}.duration_s", sim.duration_s, above=0.0)
+    warmup_ok = ck.number(f"{path}.warmup_s", sim.warmup_s, minimum=0.0)
+    if warmup_ok and duration_ok and sim.warmup_s >= sim.duration_s:
+        ck.fail(f"{path}.warmup_s", f"must be less than duration_s ({sim.duration_s:g}), "
+                                    f"got {sim.warmup_s:g}")
+    window_ok = ck.number(f"{path}.window_s", sim.window_s, above=0.0)
+    if window_ok and duration_ok and sim.duration_s / sim.window_s > MAX_WINDOWS:
+        ck.fail(f"{path}.window_s", f"gives more than {MAX_WINDOWS:,} metric windows over "
+                                    f"{sim.duration_s:g} s: use a longer window")
+    ck.integer(f"{path}.seed", sim.seed, minimum=0, maximum=MAX_SEED)

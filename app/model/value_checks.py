@@ -1,0 +1,155 @@
+"""Small checks on single values, shared by the reader and the validator.
+
+Each check appends a :class:`~app.model.errors.Problem` with the value's JSON
+path to a list and says whether the value passed, so callers collect every
+problem instead of stopping at the first. ``bool`` is never a number here,
+although Python says ``True == 1``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+
+from app.model.errors import Problem
+from app.model.limits import MAX_ID_LENGTH
+
+
+def describe(value: object) -> str:
+    """A short, user-facing rendering of a (JSON) value for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+    if isinstance(value, int):
+        text = str(value) if value.bit_length() < 200 else "a huge number"
+        return text
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean "x"?)`` for a close match among ``choices``, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def is_number(value: object) -> bool:
+    """True for an int or float that is not a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_storable_text(value: str) -> bool:
+    """True when the string can be written as UTF-8 (no unpaired surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class Checker:
+    """Collects problems found by range and type checks on plain values.
+
+    Args:
+        problems: The list problems are appended to (all with severity "error").
+        component_ids: Components the reported problems are about.
+    """
+
+    def __init__(
+        self,
+        problems: list[Problem],
+        component_ids: tuple[str, ...] = (),
+    ) -> None:
+        self.problems = problems
+        self.component_ids = component_ids
+
+    def fail(self, path: str, message: str) -> bool:
+        """Record an error at ``path``; always returns False."""
+        self.problems.append(Problem(path, message, "error", self.component_ids))
+        return False
+
+    def number(
+        self,
+        path: str,
+        value: object,
+        *,
+        minimum: float | None = None,
+        above: float | None = None,
+        maximum: float | None = None,
+    ) -> bool:
+        """A finite number, ``>= minimum``, ``> above`` and ``<= maximum`` when given."""
+        if not is_number(value):
+            return self.fail(path, f"must be a number, got {describe(value)}")
+        assert isinstance(value, int | float)
+        if isinstance(value, float) and not math.isfinite(value):
+            return self.fail(path, f"must be a finite number, got {describe(value)}")
+        if minimum is not None and maximum is not None and not minimum <= value <= maximum:
+            return self.fail(
+                path, f"must be between {minimum:g} and {maximum:g}, got {describe(value)}"
+            )
+        if minimum is not None and value < minimum:
+            return self.fail(path, f"must be at least {minimum:g}, got {describe(value)}")
+        if above is not None and value <= above:
+            return self.fail(path, f"must be greater than {above:g}, got {describe(value)}")
+        if maximum is not None and value > maximum:
+            return self.fail(path, f"must be at most {maximum:g}, got {describe(value)}")
+        return True
+
+    def integer(
+        self, path: str, value: object, *, minimum: int, maximum: int | None = None
+    ) -> bool:
+        """A whole number (an ``int``, not a bool) in ``[minimum, maximum]``."""
+        if not isinstance(value, int) or isinstance(value, bool):
+            return self.fail(path, f"must be a whole number, got {describe(value)}")
+        if value < minimum:
+            return self.fail(path, f"must be at least {minimum}, got {describe(value)}")
+        if maximum is not None and value > maximum:
+            return self.fail(path, f"must be at most {maximum:,}, got {describe(value)}")
+        return True
+
+    def choice(self, path: str, value: object, choices: Iterable[str], what: str) -> bool:
+        """One of ``choices``; an unknown word gets a "did you mean" hint."""
+        options = list(choices)
+        if not isinstance(value, str):
+            return self.fail(path, f"must be a {what} name, got {describe(value)}")
+        if value not in options:
+            hint = suggest(value, options) or " (one of: " + ", ".join(options) + ")"
+            return self.fail(path, f"unknown {what} {describe(value)}{hint}")
+        return True
+
+    def text(self, path: str, value: object) -> bool:
+        """A string that can be stored as UTF-8."""
+        if not isinstance(value, str):
+            return self.fail(path, f"must be a string, got {describe(value)}")
+        if not is_storable_text(value):
+            return self.fail(path, "contains an unpaired surrogate character, which UTF-8 "
+                                   "cannot store")
+        return True
+
+    def identifier(self, path: str, value: object) -> bool:
+        """A component id: a non-empty string without control characters."""
+        if not self.text(path, value):
+            return False
+        assert isinstance(value, str)
+        if not value.strip():
+            return self.fail(path, "must not be empty")
+        if len(value) > MAX_ID_LENGTH:
+            return self.fail(path, f"is too long ({len(value)} characters, at most "
+                                   f"{MAX_ID_LENGTH})")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            return self.fail(path, "must not contain control characters")
+        return True
