@@ -1,0 +1,304 @@
+"""Reading and writing ``.sdsim`` files (format version 1).
+
+``loads``/``load`` never let a bad file through and never crash on one: every
+problem is collected with its JSON path and raised as one
+:class:`~app.model.errors.DocumentError` (malformed JSON, wrong types,
+unknown keys, values out of range, dangling links...). Only problems of
+severity ``"error"`` refuse a file; an *incomplete* design (no client yet, a
+call cycle) loads, so work in progress can be saved and reopened.
+
+``dumps``/``save`` write canonical text (see :mod:`app.model.json_writer`):
+``dumps(loads(dumps(doc))) == dumps(doc)`` byte for byte. They refuse a
+document that ``loads`` would refuse, so a saved file always opens again.
+
+The format is described for users in docs/file-format.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, Final
+
+from app.model.document import Document
+from app.model.errors import (
+    ERROR,
+    DocumentError,
+    Problem,
+    UnsupportedFormatVersionError,
+    in_document_order,
+)
+from app.model.json_reader import JsonObject, ReadResult, read_document
+from app.model.json_writer import canonical_text, document_to_json
+from app.model.limits import MAX_COMPONENTS, MAX_FILE_BYTES, MAX_LINKS, MAX_NESTING_DEPTH
+from app.model.validation import validate
+from app.model.value_checks import describe
+
+FORMAT_NAME: Final = "sdsim"
+FORMAT_VERSION: Final = 1
+FILE_SUFFIX: Final = ".sdsim"
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+#: ``MIGRATIONS[v]`` turns a parsed version-``v`` file into a version ``v + 1``
+#: one (plain ``dict`` in, ``dict`` out; it need not set ``"version"``).
+#: Version 1 is the first published version, so there is nothing to migrate
+#: yet: when version 2 is introduced, register ``MIGRATIONS[1]`` here and
+#: bump :data:`FORMAT_VERSION`. Files older than the oldest registered
+#: migration are refused with :class:`UnsupportedFormatVersionError`.
+MIGRATIONS: dict[int, Migration] = {}
+
+_STRING_LITERAL: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP: Final = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_FILE_ROW: Final = re.compile(r"^\$\.(components|links)\[(\d+)\]")
+_NON_FINITE: Final = {"NaN": float("nan"), "Infinity": float("inf"),
+                      "-Infinity": float("-inf")}
+
+
+def _refuse(message: str, path: str = "$") -> DocumentError:
+    return DocumentError([Problem(path, message)])
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` in JSON text, brackets inside strings excluded.
+
+    A cheap scan (regular expressions and C-level iteration) run *before* the
+    JSON parser, whose recursion a deeply nested file would exhaust.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING_LITERAL.sub("", text))
+    if not brackets:
+        return 0
+    steps = map(_BRACKET_STEP.__getitem__, brackets.encode("ascii"))
+    return max(0, max(accumulate(steps), default=0))
+
+
+def _decode(data: str | bytes) -> str:
+    if isinstance(data, str):
+        if len(data) > MAX_FILE_BYTES:
+            raise _refuse(f"the file is too large (over {MAX_FILE_BYTES // 2**20} MB)")
+        text = data
+    else:
+        if len(data) > MAX_FILE_BYTES:
+            raise _refuse(f"the file is too large ({len(data) / 2**20:.1f} MB; at most "
+                          f"{MAX_FILE_BYTES // 2**20} MB)")
+        if b"\x00" in data:
+            raise _refuse("not a text file: it contains NUL bytes (a binary file? .sdsim "
+                          "files are UTF-8 JSON)")
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _refuse(f"not a text file: invalid UTF-8 at byte {exc.start} "
+                          "(.sdsim files are UTF-8 JSON)") from None
+    text = text.removeprefix("\ufeff")  # tolerate a byte-order mark from Windows editors
+    if not text.strip():
+        raise _refuse("the file is empty")
+    return text
+
+
+def _parse(data: str | bytes) -> dict[str, Any]:
+    text = _decode(data)
+    if nesting_depth(text) > MAX_NESTING_DEPTH:
+        raise _refuse(f"not a .sdsim document: nested more than {MAX_NESTING_DEPTH} levels deep")
+    try:
+        # NaN/Infinity literals become non-finite floats, refused where they stand
+        # (with their path) by the field checks.
+        value = json.loads(text, parse_constant=_NON_FINITE.__getitem__,
+                           object_pairs_hook=JsonObject.from_pairs)
+    except json.JSONDecodeError as exc:
+        raise _refuse(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                      ) from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
+        raise _refuse(f"not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise _refuse(f"not a .sdsim document: expected a JSON object {{...}} at the top "
+                      f"level, got {describe(value)}")
+    return value
+
+
+def _check_format(raw: dict[str, Any]) -> int:
+    if "format" not in raw:
+        raise _refuse(f'missing: a .sdsim file starts with "format": "{FORMAT_NAME}"', "$.format")
+    if raw["format"] != FORMAT_NAME:
+        raise _refuse(f'must be "{FORMAT_NAME}", got {describe(raw["format"])}: this is not a '
+                      "System Design Simulator file", "$.format")
+    if raw.get("version") is None:
+        raise _refuse(f"missing: the format version (this app writes {FORMAT_VERSION})",
+                      "$.version")
+    version = raw["version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _refuse(f"must be a whole number, got {describe(version)}", "$.version")
+    if version > FORMAT_VERSION:
+        raise UnsupportedFormatVersionError(
+            version,
+            f"version {version} is newer than this app supports ({FORMAT_VERSION}): "
+            "update System Design Simulator to open this file",
+        )
+    return version
+
+
+def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
+    """Check ``format`` and ``version`` and migrate an older file to the current version."""
+    version = _check_format(raw)
+    while version < FORMAT_VERSION:
+        migrate = MIGRATIONS.get(version)
+        if migrate is None:
+            oldest = min([*MIGRATIONS, FORMAT_VERSION])
+            raise UnsupportedFormatVersionError(
+                version,
+                f"version {version} is not supported (this app reads versions "
+                f"{oldest} to {FORMAT_VERSION})",
+            )
+        try:
+            raw = migrate(raw)
+        except Exception as exc:  # a migration meets whatever an old file holds
+            raise _refuse(f"could not upgrade the file from version {version}: {exc}") from exc
+        version += 1
+        raw["version"] = version
+    return raw
+
+
+def _check_counts(components: object, links: object) -> None:
+    if isinstance(components, list) and len(components) > MAX_COMPONENTS:
+        raise _refuse(f"has {len(components):,} components; at most {MAX_COMPONENTS:,} "
+                      "are supported", "$.components")
+    if isinstance(links, list) and len(links) > MAX_LINKS:
+        raise _refuse(f"has {len(links):,} links; at most {MAX_LINKS:,} are supported",
+                      "$.links")
+
+
+def _path_in_file(path: str, result: ReadResult) -> str:
+    """Map a path into ``result.document`` to the same item's path in the file."""
+    match = _FILE_ROW.match(path)
+    if match is None:
+        return path
+    rows = result.component_rows if match.group(1) == "components" else result.link_rows
+    row = rows[int(match.group(2))]
+    return f"$.{match.group(1)}[{row}]{path[match.end():]}"
+
+
+def _prefixes(path: str) -> list[str]:
+    cuts = [i for i, ch in enumerate(path) if ch in ".["]
+    return [path[:i] for i in cuts[1:]] + [path]
+
+
+def _validation_errors(result: ReadResult) -> list[Problem]:
+    """Errors :func:`validate` finds, minus those the reader already reported."""
+    reported = {problem.path for problem in result.problems}
+    errors: list[Problem] = []
+    for problem in validate(result.document):
+        if problem.severity != ERROR:
+            continue
+        path = _path_in_file(problem.path, result)
+        if not any(prefix in reported for prefix in _prefixes(path)):
+            errors.append(replace(problem, path=path))
+    return errors
+
+
+def loads(text: str | bytes) -> Document:
+    """Read a document from ``.sdsim`` text.
+
+    Args:
+        text: The file's content, as ``str`` or as (UTF-8) ``bytes``.
+
+    Returns:
+        The document (it may still be *incomplete*: see :func:`validate`).
+
+    Raises:
+        UnsupportedFormatVersionError: The file's version is newer than
+            :data:`FORMAT_VERSION`, or older than any migration reaches.
+        DocumentError: Anything else wrong; ``.problems`` lists every problem
+            with its JSON path, ``str()`` names the first.
+    """
+    raw = _upgrade(_parse(text))
+    _check_counts(raw.get("components"), raw.get("links"))
+    result = read_document(raw)
+    problems = result.problems + _validation_errors(result)
+    if problems:
+        raise DocumentError(in_document_order(problems))
+    return result.document
+
+
+def load(path: str | os.PathLike[str]) -> Document:
+    """Read a ``.sdsim`` file; see :func:`loads`.
+
+    Raises:
+        DocumentError: The file cannot be read (the ``OSError`` is chained),
+            is too large, or is not a valid document.
+    """
+    file = Path(path)
+    try:
+        with file.open("rb") as stream:
+            if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
+                raise _refuse(f"the file is too large (over {MAX_FILE_BYTES // 2**20} MB)")
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _refuse(f"cannot read {file.name}: {exc.strerror or exc}") from exc
+    return loads(data)
+
+
+def dumps(doc: Document) -> str:
+    """The document as canonical ``.sdsim`` text.
+
+    Raises:
+        DocumentError: ``doc`` has problems of severity ``"error"`` (which
+            :func:`loads` would refuse); incomplete designs are written.
+    """
+    _check_counts(doc.components, doc.links)
+    errors = [problem for problem in validate(doc) if problem.severity == ERROR]
+    if errors:
+        raise DocumentError(errors)
+    return canonical_text(document_to_json(doc, FORMAT_NAME, FORMAT_VERSION))
+
+
+def save(doc: Document, path: str | os.PathLike[str]) -> None:
+    """Write ``doc`` to ``path`` atomically.
+
+    The text goes to a temporary file in the same folder, is flushed to disk,
+    and replaces ``path`` in one step: a crash leaves the old file or the new
+    one, never half of either. An existing file's permissions are kept.
+
+    Raises:
+        DocumentError: ``doc`` is invalid (nothing is written).
+        OSError: The file cannot be written.
+    """
+    data = dumps(doc).encode("utf-8")
+    target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o644
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                     dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        with suppress(OSError):
+            Path(temp_name).chmod(mode)
+        Path(temp_name).replace(target)
+    except BaseException:
+        with suppress(OSError):
+            Path(temp_name).unlink()
+        raise
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    if os.name != "posix":
+        return
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

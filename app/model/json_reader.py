@@ -1,0 +1,304 @@
+"""Parsed ``.sdsim`` JSON (current version) -> typed records, collecting problems.
+
+This layer checks JSON *types* and *keys* only: a field of the wrong type or
+an unknown key is a problem at its JSON path, and the record is built without
+it, so one bad component never hides the problems of the next. Ranges,
+choices and references are left to :func:`app.model.validation.validate`,
+which runs on the result (so a document built in code meets the same rules).
+
+``null`` means "not given" for every optional field, except
+``queue_capacity`` where it means unbounded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.model.document import (
+    UNBOUNDED,
+    Component,
+    Document,
+    Link,
+    Routing,
+    ServiceTime,
+    SimulationSettings,
+    Specs,
+    Workload,
+)
+from app.model.errors import Problem
+from app.model.value_checks import describe, is_number, suggest
+
+#: Returned by a field converter when the value is unusable (a problem was recorded).
+_SKIP: Any = object()
+
+Converter = Callable[[object, str, list[Problem]], Any]
+
+
+class JsonObject(dict[str, Any]):
+    """A parsed JSON object that remembers keys the text gave more than once.
+
+    ``json`` silently keeps the last of duplicate keys; a design file with
+    ``"replicas"`` twice is ambiguous, so the reader refuses it.
+    """
+
+    duplicate_keys: tuple[str, ...] = ()
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, Any]]) -> JsonObject:
+        """``object_pairs_hook`` for :func:`json.loads`."""
+        obj = cls(pairs)
+        if len(obj) != len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            obj.duplicate_keys = tuple(key for key, n in counts.items() if n > 1)
+        return obj
+
+
+def _duplicate_key_problems(value: dict[str, Any], path: str) -> list[Problem]:
+    duplicates: tuple[str, ...] = getattr(value, "duplicate_keys", ())
+    return [Problem(f"{path}.{key}", "is given more than once: keep one")
+            for key in duplicates]
+
+
+def _number(value: object, path: str, problems: list[Problem]) -> Any:
+    if not is_number(value):
+        problems.append(Problem(path, f"must be a number, got {describe(value)}"))
+        return _SKIP
+    assert isinstance(value, int | float)
+    try:
+        number = float(value)
+    except OverflowError:
+        problems.append(Problem(path, "is too large a number"))
+        return _SKIP
+    if not math.isfinite(number):
+        problems.append(Problem(path, f"must be a finite number, got {describe(value)}"))
+        return _SKIP
+    return number
+
+
+def _integer(value: object, path: str, problems: list[Problem]) -> Any:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)  # 4.0 from a tool that writes every number as a float
+    if not isinstance(value, int) or isinstance(value, bool):
+        problems.append(Problem(path, f"must be a whole number, got {describe(value)}"))
+        return _SKIP
+    return value
+
+
+def _string(value: object, path: str, problems: list[Problem]) -> Any:
+    if not isinstance(value, str):
+        problems.append(Problem(path, f"must be a string, got {describe(value)}"))
+        return _SKIP
+    return value
+
+
+def _boolean(value: object, path: str, problems: list[Problem]) -> Any:
+    if not isinstance(value, bool):
+        problems.append(Problem(path, f"must be true or false, got {describe(value)}"))
+        return _SKIP
+    return value
+
+
+def _position(value: object, path: str, problems: list[Problem]) -> Any:
+    if not isinstance(value, list) or len(value) != 2:
+        problems.append(Problem(path, f"must be [x, y], got {describe(value)}"))
+        return _SKIP
+    x = _number(value[0], f"{path}[0]", problems)
+    y = _number(value[1], f"{path}[1]", problems)
+    return _SKIP if _SKIP in (x, y) else (x, y)
+
+
+def _queue_capacity(value: object, path: str, problems: list[Problem]) -> Any:
+    return UNBOUNDED if value is None else _integer(value, path, problems)
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """The keys of one JSON object, how each converts, and which are required."""
+
+    record: type[Any]
+    fields: Mapping[str, Converter]
+    required: tuple[str, ...] = ()
+    #: Keys whose ``null`` is a value, not "not given".
+    null_is_value: frozenset[str] = field(default_factory=frozenset)
+    #: Stand-ins for required keys that are missing or bad, so the record is
+    #: still built (and links to a component with a bad type still resolve).
+    stand_ins: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _nested(schema: _Schema) -> Converter:
+    def convert(value: object, path: str, problems: list[Problem]) -> Any:
+        return read_object(value, path, schema, problems)
+
+    return convert
+
+
+SPECS = _Schema(Specs, dict.fromkeys(("cpu_cores", "cpu_ghz", "memory_gb", "network_mbps"),
+                                     _number))
+SERVICE_TIME = _Schema(ServiceTime, {
+    "distribution": _string,
+    **dict.fromkeys(("mean_ms", "std_ms", "shape", "min_ms", "max_ms"), _number),
+})
+WORKLOAD = _Schema(Workload, {
+    "pattern": _string,
+    **dict.fromkeys(("rate_rps", "from_rps", "to_rps", "ramp_s", "step_rps", "at_s",
+                     "spike_rps", "spike_s", "period_s", "amplitude"), _number),
+    "trace_file": _string,
+})
+ROUTING = _Schema(Routing, {"algorithm": _string})
+COMPONENT = _Schema(
+    Component,
+    {
+        "id": _string,
+        "type": _string,
+        "name": _string,
+        "position": _position,
+        "profile": _string,
+        "replicas": _integer,
+        "specs": _nested(SPECS),
+        "concurrency": _integer,
+        "queue_capacity": _queue_capacity,
+        "blocking": _boolean,
+        "service_time": _nested(SERVICE_TIME),
+        "hit_ratio": _number,
+        "routing": _nested(ROUTING),
+        "fanout": _string,
+        "payload_kb": _number,
+        "workload": _nested(WORKLOAD),
+    },
+    required=("id", "type"),
+    null_is_value=frozenset({"queue_capacity"}),
+    stand_ins={"type": ""},
+)
+LINK = _Schema(
+    Link,
+    {
+        "source": _string,
+        "target": _string,
+        **dict.fromkeys(("latency_ms", "bandwidth_mbps", "probability", "weight",
+                         "timeout_ms"), _number),
+        "retries": _integer,
+        "mode": _string,
+    },
+    required=("source", "target"),
+)
+SIMULATION = _Schema(SimulationSettings, {
+    "duration_s": _number, "warmup_s": _number, "seed": _integer, "window_s": _number,
+})
+#: Top-level keys; ``format``/``version`` are checked before the records are read.
+TOP_LEVEL_KEYS = ("format", "version", "name", "description", "components", "links",
+                  "simulation")
+
+_REQUIRED_HINTS = {
+    "id": 'a unique component id, e.g. "web"',
+    "type": 'the component type, e.g. "web_server"',
+    "source": "the id of the calling component",
+    "target": "the id of the called component",
+}
+
+
+def unknown_key_problem(path: str, key: str, known: Mapping[str, object] | tuple[str, ...]
+                        ) -> Problem:
+    """The problem for a key the format does not define (a typo does not pass silently)."""
+    hint = suggest(key, known) or " (known keys: " + ", ".join(known) + ")"
+    return Problem(f"{path}.{key}", f"unknown key {describe(key)}{hint}")
+
+
+def read_object(value: object, path: str, schema: _Schema, problems: list[Problem]) -> Any:
+    """Convert one JSON object to ``schema.record``; ``_SKIP`` if it cannot be built.
+
+    Problems (wrong types, unknown keys, missing required keys) are appended
+    to ``problems``. A record is still built when only optional fields are
+    bad: they are left out, so later checks see the rest.
+    """
+    if not isinstance(value, dict):
+        problems.append(Problem(path, f"must be an object {{...}}, got {describe(value)}"))
+        return _SKIP
+    problems.extend(_duplicate_key_problems(value, path))
+    kwargs: dict[str, Any] = {}
+    for key, raw in value.items():
+        converter = schema.fields.get(key)
+        if converter is None:
+            problems.append(unknown_key_problem(path, key, schema.fields))
+            continue
+        if raw is None and key not in schema.null_is_value:
+            continue  # null = not given
+        converted = converter(raw, f"{path}.{key}", problems)
+        if converted is not _SKIP:
+            kwargs[key] = converted
+    missing = False
+    for key in schema.required:
+        if key in kwargs:
+            continue
+        if value.get(key) is None:  # a bad value has already been reported
+            problems.append(Problem(f"{path}.{key}", f"missing: {_REQUIRED_HINTS[key]}"))
+        if key in schema.stand_ins:
+            kwargs[key] = schema.stand_ins[key]
+        else:
+            missing = True
+    if missing:
+        return _SKIP
+    return schema.record(**kwargs)
+
+
+@dataclass
+class ReadResult:
+    """What :func:`read_document` made of a parsed file.
+
+    Attributes:
+        document: The records (items that could not be built are left out).
+        problems: Type and key problems, with paths into the file.
+        component_rows: For each ``document.components[i]``, its index in the file.
+        link_rows: For each ``document.links[i]``, its index in the file.
+    """
+
+    document: Document
+    problems: list[Problem]
+    component_rows: list[int]
+    link_rows: list[int]
+
+
+def _read_list(
+    raw: dict[str, Any], key: str, schema: _Schema, problems: list[Problem]
+) -> tuple[list[Any], list[int]]:
+    items: list[Any] = []
+    rows: list[int] = []
+    value = raw.get(key)
+    if value is None:
+        return items, rows
+    if not isinstance(value, list):
+        problems.append(Problem(f"$.{key}", f"must be a list [...], got {describe(value)}"))
+        return items, rows
+    for row, item in enumerate(value):
+        record = read_object(item, f"$.{key}[{row}]", schema, problems)
+        if record is not _SKIP:
+            items.append(record)
+            rows.append(row)
+    return items, rows
+
+
+def read_document(raw: dict[str, Any]) -> ReadResult:
+    """Build a :class:`Document` from a parsed current-version file.
+
+    ``format`` and ``version`` must already have been checked.
+    """
+    problems = _duplicate_key_problems(raw, "$")
+    for key in raw:
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(unknown_key_problem("$", key, TOP_LEVEL_KEYS))
+    doc = Document()
+    for key in ("name", "description"):
+        if raw.get(key) is not None:
+            text = _string(raw[key], f"$.{key}", problems)
+            if text is not _SKIP:
+                setattr(doc, key, text)
+    doc.components, component_rows = _read_list(raw, "components", COMPONENT, problems)
+    doc.links, link_rows = _read_list(raw, "links", LINK, problems)
+    if raw.get("simulation") is not None:
+        settings = read_object(raw["simulation"], "$.simulation", SIMULATION, problems)
+        if settings is not _SKIP:
+            doc.simulation = settings
+    return ReadResult(doc, problems, component_rows, link_rows)
