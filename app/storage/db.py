@@ -1,0 +1,145 @@
+"""The SQLite engine: connection pragmas, transactions and units of work.
+
+Every connection gets ``PRAGMA foreign_keys=ON`` (SQLite forgets it per
+connection), a busy timeout and ``synchronous=FULL``; the file is in WAL mode
+(stored in the file itself). The driver's own transaction handling is turned
+off (``isolation_level = None``) and SQLAlchemy's ``begin`` event emits the
+``BEGIN`` itself, so that write units of work can start with
+``BEGIN IMMEDIATE``: they take the write lock up front and wait for it (busy
+timeout) instead of failing half-way when another thread or process writes.
+
+A :class:`Database` is safe to share between threads: each unit of work gets
+its own :class:`~sqlalchemy.orm.Session` and pooled connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.storage import errors
+
+#: How long (ms) a connection waits for another writer before giving up.
+BUSY_TIMEOUT_MS = 10_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _install_pragmas(engine: Engine, *, foreign_keys: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # Python 3.11's sqlite3 has no ``autocommit`` attribute; ``None`` stops
+        # the driver from issuing BEGIN by itself (the "begin" event does it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_sqlite_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
+    """An engine on the SQLite file ``path`` with the pragmas described above."""
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+    _install_pragmas(engine, foreign_keys=foreign_keys)
+    return engine
+
+
+def check_integrity(path: Path) -> None:
+    """Raise :class:`errors.CorruptDatabase` if ``path`` is not a healthy SQLite file.
+
+    Reads only: a damaged file is never modified. A missing or empty file is
+    fine (it becomes a new database).
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise errors.CorruptDatabase(path, "not an SQLite database")
+    try:
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise errors.CorruptDatabase(path, str(exc)) from exc
+    try:
+        rows = connection.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise errors.DatabaseBusy(f"The project database {path} is locked: {exc}") from exc
+        raise errors.CorruptDatabase(path, str(exc)) from exc
+    except sqlite3.DatabaseError as exc:
+        raise errors.CorruptDatabase(path, str(exc)) from exc
+    finally:
+        connection.close()
+    problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
+    if problems:
+        raise errors.CorruptDatabase(path, problems[0])
+
+
+def translate_error(exc: sa_exc.DBAPIError, path: Path) -> errors.StorageError:
+    """Turn a driver error into the storage error a caller can act on."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "locked" in text or "busy" in text:
+        return errors.DatabaseBusy(
+            f"The project database is busy (another program keeps it locked): {text}"
+        )
+    if "malformed" in text or "not a database" in text:
+        return errors.CorruptDatabase(path, text)
+    return errors.DatabaseError(f"Database error: {text}")
+
+
+class Database:
+    """The engine plus one-session-per-unit-of-work helpers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.engine = create_sqlite_engine(path)
+        self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"),
+            expire_on_commit=False,
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (a deferred transaction, rolled back at the end)."""
+        try:
+            with self._reader() as session, session.begin():
+                yield session
+        except sa_exc.IntegrityError:
+            raise
+        except sa_exc.DBAPIError as exc:
+            raise translate_error(exc, self.path) from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write unit of work: ``BEGIN IMMEDIATE``, committed on success."""
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except sa_exc.IntegrityError:
+            raise
+        except sa_exc.DBAPIError as exc:
+            raise translate_error(exc, self.path) from exc
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

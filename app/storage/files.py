@@ -1,0 +1,52 @@
+"""Reading and writing ``.sdsim`` files: atomic writes, careful reads."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from app.storage import errors
+from app.storage.documents import MAX_DOCUMENT_BYTES
+
+SDSIM_SUFFIX = ".sdsim"
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` so that it is either all there or untouched.
+
+    The text goes to a temporary file in the same folder, is flushed to disk,
+    then renamed over ``path`` (an atomic replace on every platform).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        temp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return path
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of ``path`` (a BOM is ignored); clear errors for the UI."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise errors.InvalidDocument(f"{path.name} is too large to be a project file.")
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise errors.NotFound(f"The file {path} does not exist.") from exc
+    except UnicodeDecodeError as exc:
+        raise errors.InvalidDocument(f"{path.name} is not a UTF-8 text file.") from exc
+    except OSError as exc:
+        raise errors.StorageError(f"Cannot read {path}: {exc.strerror or exc}") from exc

@@ -1,0 +1,1 @@
+"""Alembic migrations of the project database (run by :mod:`app.storage.migrate`)."""

@@ -1,0 +1,169 @@
+"""The database schema as SQLAlchemy 2 typed models.
+
+These ORM classes never leave :mod:`app.storage`: services copy what callers
+need into the plain records of :mod:`app.storage.records`. Changing a table
+here needs a new Alembic migration under ``migrations/versions``.
+
+All times are stored as naive UTC (SQLite has no time zone type) and come
+back as aware UTC datetimes through :class:`UTCDateTime`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Deterministic constraint names, which Alembic's batch mode on SQLite needs.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC; returns them as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to naive UTC on the way in (naive input is taken as UTC)."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Mark values read back as UTC."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention and UTC datetimes."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
+
+
+class StoreMeta(Base):
+    """Key/value facts about this database file (e.g. its random ``store_uid``)."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    """A local account. ``email`` is normalized (case-folded) and unique."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email_display: Mapped[str] = mapped_column(String(320))
+    password_hash: Mapped[str] = mapped_column(String(128))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    company: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class AuthSession(Base):
+    """A signed-in session. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class RememberToken(Base):
+    """A "remember me" token: the token is in the OS keyring, its SHA-256 here."""
+
+    __tablename__ = "remember_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Project(Base):
+    """A project: its name and owner. The documents live in :class:`ProjectVersion`."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProjectVersion(Base):
+    """One saved version of a project: the ``.sdsim`` JSON text, who, when, a note."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class RecoverySlot(Base):
+    """Autosaved work not yet saved as a version, for recovery after a crash.
+
+    ``slot_key`` identifies the slot (user or offline, project or untitled);
+    ``instance_id`` is the running application instance that wrote it.
+    """
+
+    __tablename__ = "recovery_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slot_key: Mapped[str] = mapped_column(String(160), unique=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE")
+    )
+    instance_id: Mapped[str] = mapped_column(String(36), index=True)
+    document: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime]

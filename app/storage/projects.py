@@ -1,0 +1,248 @@
+"""Projects and their version history, each owned by one user.
+
+Every call takes the caller's :class:`~app.storage.records.UserSession` and
+checks, in the same transaction, that the session is valid and that the
+project belongs to its user (:class:`errors.NotAllowed` otherwise). Every save
+is a new version; nothing is ever overwritten, and restoring an old version
+saves it again as the newest one.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.storage import errors, models
+from app.storage.clock import Clock
+from app.storage.db import Database
+from app.storage.documents import (
+    DocumentInput,
+    blank_document,
+    document_text,
+    sha256_of,
+    summarize_changes,
+    validate_with_model,
+)
+from app.storage.files import read_text, write_atomic
+from app.storage.records import ChangeSummary, Project, ProjectInfo, UserSession, VersionInfo
+from app.storage.templates import TemplateService
+from app.storage.tokens import authenticate
+
+log = logging.getLogger(__name__)
+MAX_NAME_LENGTH = 200
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise errors.ValidationError("name", "Give the project a name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise errors.ValidationError("name", f"Use at most {MAX_NAME_LENGTH} characters.")
+    return name
+
+
+def _info(project: models.Project) -> ProjectInfo:
+    return ProjectInfo(project.id, project.name, project.owner_id, project.created_at,
+                       project.updated_at, project.current_version)
+
+
+def _version_info(version: models.ProjectVersion, author_email: str | None) -> VersionInfo:
+    return VersionInfo(version.project_id, version.number, version.created_at, version.author_id,
+                       author_email, version.note, len(version.document.encode("utf-8")),
+                       version.sha256)
+
+
+class ProjectService:
+    """Project storage; reached as ``store.projects``."""
+
+    def __init__(self, db: Database, clock: Clock, templates: TemplateService) -> None:
+        self._db = db
+        self._clock = clock
+        self._templates = templates
+
+    # -- helpers -------------------------------------------------------------
+
+    def _owned(
+        self, db: Session, session: UserSession, project_id: str, *, write: bool = False
+    ) -> tuple[models.User, models.Project]:
+        user = authenticate(db, session, self._clock(), refresh=write)
+        project = db.get(models.Project, project_id) if isinstance(project_id, str) else None
+        if project is None:
+            raise errors.NotFound("This project does not exist (it may have been deleted).")
+        if project.owner_id != user.id:
+            raise errors.NotAllowed("This project belongs to another account.")
+        return user, project
+
+    @staticmethod
+    def _add_version(db: Session, user: models.User, project: models.Project, text: str,
+                     *, note: str, now: datetime) -> models.ProjectVersion:
+        project.current_version += 1
+        project.updated_at = now
+        version = models.ProjectVersion(
+            project_id=project.id, number=project.current_version, document=text,
+            sha256=sha256_of(text), author_id=user.id, created_at=now, note=note.strip(),
+        )
+        db.add(version)
+        db.flush()
+        return version
+
+    def _version(self, db: Session, project: models.Project, number: int | None
+                 ) -> models.ProjectVersion:
+        wanted = project.current_version if number is None else number
+        version = db.scalar(select(models.ProjectVersion).where(
+            models.ProjectVersion.project_id == project.id, models.ProjectVersion.number == wanted))
+        if version is None:
+            raise errors.NotFound(f"Version {wanted} of “{project.name}” does not exist.")
+        return version
+
+    # -- creating and listing ---------------------------------------------------
+
+    def create(self, session: UserSession, name: str, document: DocumentInput | None = None,
+               *, note: str = "Created") -> ProjectInfo:
+        """A new project owned by the session's user, with ``document`` as version 1."""
+        name = _clean_name(name)
+        text = blank_document(name) if document is None else document_text(document)
+        now = self._clock()
+        with self._db.write() as db:
+            user = authenticate(db, session, now, refresh=True)
+            project = models.Project(id=str(uuid.uuid4()), owner_id=user.id, name=name,
+                                     created_at=now, updated_at=now, current_version=0)
+            db.add(project)
+            self._add_version(db, user, project, text, note=note, now=now)
+            info = _info(project)
+        log.info("Created project %s", info.id)
+        return info
+
+    def create_from_template(self, session: UserSession, template_key: str,
+                             name: str | None = None) -> ProjectInfo:
+        """A new project started from a shipped template (see ``store.templates``)."""
+        text = self._templates.load(template_key)
+        return self.create(session, name or template_key.replace("_", " ").capitalize(), text,
+                           note=f"Created from template “{template_key}”")
+
+    def list(self, session: UserSession, search: str | None = None) -> builtins.list[ProjectInfo]:
+        """The user's projects, most recently modified first; ``search`` filters by name."""
+        with self._db.read() as db:
+            user = authenticate(db, session, self._clock())
+            query = select(models.Project).where(models.Project.owner_id == user.id)
+            if search and search.strip():
+                pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%") \
+                    .replace("_", "\\_") + "%"
+                query = query.where(models.Project.name.ilike(pattern, escape="\\"))
+            query = query.order_by(models.Project.updated_at.desc(), models.Project.name)
+            return [_info(project) for project in db.scalars(query)]
+
+    def get(self, session: UserSession, project_id: str, version: int | None = None) -> Project:
+        """The project with the document of ``version`` (the latest by default)."""
+        with self._db.read() as db:
+            _, project = self._owned(db, session, project_id)
+            row = self._version(db, project, version)
+            return Project(project.id, project.name, project.owner_id, project.created_at,
+                           project.updated_at, row.number, row.document)
+
+    # -- versions ----------------------------------------------------------------
+
+    def save(self, session: UserSession, project_id: str, document: DocumentInput,
+             note: str = "") -> VersionInfo:
+        """Save ``document`` as the project's next version (who, when, ``note``)."""
+        text = document_text(document)
+        now = self._clock()
+        with self._db.write() as db:
+            user, project = self._owned(db, session, project_id, write=True)
+            version = self._add_version(db, user, project, text, note=note, now=now)
+            return _version_info(version, user.email_display)
+
+    def versions(self, session: UserSession, project_id: str) -> builtins.list[VersionInfo]:
+        """Every version of the project, newest first (without the documents)."""
+        with self._db.read() as db:
+            self._owned(db, session, project_id)
+            rows = db.execute(
+                select(models.ProjectVersion, models.User.email_display)
+                .outerjoin(models.User, models.User.id == models.ProjectVersion.author_id)
+                .where(models.ProjectVersion.project_id == project_id)
+                .order_by(models.ProjectVersion.number.desc())
+            ).all()
+            return [_version_info(version, email) for version, email in rows]
+
+    def restore(self, session: UserSession, project_id: str, version: int) -> VersionInfo:
+        """Save an old version again as the newest one (history is kept)."""
+        now = self._clock()
+        with self._db.write() as db:
+            user, project = self._owned(db, session, project_id, write=True)
+            old = self._version(db, project, version)
+            row = self._add_version(db, user, project, old.document,
+                                    note=f"Restored version {old.number}", now=now)
+            return _version_info(row, user.email_display)
+
+    def changes(self, session: UserSession, project_id: str, old_version: int,
+                new_version: int | None = None) -> ChangeSummary:
+        """Components added, removed and changed from ``old_version`` to ``new_version``."""
+        with self._db.read() as db:
+            _, project = self._owned(db, session, project_id)
+            old = self._version(db, project, old_version).document
+            new = self._version(db, project, new_version).document
+        return summarize_changes(old, new)
+
+    # -- rename, duplicate, delete ---------------------------------------------
+
+    def rename(self, session: UserSession, project_id: str, name: str) -> ProjectInfo:
+        """Give the project a new name."""
+        name = _clean_name(name)
+        with self._db.write() as db:
+            _, project = self._owned(db, session, project_id, write=True)
+            project.name = name
+            project.updated_at = self._clock()
+            return _info(project)
+
+    def duplicate(self, session: UserSession, project_id: str,
+                  name: str | None = None) -> ProjectInfo:
+        """A new project holding a copy of the current version (history not copied)."""
+        now = self._clock()
+        with self._db.write() as db:
+            user, source = self._owned(db, session, project_id, write=True)
+            text = self._version(db, source, None).document
+            new_name = _clean_name(name or f"{source.name} (copy)"[:MAX_NAME_LENGTH])
+            copy = models.Project(id=str(uuid.uuid4()), owner_id=user.id, name=new_name,
+                                  created_at=now, updated_at=now, current_version=0)
+            db.add(copy)
+            self._add_version(
+                db, user, copy, text, now=now,
+                note=f"Duplicated from “{source.name}” version {source.current_version}",
+            )
+            return _info(copy)
+
+    def delete(self, session: UserSession, project_id: str) -> None:
+        """Delete the project and all of its versions."""
+        with self._db.write() as db:
+            _, project = self._owned(db, session, project_id, write=True)
+            db.delete(project)
+        log.info("Deleted project %s", project_id)
+
+    def count(self, session: UserSession) -> int:
+        """How many projects the user has."""
+        with self._db.read() as db:
+            user = authenticate(db, session, self._clock())
+            return int(db.scalar(select(func.count()).select_from(models.Project)
+                                 .where(models.Project.owner_id == user.id)) or 0)
+
+    # -- files -----------------------------------------------------------------
+
+    def import_file(self, session: UserSession, path: Path, name: str | None = None
+                    ) -> ProjectInfo:
+        """A new project from a ``.sdsim`` file (named after the file by default)."""
+        path = Path(path)
+        text = read_text(path)
+        validate_with_model(text)
+        return self.create(session, name or path.stem, text, note=f"Imported from {path.name}")
+
+    def export_file(self, session: UserSession, project_id: str, path: Path,
+                    version: int | None = None) -> Path:
+        """Write the project's document (latest or ``version``) to ``path``, atomically."""
+        document = self.get(session, project_id, version).document
+        return write_atomic(Path(path), document)

@@ -1,0 +1,161 @@
+"""Plain, immutable records that the storage services hand to callers.
+
+They are copies: safe to pass between threads and to keep after the database
+session that produced them has closed (unlike ORM instances).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    """A user's public details."""
+
+    user_id: str
+    email: str
+    first_name: str
+    last_name: str
+    company: str
+    created_at: datetime
+
+    @property
+    def display_name(self) -> str:
+        """First and last name, or the email when no name was given."""
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.email
+
+
+@dataclass(frozen=True, slots=True)
+class UserSession:
+    """A signed-in session, returned by ``accounts.login``.
+
+    ``token`` is the secret that authenticates every later call; it is left
+    out of ``repr`` so that it never reaches a log by accident. The database
+    keeps only its SHA-256. ``expires_at`` is the expiry at sign-in; each use
+    extends it (see ``SESSION_IDLE_TIMEOUT`` in :mod:`app.storage.accounts`).
+    ``remembered`` says whether a "remember me" token was stored in the OS
+    keyring; ``notice`` explains why not when one was asked for.
+    """
+
+    user_id: str
+    token: str = field(repr=False)
+    expires_at: datetime
+    profile: UserProfile
+    remembered: bool = False
+    notice: str | None = None
+
+    @property
+    def email(self) -> str:
+        """The signed-in user's email."""
+        return self.profile.email
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectInfo:
+    """A project as listed: no document text."""
+
+    id: str
+    name: str
+    owner_id: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A project with the ``.sdsim`` JSON text of one version (the latest by default)."""
+
+    id: str
+    name: str
+    owner_id: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    document: str
+
+    @property
+    def info(self) -> ProjectInfo:
+        """The same project without its document."""
+        return ProjectInfo(
+            self.id, self.name, self.owner_id, self.created_at, self.updated_at, self.version
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One saved version: its number (1, 2, ...), who saved it, when, and a note."""
+
+    project_id: str
+    number: int
+    created_at: datetime
+    author_id: str | None
+    author_email: str | None
+    note: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """What changed between two documents, by component ``id``."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    links_added: int = 0
+    links_removed: int = 0
+    other: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the two documents are the same as far as the summary can tell."""
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.links_added
+            or self.links_removed
+            or self.other
+        )
+
+    def describe(self) -> str:
+        """One line for people: ``"added: cache; changed: web, db; 1 link added"``."""
+        parts: list[str] = []
+        if self.added:
+            parts.append("added: " + ", ".join(self.added))
+        if self.removed:
+            parts.append("removed: " + ", ".join(self.removed))
+        if self.changed:
+            parts.append("changed: " + ", ".join(self.changed))
+        for count, verb in ((self.links_added, "added"), (self.links_removed, "removed")):
+            if count:
+                parts.append(f"{count} link{'s' if count != 1 else ''} {verb}")
+        if self.other:
+            parts.append("also changed: " + ", ".join(self.other))
+        return "; ".join(parts) if parts else "no changes"
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryEntry:
+    """Autosaved work left by a session that did not shut down cleanly."""
+
+    id: int
+    project_id: str | None
+    project_name: str | None
+    saved_at: datetime
+    document: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    """A template shipped in ``resources/templates`` (available to every user)."""
+
+    key: str
+    name: str
+    description: str
+    path: Path

@@ -1,0 +1,99 @@
+"""The "remember me" token in the OS keyring.
+
+One token per database per OS account is kept in the keyring (Windows caps a
+secret at 2,560 bytes, so it is one short string, not a bundle); the database
+keeps only its SHA-256. Without a secure keyring backend the feature is
+disabled: there is never a plaintext fallback (and the plaintext backends of
+``keyrings.alt`` are refused as if absent).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple
+
+import keyring
+import keyring.backends.fail
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "System Design Simulator"
+_UNAVAILABLE = (
+    "“Remember me” is unavailable: no secure system keyring was found{detail}. "
+    "You will need to sign in each time."
+)
+
+
+class KeyringStatus(NamedTuple):
+    """Whether "remember me" can be offered, and if not, why (for the UI)."""
+
+    available: bool
+    message: str
+
+
+def _insecure(backend: KeyringBackend) -> str | None:
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if isinstance(backend, keyring.backends.fail.Keyring) or name.startswith(
+        "keyring.backends.null"
+    ):
+        return " (no keyring backend is installed)"
+    if name.startswith("keyrings.alt") and ("Plaintext" in name or "file" in name.lower()):
+        return f" ({type(backend).__name__} stores secrets in a plain file)"
+    chained = getattr(backend, "backends", None)
+    if name.startswith("keyring.backends.chainer") and not chained:
+        return " (no keyring backend is installed)"
+    return None
+
+
+def keyring_status() -> KeyringStatus:
+    """Check the current keyring backend without reading or writing any secret."""
+    try:
+        backend = keyring.get_keyring()
+    except (keyring.errors.KeyringError, RuntimeError) as exc:
+        return KeyringStatus(False, _UNAVAILABLE.format(detail=f" ({exc})"))
+    problem = _insecure(backend)
+    if problem:
+        return KeyringStatus(False, _UNAVAILABLE.format(detail=problem))
+    return KeyringStatus(True, "Your sign-in will be kept in the system keyring.")
+
+
+class RememberedToken:
+    """Reads, writes and deletes this database's token in the keyring."""
+
+    def __init__(self, store_uid: str) -> None:
+        self.key = f"remember-me/{store_uid}"
+
+    def save(self, token: str) -> str | None:
+        """Store ``token``; returns ``None`` on success or the reason it was not stored."""
+        status = keyring_status()
+        if not status.available:
+            return status.message
+        try:
+            keyring.set_password(KEYRING_SERVICE, self.key, token)
+        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            log.warning("Could not store the remember-me token: %s", type(exc).__name__)
+            return _UNAVAILABLE.format(detail=f" ({type(exc).__name__})")
+        return None
+
+    def load(self) -> str | None:
+        """The stored token, or ``None`` (none stored, or no usable keyring)."""
+        if not keyring_status().available:
+            return None
+        try:
+            return keyring.get_password(KEYRING_SERVICE, self.key)
+        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            log.warning("Could not read the remember-me token: %s", type(exc).__name__)
+            return None
+
+    def delete(self) -> None:
+        """Forget the stored token (no error when there is none)."""
+        if not keyring_status().available:
+            return
+        try:
+            keyring.delete_password(KEYRING_SERVICE, self.key)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            log.warning("Could not delete the remember-me token: %s", type(exc).__name__)
