@@ -15,19 +15,34 @@ from app.model.document import (
     Specs,
     Workload,
 )
+from app.model.errors import DocumentError, Problem, UnsupportedFormatVersionError
+from app.model.fileformat import FORMAT_VERSION, dumps, load, loads, save
 from app.model.profiles import PROFILES, REFERENCE_SPECS, Profile, profile
 from app.model.resolve import ResolvedComponent, ResolvedLink, resolve, resolve_link
+from app.model.templates import (
+    COMPONENT_TEMPLATES,
+    ComponentTemplate,
+    TemplateInfo,
+    list_architecture_templates,
+    load_architecture_template,
+)
+from app.model.validation import problems_by_component, validate
 
 __all__ = [
     "CATEGORIES",
+    "COMPONENT_TEMPLATES",
     "COMPONENT_TYPES",
+    "FORMAT_VERSION",
     "PROFILES",
     "REFERENCE_SPECS",
     "UNBOUNDED",
     "Component",
+    "ComponentTemplate",
     "ComponentType",
     "Document",
+    "DocumentError",
     "Link",
+    "Problem",
     "Profile",
     "ResolvedComponent",
     "ResolvedLink",
@@ -35,9 +50,19 @@ __all__ = [
     "ServiceTime",
     "SimulationSettings",
     "Specs",
+    "TemplateInfo",
+    "UnsupportedFormatVersionError",
     "Workload",
     "component_type",
+    "dumps",
+    "list_architecture_templates",
+    "load",
+    "load_architecture_template",
+    "loads",
+    "problems_by_component",
     "profile",
     "resolve",
     "resolve_link",
+    "save",
+    "validate",
 ]
