@@ -103,7 +103,7 @@ def problems_by_component(doc: Document) -> dict[str, list[Problem]]:
 
 
 def _check_component(comp: Component, path: str, problems: list[Problem]) -> None:
-    ids = (comp.id,) if isinstance(comp.id, str) else ()
+    ids = (comp.id,) if isinstance(comp.id, str) and comp.id else ()
     ck = Checker(problems, ids)
     ck.identifier(f"{path}.id", comp.id)
     is_client = False
