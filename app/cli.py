@@ -1,21 +1,215 @@
-"""The headless command line: ``simulate`` and ``validate``."""
+"""The headless command line: ``simulate`` and ``validate``.
+
+Exit codes: 0 success; 2 invalid input (one line on stderr naming the
+problem, never a traceback); 130 interrupted by Ctrl-C (what was simulated
+so far is still written).
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
 
 from app import __version__
+
+DEFAULT_MAX_REQUESTS = 50_000_000
+EXIT_OK = 0
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """Invalid input: printed as one line, exit code 2."""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number >= 0")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``main.py simulate|validate``."""
-    parser = argparse.ArgumentParser(prog="main.py", description="System Design Simulator")
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="System Design Simulator (headless commands)"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sim = sub.add_parser("simulate", help="run a design and write summary.json and metrics.csv")
+    sim.add_argument("file", type=Path, help="the .sdsim design")
+    sim.add_argument("--duration", type=_positive_float, help="simulated seconds")
+    sim.add_argument("--warmup", type=_positive_float, help="seconds excluded from statistics")
+    sim.add_argument("--seed", type=_count, help="random seed (same seed, same results)")
+    sim.add_argument("--out", type=Path, help="output folder (default: ./<file>-results)")
+    sim.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    sim.add_argument(
+        "--max-requests",
+        type=_count,
+        default=DEFAULT_MAX_REQUESTS,
+        help=f"refuse runs expected to create more requests (default {DEFAULT_MAX_REQUESTS:,})",
+    )
+    val = sub.add_parser("validate", help="check a design without running it")
+    val.add_argument("file", type=Path, help="the .sdsim design")
     return parser
 
 
-def main(argv: list[str]) -> int:
+def _load(path: Path) -> Any:
+    from app.model.errors import DocumentError
+    from app.model.fileformat import load
+
+    if not path.exists():
+        raise CliError(f"{path}: no such file")
+    if path.is_dir():
+        raise CliError(f"{path}: is a folder, not a .sdsim file")
+    try:
+        return load(path)
+    except DocumentError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _runnable(doc: Any, path: Path) -> None:
+    from app.model.validation import validate
+
+    problems = validate(doc)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise CliError(f"{path}: {problems[0]}{more}")
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    """``validate FILE``: load and check, print OK and a one-line description."""
+    doc = _load(args.file)
+    _runnable(doc, args.file)
+    n_comp, n_link = len(doc.components), len(doc.links)
+    print(
+        f"{args.file}: OK — {n_comp} component{'s' if n_comp != 1 else ''}, "
+        f"{n_link} link{'s' if n_link != 1 else ''}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; silent when not a TTY."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+        self._last = -1.0
+
+    def update(self, fraction: float, text: str) -> None:
+        if not self.enabled or (fraction - self._last < 0.005 and fraction < 1.0):
+            return
+        self._last = fraction
+        width = 30
+        filled = round(width * fraction)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}%  {text}")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``simulate FILE``: run, stream metrics.csv, write summary.json, print a table."""
+    from app.engine.simulation import Simulation, estimate_requests
+    from app.engine.workloads import WorkloadError
+    from app.model.errors import DocumentError
+    from app.reports.csv_writer import MetricsCsvWriter
+    from app.reports.summary_json import write_summary_json
+    from app.reports.summary_table import format_summary_table
+
+    doc = _load(args.file)
+    _runnable(doc, args.file)
+    base_dir = args.file.resolve().parent
+    duration = args.duration if args.duration is not None else doc.simulation.duration_s
+    warmup = args.warmup if args.warmup is not None else doc.simulation.warmup_s
+    if duration <= 0:
+        raise CliError("--duration must be greater than 0")
+    if warmup >= duration:
+        raise CliError(
+            f"--warmup ({warmup:g} s) must be shorter than the duration ({duration:g} s)"
+        )
+    try:
+        expected = estimate_requests(doc, duration, base_dir)
+    except WorkloadError as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    if expected > args.max_requests:
+        raise CliError(
+            f"this run would create about {expected:,.0f} requests, over the budget of "
+            f"{args.max_requests:,}; shorten --duration, lower the load, or raise --max-requests"
+        )
+    try:
+        sim = Simulation(
+            doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed
+        )
+    except (DocumentError, WorkloadError) as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    out_dir: Path = args.out if args.out is not None else Path(f"{args.file.stem}-results")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
+    bar = _ProgressBar(err, not args.quiet)
+    interrupted = False
+    started = time.perf_counter()
+    with MetricsCsvWriter(out_dir / "metrics.csv") as csv_out:
+        try:
+            while not sim.finished:
+                snap = sim.step_window()
+                csv_out.write(snap)
+                bar.update(
+                    sim.progress,
+                    f"t={sim.now:,.0f}s  {snap.end_to_end.throughput_rps:,.0f} req/s",
+                )
+        except KeyboardInterrupt:
+            interrupted = True
+    bar.done()
+    summary = sim.summary()
+    summary["wall_s"] = time.perf_counter() - started
+    summary["interrupted"] = interrupted
+    write_summary_json(summary, out_dir / "summary.json")
+    if not args.quiet:
+        print(format_summary_table(summary), file=out)
+        print(f"Wrote {out_dir / 'summary.json'} and {out_dir / 'metrics.csv'}", file=out)
+    if interrupted:
+        print(f"interrupted at t={sim.now:g}s; partial results written", file=err)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run a headless command; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     args = build_parser().parse_args(argv)
-    return 0 if args.command else 2
+    try:
+        if args.command == "validate":
+            return cmd_validate(args, out)
+        return cmd_simulate(args, out, err)
+    except CliError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_INVALID

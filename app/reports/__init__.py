@@ -1,1 +1,1 @@
-"""reports layer."""
+"""Report writers: metrics CSV, summary JSON (and later PNG/PDF/HTML)."""
