@@ -68,7 +68,8 @@ class DocumentError(Exception):
         super().__init__(self._summary())
 
     def _summary(self) -> str:
-        first = str(self.problems[0])
+        # One line, whatever a message quotes (a file name, an exception's text).
+        first = " ".join(str(self.problems[0]).splitlines())
         more = len(self.problems) - 1
         if more == 1:
             return f"{first} (and 1 more problem)"

@@ -12,6 +12,7 @@ which runs on the result (so a document built in code meets the same rules).
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -59,7 +60,7 @@ class JsonObject(dict[str, Any]):
 
 def _duplicate_key_problems(value: dict[str, Any], path: str) -> list[Problem]:
     duplicates: tuple[str, ...] = getattr(value, "duplicate_keys", ())
-    return [Problem(f"{path}.{key}", "is given more than once: keep one")
+    return [Problem(key_path(path, key), "is given more than once: keep one")
             for key in duplicates]
 
 
@@ -204,7 +205,12 @@ def unknown_key_problem(path: str, key: str, known: Mapping[str, object] | tuple
                         ) -> Problem:
     """The problem for a key the format does not define (a typo does not pass silently)."""
     hint = suggest(key, known) or " (known keys: " + ", ".join(known) + ")"
-    return Problem(f"{path}.{key}", f"unknown key {describe(key)}{hint}")
+    return Problem(key_path(path, key), f"unknown key {describe(key)}{hint}")
+
+
+def key_path(path: str, key: str) -> str:
+    """``path.key``, or ``path["odd key"]`` when the key is not a plain name."""
+    return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 
 def read_object(value: object, path: str, schema: _Schema, problems: list[Problem]) -> Any:

@@ -27,6 +27,8 @@ def describe(value: object) -> str:
             return "NaN"
         if math.isinf(value):
             return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))  # the file said -1, not -1.0
         return repr(value)
     if isinstance(value, int):
         text = str(value) if value.bit_length() < 200 else "a huge number"

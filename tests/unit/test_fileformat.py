@@ -250,7 +250,7 @@ FIELD_REFUSALS = [
     ("components", 3, "hit_ratio", False, "$.components[3].hit_ratio",
      "must be a number, got false"),
     ("components", 2, "payload_kb", -2, "$.components[2].payload_kb",
-     "must be at least 0, got -2.0"),
+     "must be at least 0, got -2"),
     ("components", 2, "fanout", "paralel", "$.components[2].fanout",
      'unknown fanout mode "paralel" (did you mean "parallel"?)'),
     ("components", 1, "routing", {"algorithm": "round_robbin"},
@@ -261,9 +261,9 @@ FIELD_REFUSALS = [
     ("components", 2, "service_time", {"distribution": "weibull", "mean_ms": 2},
      "$.components[2].service_time.distribution", 'unknown distribution "weibull"'),
     ("components", 2, "service_time", {"distribution": "constant", "mean_ms": -1},
-     "$.components[2].service_time.mean_ms", "must be at least 0, got -1.0"),
+     "$.components[2].service_time.mean_ms", "must be at least 0, got -1"),
     ("components", 2, "specs", {"cpu_cores": 0}, "$.components[2].specs.cpu_cores",
-     "must be greater than 0, got 0.0"),
+     "must be greater than 0, got 0"),
     ("components", 2, "specs", [4, 2.4], "$.components[2].specs",
      "must be an object {...}, got a list"),
     ("components", 2, "position", [1, 2, 3], "$.components[2].position",
@@ -273,12 +273,12 @@ FIELD_REFUSALS = [
     ("components", 0, "workload", {"pattern": "burst", "rate_rps": 5},
      "$.components[0].workload.pattern", 'unknown workload pattern "burst"'),
     ("components", 0, "workload", {"pattern": "poisson", "rate_rps": -5},
-     "$.components[0].workload.rate_rps", "must be at least 0, got -5.0"),
+     "$.components[0].workload.rate_rps", "must be at least 0, got -5"),
     ("components", 0, "name", 12, "$.components[0].name", "must be a string, got 12"),
     ("components", 0, "id", "", "$.components[0].id", "must not be empty"),
     ("links", 0, "probability", 1.2, "$.links[0].probability",
      "must be between 0 and 1, got 1.2"),
-    ("links", 0, "latency_ms", -1, "$.links[0].latency_ms", "must be at least 0, got -1.0"),
+    ("links", 0, "latency_ms", -1, "$.links[0].latency_ms", "must be at least 0, got -1"),
     ("links", 0, "mode", "asynchronous", "$.links[0].mode", 'unknown link mode "asynchronous"'),
     ("links", 0, "retries", -1, "$.links[0].retries", "must be at least 0, got -1"),
     ("links", 0, "target", "lbb", "$.links[0].target", 'no component has id "lbb"'),
@@ -400,9 +400,9 @@ def test_simulation_settings_are_checked() -> None:
     data["simulation"] = {"duration_s": 0, "warmup_s": -1, "seed": -3, "window_s": 0}
     messages = {p.path: p.message for p in refusal(data).problems}
     assert messages == {
-        "$.simulation.duration_s": "must be greater than 0, got 0.0",
-        "$.simulation.warmup_s": "must be at least 0, got -1.0",
-        "$.simulation.window_s": "must be greater than 0, got 0.0",
+        "$.simulation.duration_s": "must be greater than 0, got 0",
+        "$.simulation.warmup_s": "must be at least 0, got -1",
+        "$.simulation.window_s": "must be greater than 0, got 0",
         "$.simulation.seed": "must be at least 0, got -3",
     }
 
@@ -586,3 +586,11 @@ def test_any_valid_document_round_trips_byte_for_byte(doc: Document) -> None:
     assert loads(text.encode("utf-8")) == doc
     for comp in again.components:
         assert all(math.isfinite(v) for v in comp.position)
+
+
+def test_odd_keys_are_quoted_in_paths_and_the_message_stays_on_one_line() -> None:
+    data = example()
+    data["components"][0]["bad\nkey"] = 1
+    error = refusal(data)
+    assert error.problems[0].path == '$.components[0]["bad\\nkey"]'
+    assert "\n" not in str(error)

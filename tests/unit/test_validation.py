@@ -171,9 +171,9 @@ def test_a_long_chain_is_checked_quickly_without_recursion() -> None:
         ("blocking", 1, "blocking", "must be true or false, got 1"),
         ("position", (1.0,), "position", "must be [x, y], got a list"),
         ("position", (0.0, float("nan")), "position[1]", "must be a finite number, got NaN"),
-        ("specs", Specs(cpu_ghz=-1.0), "specs.cpu_ghz", "must be greater than 0, got -1.0"),
+        ("specs", Specs(cpu_ghz=-1.0), "specs.cpu_ghz", "must be greater than 0, got -1"),
         ("service_time", ServiceTime("pareto", mean_ms=5.0, shape=1.0), "service_time.shape",
-         "must be greater than 1, got 1.0"),
+         "must be greater than 1, got 1"),
         ("service_time", ServiceTime("uniform", min_ms=5.0, max_ms=1.0), "service_time.max_ms",
          "must be at least min_ms (5), got 1"),
         ("routing", Routing("fastest"), "routing.algorithm", 'unknown routing algorithm "fastest"'),
@@ -197,10 +197,10 @@ def test_values_built_in_code_are_checked(
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("probability", 2.0, "must be between 0 and 1, got 2.0"),
-        ("weight", -1.0, "must be at least 0, got -1.0"),
-        ("bandwidth_mbps", 0.0, "must be greater than 0, got 0.0"),
-        ("timeout_ms", 0.0, "must be greater than 0, got 0.0"),
+        ("probability", 2.0, "must be between 0 and 1, got 2"),
+        ("weight", -1.0, "must be at least 0, got -1"),
+        ("bandwidth_mbps", 0.0, "must be greater than 0, got 0"),
+        ("timeout_ms", 0.0, "must be greater than 0, got 0"),
         ("retries", 101, "must be at most 100, got 101"),
         ("mode", "later", 'unknown link mode "later" (one of: sync, async)'),
     ],
@@ -238,20 +238,20 @@ def test_workload_values_are_checked() -> None:
         "spike", rate_rps=10.0, spike_rps=-1.0, spike_s=20.0, period_s=10.0, amplitude=2.0
     )
     assert [(p.path, p.message) for p in validate(doc)] == [
-        ("$.components[0].workload.spike_rps", "must be at least 0, got -1.0"),
+        ("$.components[0].workload.spike_rps", "must be at least 0, got -1"),
         ("$.components[0].workload.spike_s", "must not exceed period_s (10), got 20"),
-        ("$.components[0].workload.amplitude", "must be between 0 and 1, got 2.0"),
+        ("$.components[0].workload.amplitude", "must be between 0 and 1, got 2"),
     ]
 
 
 @pytest.mark.parametrize(
     ("settings", "path", "message"),
     [
-        (SimulationSettings(duration_s=0.0), "duration_s", "must be greater than 0, got 0.0"),
+        (SimulationSettings(duration_s=0.0), "duration_s", "must be greater than 0, got 0"),
         (SimulationSettings(duration_s=10.0, warmup_s=10.0), "warmup_s",
          "must be less than duration_s (10), got 10"),
-        (SimulationSettings(warmup_s=-1.0), "warmup_s", "must be at least 0, got -1.0"),
-        (SimulationSettings(window_s=0.0), "window_s", "must be greater than 0, got 0.0"),
+        (SimulationSettings(warmup_s=-1.0), "warmup_s", "must be at least 0, got -1"),
+        (SimulationSettings(window_s=0.0), "window_s", "must be greater than 0, got 0"),
         (SimulationSettings(duration_s=1e7, window_s=1.0), "window_s",
          "gives more than 1,000,000 metric windows"),
         (SimulationSettings(seed=-1), "seed", "must be at least 0, got -1"),
