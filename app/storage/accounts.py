@@ -288,13 +288,13 @@ class AccountService:
             user = authenticate(db, session, self._clock())
             stored, email = user.password_hash, user.email
             names = (user.first_name, user.last_name)
-        if not passwords.verify_password(current, stored):
-            raise errors.InvalidCredentials("The current password is incorrect.")
         reasons = passwords.check_password(new, email, names)
         if new == current:
             reasons.append("The new password must be different from the current one.")
-        if reasons:
+        if reasons:  # checked first: refusing a weak password needs no bcrypt round
             raise errors.WeakPassword(reasons)
+        if not passwords.verify_password(current, stored):
+            raise errors.InvalidCredentials("The current password is incorrect.")
         hashed = passwords.hash_password(new)
         now = self._clock()
         remembered = self._remembered.load()

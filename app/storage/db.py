@@ -89,9 +89,11 @@ def check_integrity(path: Path) -> None:
         raise errors.CorruptDatabase(path, str(exc)) from exc
     finally:
         connection.close()
-    problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
+    lines = [line.strip() for row in rows for line in str(row[0]).splitlines()]
+    problems = [line for line in lines if line and line != "ok" and not line.startswith("***")]
     if problems:
-        raise errors.CorruptDatabase(path, problems[0])
+        more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+        raise errors.CorruptDatabase(path, problems[0][:200] + more)
 
 
 def translate_error(exc: sa_exc.DBAPIError, path: Path) -> errors.StorageError:

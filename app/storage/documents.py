@@ -13,6 +13,7 @@ import importlib
 import json
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from app.storage import errors
@@ -115,8 +116,7 @@ def summarize_changes(
     after = parse(new) if isinstance(new, str) else new
     old_parts, new_parts = _components(before), _components(after)
     old_links, new_links = _links(before), _links(after)
-    other_keys = (set(before) | set(after)) - {"components", "links"}
-    return ChangeSummary(
+    summary = ChangeSummary(
         added=tuple(cid for cid in new_parts if cid not in old_parts),
         removed=tuple(cid for cid in old_parts if cid not in new_parts),
         changed=tuple(
@@ -124,8 +124,15 @@ def summarize_changes(
         ),
         links_added=sum((new_links - old_links).values()),
         links_removed=sum((old_links - new_links).values()),
-        other=tuple(sorted(key for key in other_keys if before.get(key) != after.get(key))),
     )
+    # Anything else that differs: other keys, and components/links the
+    # comparison above could not see (entries without an id, reordering).
+    other = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+    if summary.added or summary.removed or summary.changed:
+        other.discard("components")
+    if summary.links_added or summary.links_removed:
+        other.discard("links")
+    return replace(summary, other=tuple(sorted(other)))
 
 
 def blank_document(name: str) -> str:
