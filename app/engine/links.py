@@ -29,13 +29,14 @@ class LinkRuntime:
     """A link during a run: the caller-side behaviour of one ``source -> target`` call."""
 
     __slots__ = (
+        "_partitioned",
         "active",
         "asynchronous",
         "back_s",
+        "direct",
         "env",
         "ewma_s",
         "out_s",
-        "partitioned",
         "probability",
         "retries",
         "source",
@@ -58,15 +59,38 @@ class LinkRuntime:
         self.timeout_s = link.timeout_ms / 1000.0 if link.timeout_ms is not None else None
         self.retries = link.retries
         self.asynchronous = link.asynchronous
-        #: A fault can cut the link mid-run (later issues); calls then fail.
-        self.partitioned = False
+        self._partitioned = False
+        #: True when a call is just ``target.arrive``: no latency, timeout,
+        #: retries, async or partition. Callers test it to skip a frame.
+        self.direct = False
+        self._update_direct()
         #: For least_connections / least_response_time balancing.
         self.active = 0
         self.ewma_s = 0.0
 
+    @property
+    def partitioned(self) -> bool:
+        """A fault can cut the link mid-run (later issues); calls then fail at once."""
+        return self._partitioned
+
+    @partitioned.setter
+    def partitioned(self, value: bool) -> None:
+        self._partitioned = value
+        self._update_direct()
+
+    def _update_direct(self) -> None:
+        self.direct = (
+            not self._partitioned
+            and not self.asynchronous
+            and self.timeout_s is None
+            and self.retries == 0
+            and self.out_s == 0.0
+            and self.back_s == 0.0
+        )
+
     def call(self, req: Request, reply: Reply) -> None:
         """Send ``req`` to the target; ``reply(status)`` is called with the outcome."""
-        if self.partitioned:
+        if self._partitioned:
             reply(FAILED)
             return
         if self.asynchronous:

@@ -97,16 +97,18 @@ class Station(Node):
         self.failed = 0
         self.timed_out = 0
         self.completed = 0
-        # Current counts and their time integrals (for utilization, L, memory).
+        # Current counts, each with a running "sum" that gives its time
+        # integral for free: on +1 at time t the sum gains t, on -1 it loses t,
+        # so integral(0..t) = count * t - sum (see :meth:`area`). This costs two
+        # additions per change instead of integrating every count at every event.
         self.queued = 0
+        self.queued_s = 0.0
         self.serving = 0
+        self.serving_s = 0.0
         self.busy = 0
+        self.busy_s = 0.0
         self.insys = 0
-        self.t_last = 0.0
-        self.queued_area = 0.0
-        self.serving_area = 0.0
-        self.busy_area = 0.0
-        self.insys_area = 0.0
+        self.insys_s = 0.0
         # This window's successful latencies (s) and their arrival times.
         self.lat: list[float] = []
         self.lat_start: list[float] = []
@@ -116,22 +118,18 @@ class Station(Node):
         """Total workers over the replicas that are up."""
         return sum(r.concurrency for r in self.replicas if r.up)
 
-    def advance(self, now: float) -> None:
-        """Integrate the current counts up to ``now``."""
-        dt = now - self.t_last
-        if dt > 0.0:
-            self.queued_area += self.queued * dt
-            self.serving_area += self.serving * dt
-            self.busy_area += self.busy * dt
-            self.insys_area += self.insys * dt
-            self.t_last = now
+    def areas(self, now: float) -> dict[str, float]:
+        """Time integrals (count x seconds) since the start of each count, up to ``now``."""
+        return {
+            "queued_area": self.queued * now - self.queued_s,
+            "serving_area": self.serving * now - self.serving_s,
+            "busy_area": self.busy * now - self.busy_s,
+            "insys_area": self.insys * now - self.insys_s,
+        }
 
     def _pick(self) -> Replica | None:
         replicas = self.replicas
         n = len(replicas)
-        if n == 1:
-            rep = replicas[0]
-            return rep if rep.up else None
         for _ in range(n):
             rep = replicas[self._rr]
             self._rr = (self._rr + 1) % n
@@ -142,24 +140,35 @@ class Station(Node):
     def arrive(self, req: Request, reply: Reply) -> None:
         """A request arrives: serve it, queue it, or refuse it."""
         self.arrivals += 1
-        rep = self._pick() if self.up else None
+        if not self.up:
+            self.failed += 1
+            reply(FAILED)
+            return
+        replicas = self.replicas
+        if len(replicas) == 1 and replicas[0].up:
+            rep: Replica | None = replicas[0]
+        else:
+            rep = self._pick()
         if rep is None:
             self.failed += 1
             reply(FAILED)
             return
-        now = self.env.now
+        now = self.env._now  # the .now property costs a call per event
         if rep.busy < rep.concurrency:
-            self.advance(now)
             rep.busy += 1
             self.busy += 1
+            self.busy_s += now
             self.serving += 1
+            self.serving_s += now
             self.insys += 1
+            self.insys_s += now
             visit = Visit(self, rep, req, reply, now)
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         elif rep.capacity is None or len(rep.queue) < rep.capacity:
-            self.advance(now)
             self.queued += 1
+            self.queued_s += now
             self.insys += 1
+            self.insys_s += now
             rep.queue.append(Visit(self, rep, req, reply, now))
         else:
             self.rejected += 1
@@ -170,18 +179,21 @@ class Station(Node):
         if rep.queue:
             visit = rep.queue.popleft()
             self.queued -= 1
+            self.queued_s -= now
             self.serving += 1
+            self.serving_s += now
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         else:
             rep.busy -= 1
             self.busy -= 1
+            self.busy_s -= now
 
     def visit_finished(self, visit: Visit, status: int) -> None:
-        now = self.env.now
-        self.advance(now)
+        now = self.env._now
         if self.blocking:
             self.release(visit.rep, now)  # type: ignore[arg-type]
         self.insys -= 1
+        self.insys_s -= now
         if status == OK:
             self.completed += 1
             self.lat.append(visit.t_done - visit.t_arr)
@@ -211,12 +223,11 @@ class Visit:
 
     def service_done(self, _ev: object) -> None:
         """Own service over: free the worker (non-blocking) and go downstream."""
-        st = self.node
-        assert isinstance(st, Station)
-        now = st.env.now
+        st: Station = self.node  # type: ignore[assignment]
+        now = st.env._now
         self.t_done = now
-        st.advance(now)
         st.serving -= 1
+        st.serving_s -= now
         if not st.blocking:
             st.release(self.rep, now)  # type: ignore[arg-type]
         self.downstream()
@@ -252,7 +263,10 @@ class Visit:
             link = calls[self.idx]
             self.idx += 1
             if link.probability >= 1.0 or self.node.coin() < link.probability:
-                link.call(self.req, self._next)
+                if link.direct:
+                    link.target.arrive(self.req, self._next)
+                else:
+                    link.call(self.req, self._next)
                 return
         self.finish(OK)
 

@@ -44,7 +44,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
     end = sim.now
     measured = max(0.0, end - sim.warmup_s)
     e2e = sim.end_to_end
-    now_vals = e2e.totals_now()
+    now_vals = e2e.totals_now(end)
     base = e2e.run.at_warmup
     completed = e2e.run.histogram.total
     failed = _diff(now_vals, base, "failed")
@@ -65,12 +65,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
     components: dict[str, Any] = {}
     for sid, window in sim.station_windows.items():
         st = window.station
-        st.advance(end)
-        vals = {
-            k: float(getattr(st, k))
-            for k in ("arrivals", "rejected", "failed", "timed_out", "completed",
-                      "queued_area", "serving_area", "busy_area", "insys_area")
-        }
+        vals = window.values(end)
         b = window.run.at_warmup
         done = window.run.histogram.total
         rc = st.resolved

@@ -67,21 +67,22 @@ class StationWindow:
         self.run = RunAccumulator()
         self._prev: dict[str, float] = dict.fromkeys(_COUNTERS + _STATION_AREAS, 0.0)
 
-    def values(self) -> dict[str, float]:
+    def values(self, now: float) -> dict[str, float]:
+        """Cumulative counters and time integrals at ``now``."""
         st = self.station
-        return {name: float(getattr(st, name)) for name in _COUNTERS + _STATION_AREAS}
+        vals = {name: float(getattr(st, name)) for name in _COUNTERS}
+        vals.update(st.areas(now))
+        return vals
 
     def mark_warmup(self, now: float) -> None:
         """Remember the cumulative figures at the end of the warm-up."""
-        self.station.advance(now)
-        self.run.at_warmup = self.values()
+        self.run.at_warmup = self.values(now)
         self.run.warmup_time = now
 
     def close(self, end: float, length: float, warmup_s: float) -> WindowMetrics:
         """Metrics of the window ending at ``end``; folds latencies into the run."""
         st = self.station
-        st.advance(end)
-        now_vals = self.values()
+        now_vals = self.values(end)
         d = {k: now_vals[k] - self._prev[k] for k in now_vals}
         self._prev = now_vals
         lat, starts = _take_latencies(st)
@@ -117,19 +118,20 @@ class ClientWindow:
         self.client = client
         self._prev: dict[str, float] = dict.fromkeys((*_COUNTERS, "in_flight_area"), 0.0)
 
-    def values(self) -> dict[str, float]:
+    def values(self, now: float) -> dict[str, float]:
+        """Cumulative counters and the in-flight integral at ``now``."""
         c = self.client
-        return {name: float(getattr(c, name)) for name in (*_COUNTERS, "in_flight_area")}
+        vals = {name: float(getattr(c, name)) for name in _COUNTERS}
+        vals["in_flight_area"] = c.in_flight_area(now)
+        return vals
 
     def mark_warmup(self, now: float) -> None:
         """Remember the cumulative figures at the end of the warm-up."""
-        self.client.advance(now)
-        self.at_warmup = self.values()
+        self.at_warmup = self.values(now)
 
     def take(self, end: float) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
         """This window's counter differences and latencies."""
-        self.client.advance(end)
-        now_vals = self.values()
+        now_vals = self.values(end)
         d = {k: now_vals[k] - self._prev[k] for k in now_vals}
         self._prev = now_vals
         lat, starts = _take_latencies(self.client)
@@ -153,11 +155,11 @@ class EndToEndWindow:
         self.run.at_warmup = total
         self.run.warmup_time = now
 
-    def totals_now(self) -> dict[str, float]:
-        """Cumulative counters over all clients."""
+    def totals_now(self, now: float) -> dict[str, float]:
+        """Cumulative counters over all clients at ``now``."""
         total: dict[str, float] = {}
         for w in self.windows:
-            for k, v in w.values().items():
+            for k, v in w.values(now).items():
                 total[k] = total.get(k, 0.0) + v
         return total
 

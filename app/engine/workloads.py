@@ -132,8 +132,8 @@ class ClientNode(Node):
         self.rejected = 0
         self.timed_out = 0
         self.in_flight = 0
-        self.in_flight_area = 0.0
-        self.t_last = 0.0
+        #: Running sum giving the in-flight integral, as in Station (+t on entry, -t on exit).
+        self.in_flight_s = 0.0
         self.lat: list[float] = []
         self.lat_start: list[float] = []
 
@@ -184,27 +184,26 @@ class ClientNode(Node):
         if gap is not None:
             Wake(self.env, gap, self._arrive)
 
-    def advance(self, now: float) -> None:
-        """Integrate the in-flight count up to ``now``."""
-        self.in_flight_area += self.in_flight * (now - self.t_last)
-        self.t_last = now
+    def in_flight_area(self, now: float) -> float:
+        """Integral of the number of requests in flight from the start to ``now``."""
+        return self.in_flight * now - self.in_flight_s
 
     def _arrive(self, _ev: object) -> None:
         now = self.env.now
         if now >= self._stop_s:
             return
         self.arrivals += 1
-        self.advance(now)
         self.in_flight += 1
+        self.in_flight_s += now
         Visit(self, None, Request(now, int(self._keys())), _no_reply, now).downstream()
         gap = self._gap(now)
         if gap is not None:
             Wake(self.env, gap, self._arrive)
 
     def visit_finished(self, visit: Visit, status: int) -> None:
-        now = self.env.now
-        self.advance(now)
+        now = self.env._now  # the .now property costs a call per event
         self.in_flight -= 1
+        self.in_flight_s -= now
         if status == OK:
             self.completed += 1
             self.lat.append(now - visit.t_arr)
