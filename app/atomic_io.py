@@ -11,27 +11,42 @@ from pathlib import Path
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
 
-    The temporary file is flushed and fsync'ed before ``os.replace``, so after a
-    crash the path holds either the old content or the new, never a mix.
+    The temporary file is flushed and fsync'ed before it replaces ``path``, so
+    after a crash the path holds either the old content or the new, never a
+    mix. An existing file's permissions are kept (new files get 0644).
     """
     target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o644
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp_name).replace(target)
+        with contextlib.suppress(OSError):
+            tmp.chmod(mode)
+        tmp.replace(target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            Path(tmp_name).unlink()
+            tmp.unlink()
         raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(target.parent, os.O_DIRECTORY)
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
         try:
-            os.fsync(dir_fd)
+            os.fsync(fd)
         finally:
-            os.close(dir_fd)
+            os.close(fd)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

@@ -19,14 +19,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import replace
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, Final
 
+from app.atomic_io import atomic_write_text
 from app.model.document import Document
 from app.model.errors import (
     ERROR,
@@ -269,36 +268,6 @@ def save(doc: Document, path: str | os.PathLike[str]) -> None:
         DocumentError: ``doc`` is invalid (nothing is written).
         OSError: The file cannot be written.
     """
-    data = dumps(doc).encode("utf-8")
-    target = Path(path)
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except OSError:
-        mode = 0o644
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                     dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        with suppress(OSError):
-            Path(temp_name).chmod(mode)
-        Path(temp_name).replace(target)
-    except BaseException:
-        with suppress(OSError):
-            Path(temp_name).unlink()
-        raise
-    _sync_folder(target.parent)
+    atomic_write_text(path, dumps(doc))
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
-    if os.name != "posix":
-        return
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
