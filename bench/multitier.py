@@ -75,12 +75,12 @@ def run_simpy(requests: int, seed: int) -> tuple[int, float]:
     done: list[float] = []
     horizon = requests / RATE
 
-    def visit(name: str):  # noqa: ANN202 - a SimPy generator
+    def visit(name: str):
         with res[name].request() as req:
             yield req
             yield env.timeout(rng.expovariate(rates[name]))
 
-    def request():  # noqa: ANN202
+    def request():
         t0 = env.now
         yield from visit("lb")
         yield from visit("web")
@@ -89,7 +89,7 @@ def run_simpy(requests: int, seed: int) -> tuple[int, float]:
             yield from visit("db")
         done.append(env.now - t0)
 
-    def source():  # noqa: ANN202
+    def source():
         while True:
             yield env.timeout(rng.expovariate(RATE))
             env.process(request())

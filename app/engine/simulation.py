@@ -22,6 +22,9 @@ from app.model.document import Document
 from app.model.errors import DocumentError
 from app.model.resolve import resolve, resolve_link
 
+#: A window is simulated in this many slices; pause/stop are checked between them.
+SLICES_PER_WINDOW = 8
+
 
 class Simulation:
     """One run of a design. Not thread-safe: drive it from one thread.
@@ -74,6 +77,7 @@ class Simulation:
         if self.warmup_s == 0.0:
             self._capture_warmup()
         self._wall_start: float | None = None
+        self._stop_requested = False
         self.wall_s = 0.0
         for client in self.clients.values():
             client.start()
@@ -127,8 +131,8 @@ class Simulation:
 
     @property
     def finished(self) -> bool:
-        """True once the whole duration has been simulated."""
-        return self.env.now >= self.duration_s - 1e-12
+        """True once the whole duration has been simulated, or the run was stopped."""
+        return self._stop_requested or self.env.now >= self.duration_s - 1e-12
 
     @property
     def progress(self) -> float:
@@ -142,17 +146,45 @@ class Simulation:
         self.end_to_end.mark_warmup(now)
         self._warm_captured = True
 
-    def step_window(self) -> Snapshot:
-        """Simulate one window (or what is left of the run) and return its metrics."""
+    def request_stop(self) -> None:
+        """Ask the run to stop at the next slice (safe to call from another thread).
+
+        The window in progress is closed early, so the last snapshot and the
+        summary cover exactly what was simulated.
+        """
+        self._stop_requested = True
+
+    @property
+    def stopped(self) -> bool:
+        """True when the run was stopped before its end."""
+        return self._stop_requested and self.env.now < self.duration_s - 1e-12
+
+    def step_window(self, between_slices: Callable[[], None] | None = None) -> Snapshot:
+        """Simulate one window (or what is left of the run) and return its metrics.
+
+        The window runs in :data:`SLICES_PER_WINDOW` slices; between them
+        ``between_slices`` is called (a runner blocks there while paused) and a
+        :meth:`request_stop` is honoured, so pause and stop answer within a
+        fraction of a window even under heavy load.
+        """
         if self._wall_start is None:
             self._wall_start = time.perf_counter()
         start = self.env.now
         end = min(start + self.window_s, self.duration_s)
-        if not self._warm_captured and start < self.warmup_s <= end:
-            self.env.run(until=self.warmup_s)
-            self._capture_warmup()
-        if end > self.env.now:
-            self.env.run(until=end)
+        step = (end - start) / SLICES_PER_WINDOW
+        for i in range(1, SLICES_PER_WINDOW + 1):
+            target = end if i == SLICES_PER_WINDOW else start + i * step
+            if not self._warm_captured and self.env.now < self.warmup_s <= target:
+                self.env.run(until=self.warmup_s)
+                self._capture_warmup()
+            if target > self.env.now:
+                self.env.run(until=target)
+            if i < SLICES_PER_WINDOW:
+                if between_slices is not None:
+                    between_slices()
+                if self._stop_requested:
+                    break
+        end = float(self.env.now)
         length = end - start
         comps = {
             sid: window.close(end, length, self.warmup_s)
@@ -170,6 +202,7 @@ class Simulation:
         """Run to the end (or until ``should_stop()``) and return the summary."""
         while not self.finished:
             if should_stop is not None and should_stop():
+                self.request_stop()
                 break
             snap = self.step_window()
             if on_snapshot is not None:

@@ -155,7 +155,18 @@ class ClientNode(Node):
             return trace_gap
         rate = w.rate_rps or 0.0
         if w.pattern == "constant":
-            return (lambda now: 1.0 / rate) if rate > 0 else (lambda now: None)
+            if rate <= 0:
+                return lambda now: None
+            count = [0]
+
+            def constant_gap(now: float) -> float:
+                # The k-th request at exactly k / rate (from t = 0): summing gaps
+                # would drift, and a window of 1 s at 100 req/s must hold 100.
+                due = count[0] / rate
+                count[0] += 1
+                return max(0.0, due - now)
+
+            return constant_gap
         if w.pattern == "poisson":
             if rate <= 0:
                 return lambda now: None

@@ -40,7 +40,7 @@ def _write(tmp_path: Path, content: str | bytes | dict, name: str = "d.sdsim") -
     return path
 
 
-def _mutate(fn) -> dict:  # noqa: ANN001
+def _mutate(fn) -> dict:
     doc = _valid()
     fn(doc)
     return doc
