@@ -9,6 +9,8 @@ the warm-up exactly as PRODUCT.md §4 asks.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from app.engine.snapshot import WindowMetrics
@@ -49,6 +51,13 @@ def _latency_fields(lat_ms: np.ndarray) -> dict[str, float]:
         "latency_p99_ms": p99,
         "latency_max_ms": mx,
     }
+
+
+def _count_fields(d: dict[str, float], length: float) -> dict[str, Any]:
+    """The window's event counts and throughput, from counter differences ``d``."""
+    counts: dict[str, Any] = {name: int(d[name]) for name in _COUNTERS}
+    counts["throughput_rps"] = d["completed"] / length if length > 0 else 0.0
+    return counts
 
 
 def _take_latencies(node: Station | ClientNode) -> tuple[np.ndarray, np.ndarray]:
@@ -95,12 +104,7 @@ class StationWindow:
         memory = (rc.idle_memory_mb + in_flight * rc.memory_per_request_mb) / rc.memory_capacity_mb
         ended = d["completed"] + d["failed"] + d["rejected"]
         return WindowMetrics(
-            arrivals=int(d["arrivals"]),
-            completed=int(d["completed"]),
-            rejected=int(d["rejected"]),
-            timed_out=int(d["timed_out"]),
-            failed=int(d["failed"]),
-            throughput_rps=d["completed"] / length if length > 0 else 0.0,
+            **_count_fields(d, length),
             error_rate=(d["failed"] + d["rejected"]) / ended if ended else 0.0,
             utilization=d["busy_area"] / (workers * length) if workers and length > 0 else 0.0,
             memory_utilization=min(1.0, memory),
@@ -178,12 +182,7 @@ class EndToEndWindow:
         self.run.fold(lat, start, warmup_s)
         ended = d["completed"] + d["failed"]
         return WindowMetrics(
-            arrivals=int(d["arrivals"]),
-            completed=int(d["completed"]),
-            rejected=int(d["rejected"]),
-            timed_out=int(d["timed_out"]),
-            failed=int(d["failed"]),
-            throughput_rps=d["completed"] / length if length > 0 else 0.0,
+            **_count_fields(d, length),
             error_rate=d["failed"] / ended if ended else 0.0,
             in_flight=d["in_flight_area"] / length if length > 0 else 0.0,
             **_latency_fields(lat),
