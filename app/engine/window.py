@@ -41,7 +41,7 @@ class RunAccumulator:
         self.batches.add_window(int(lat_ms.size), float(lat_ms.sum()))
 
 
-def _latency_fields(lat_ms: np.ndarray) -> dict[str, float]:
+def _latency_fields(lat_ms: np.ndarray) -> dict[str, Any]:
     p50, p90, p95, p99, mx = window_percentiles(lat_ms)
     return {
         "latency_mean_ms": float(lat_ms.mean()) if lat_ms.size else 0.0,
