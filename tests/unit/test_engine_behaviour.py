@@ -249,3 +249,28 @@ def test_service_time_field_wins_over_profile() -> None:
                      service_time=ServiceTime("constant", mean_ms=7.0))
     rc = resolve(comp)
     assert (rc.concurrency, rc.service.mean_ms, rc.service.distribution) == (1, 7.0, "constant")
+
+
+def test_state_changes_mid_run_slowdown_scaling_partition() -> None:
+    """What faults and autoscaling will drive later: the engine honours it mid-run."""
+    from app.engine.station import Replica
+
+    doc = design([client(1000), server("s", 1.0, 2)], [("users", "s")], duration=6)
+    sim = Simulation(doc)
+    station = sim.stations["s"]
+    base = sim.step_window().components["s"]
+    station.slowdown = 3.0  # a "slow down" fault: rho 0.5 -> 1.5, the queue builds
+    slowed = sim.step_window().components["s"]
+    assert slowed.utilization > 0.95 and slowed.queue_length > 10 * max(base.queue_length, 0.1)
+    station.slowdown = 1.0
+    station.replicas.append(Replica(2, None))  # autoscaling adds a replica
+    station.replicas.append(Replica(2, None))
+    sim.step_window()
+    sim.step_window()
+    scaled = sim.step_window().components["s"]
+    assert scaled.utilization < base.utilization  # same load over three times the workers
+    sim.clients["users"].calls[0].partitioned = True  # a network partition
+    cut = sim.step_window()
+    # Every new request fails; only those already past the link complete.
+    assert cut.components["s"].arrivals == 0
+    assert cut.end_to_end.failed == cut.end_to_end.arrivals > 0
