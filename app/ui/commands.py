@@ -1,0 +1,235 @@
+"""Undo commands: every edit of a design is one of these on the document's QUndoStack.
+
+Each command changes only the model, and only through the
+:class:`~app.ui.document.EditorDocument`'s low-level operations, which emit
+the signals the canvas and inspector watch. The model's records are never
+mutated in place: an edit replaces a record with an edited copy, so the
+copies a command keeps for undo can never change under it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QUndoCommand
+
+from app.model.document import Component, Link, SimulationSettings
+
+if TYPE_CHECKING:
+    from app.ui.document import EditorDocument
+
+Position = tuple[float, float]
+
+
+class AddComponentCommand(QUndoCommand):
+    """Add one component (at the end of the list unless ``index`` is given)."""
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        component: Component,
+        index: int | None = None,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(f"Add {component.display_name}", parent)
+        self._document = document
+        self._component = component
+        self._index = index
+
+    def redo(self) -> None:
+        """Insert the component."""
+        self._document.insert_component(self._component, self._index)
+
+    def undo(self) -> None:
+        """Take it out again."""
+        self._document.take_component(self._component.id)
+
+
+class RemoveLinkCommand(QUndoCommand):
+    """Remove one link, remembering its place (link order is call order)."""
+
+    def __init__(
+        self, document: EditorDocument, key: tuple[str, str], parent: QUndoCommand | None = None
+    ) -> None:
+        super().__init__(f"Disconnect {key[0]} → {key[1]}", parent)
+        self._document = document
+        self._key = key
+        self._link: Link | None = None
+        self._index = -1
+
+    def redo(self) -> None:
+        """Take the link out, keeping it and its index for undo."""
+        self._index, self._link = self._document.take_link(self._key)
+
+    def undo(self) -> None:
+        """Put the link back at its old index."""
+        assert self._link is not None
+        self._document.insert_link(self._link, self._index)
+
+
+class RemoveComponentCommand(QUndoCommand):
+    """Remove a component whose links are already gone.
+
+    Orange's RemoveNodeCommand owns child link-removal commands; here
+    :meth:`EditorDocument.delete_items` pushes one :class:`RemoveLinkCommand`
+    per link inside the same macro instead, because a PySide QUndoCommand
+    subclass made a child of another can be collected while Qt still owns it.
+    """
+
+    def __init__(
+        self, document: EditorDocument, component_id: str, parent: QUndoCommand | None = None
+    ) -> None:
+        component = document.model.component(component_id)
+        super().__init__(f"Delete {component.display_name}", parent)
+        self._document = document
+        self._component = component
+        self._index = -1
+
+    def redo(self) -> None:
+        """Take the component out, keeping it and its index for undo."""
+        self._index, self._component = self._document.take_component(self._component.id)
+
+    def undo(self) -> None:
+        """Put it back at its old index."""
+        self._document.insert_component(self._component, self._index)
+
+
+class AddLinkCommand(QUndoCommand):
+    """Connect ``source`` to ``target`` (appended: it becomes the last call)."""
+
+    def __init__(
+        self, document: EditorDocument, link: Link, parent: QUndoCommand | None = None
+    ) -> None:
+        super().__init__(f"Connect {link.source} → {link.target}", parent)
+        self._document = document
+        self._link = link
+
+    def redo(self) -> None:
+        """Append the link."""
+        self._document.insert_link(self._link, None)
+
+    def undo(self) -> None:
+        """Remove it."""
+        self._document.take_link(self._link.key)
+
+
+class MoveComponentsCommand(QUndoCommand):
+    """Move components; a whole mouse drag is one of these, pushed on release."""
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        moves: dict[str, tuple[Position, Position]],
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        what = next(iter(moves)) if len(moves) == 1 else f"{len(moves)} components"
+        super().__init__(f"Move {what}", parent)
+        self._document = document
+        self._moves = dict(moves)
+
+    def redo(self) -> None:
+        """Put every component at its new position."""
+        self._document.move_to({cid: new for cid, (_old, new) in self._moves.items()})
+
+    def undo(self) -> None:
+        """Put them back."""
+        self._document.move_to({cid: old for cid, (old, _new) in self._moves.items()})
+
+
+class EditComponentCommand(QUndoCommand):
+    """Replace a component's record with an edited copy (one inspector edit)."""
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        old: Component,
+        new: Component,
+        text: str,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text, parent)
+        self._document = document
+        self._old = old
+        self._new = new
+
+    def redo(self) -> None:
+        """Install the edited record."""
+        self._document.replace_component(self._new)
+
+    def undo(self) -> None:
+        """Reinstall the previous record."""
+        self._document.replace_component(self._old)
+
+
+class EditLinkCommand(QUndoCommand):
+    """Replace a link's record with an edited copy (one inspector edit)."""
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        old: Link,
+        new: Link,
+        text: str,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text, parent)
+        self._document = document
+        self._old = old
+        self._new = new
+
+    def redo(self) -> None:
+        """Install the edited link."""
+        self._document.replace_link(self._new)
+
+    def undo(self) -> None:
+        """Reinstall the previous link."""
+        self._document.replace_link(self._old)
+
+
+class EditSimulationCommand(QUndoCommand):
+    """Change the run settings stored with the design (duration, warm-up, seed)."""
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        old: SimulationSettings,
+        new: SimulationSettings,
+        text: str,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text, parent)
+        self._document = document
+        self._old = old
+        self._new = new
+
+    def redo(self) -> None:
+        """Install the new settings."""
+        self._document.replace_simulation(self._new)
+
+    def undo(self) -> None:
+        """Reinstall the previous settings."""
+        self._document.replace_simulation(self._old)
+
+
+class EditPropertiesCommand(QUndoCommand):
+    """Rename the design or change its description."""
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        old: tuple[str, str | None],
+        new: tuple[str, str | None],
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__("Rename design" if old[0] != new[0] else "Edit description", parent)
+        self._document = document
+        self._old = old
+        self._new = new
+
+    def redo(self) -> None:
+        """Install the new name and description."""
+        self._document.replace_properties(*self._new)
+
+    def undo(self) -> None:
+        """Reinstall the old ones."""
+        self._document.replace_properties(*self._old)
