@@ -1,0 +1,197 @@
+"""A link on the canvas: an arrow from caller to callee, with its settings and live flow."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QLineF, QPointF, Qt
+from PySide6.QtGui import QFont, QGuiApplication, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsSimpleTextItem,
+    QStyle,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from app.model.document import Link
+from app.ui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH, colors_of
+
+if TYPE_CHECKING:
+    from app.ui.canvas.node_item import NodeItem
+
+ARROW_LENGTH = 11.0
+ARROW_HALF_WIDTH = 5.5
+#: Two links between the same pair (A→B and B→A) are drawn side by side, not on top.
+PARALLEL_OFFSET = 8.0
+
+
+
+def link_label(link: Link) -> str:
+    """The settings worth showing on the arrow: latency, probability, async, weight."""
+    parts = []
+    if link.latency_ms:
+        parts.append(f"{link.latency_ms:g} ms")
+    if link.probability is not None and link.probability != 1:
+        parts.append(f"p {link.probability:g}")
+    if link.weight is not None and link.weight != 1:
+        parts.append(f"w {link.weight:g}")
+    if link.mode == "async":
+        parts.append("async")
+    return " · ".join(parts)
+
+
+class _LinkLabel(QGraphicsSimpleTextItem):
+    """Text on a small plate of the canvas colour, so grid and line don't cross it."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Plate first, then the text."""
+        colors = colors_of(self)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colors.link_label_bg)
+        painter.drawRoundedRect(self.boundingRect().adjusted(-3, -1, 3, 1), 4, 4)
+        super().paint(painter, option, widget)  # type: ignore[arg-type]
+
+
+def _border_point(center: QPointF, towards: QPointF, margin: float = 0.0) -> QPointF:
+    """Where the segment from a card's centre towards ``towards`` leaves the card."""
+    dx, dy = towards.x() - center.x(), towards.y() - center.y()
+    if dx == 0 and dy == 0:
+        return QPointF(center)
+    half_w, half_h = NODE_WIDTH / 2 + margin, NODE_HEIGHT / 2 + margin
+    k = min(half_w / abs(dx) if dx else math.inf, half_h / abs(dy) if dy else math.inf)
+    k = min(k, 1.0)
+    return QPointF(center.x() + dx * k, center.y() + dy * k)
+
+
+class LinkItem(QGraphicsPathItem):
+    """The canvas view of one link; follows its two nodes when they move."""
+
+    def __init__(self, link: Link, source: NodeItem, target: NodeItem) -> None:
+        super().__init__()
+        self.key = link.key
+        self.source = source
+        self.target = target
+        self.parallel = False  # set by the scene when the reverse link exists
+        self._static_text = ""
+        self._live_text: str | None = None
+        self._asynchronous = False
+        self._mid = QPointF()
+        self._normal = QPointF()
+        self._label = _LinkLabel(self)
+        font = QFont(QGuiApplication.font())
+        font.setPixelSize(10)
+        self._label.setFont(font)
+        self._label.setVisible(False)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(-1)  # under the nodes
+        source.links.append(self)
+        target.links.append(self)
+        self.set_link(link)
+
+    def set_link(self, link: Link) -> None:
+        """Show ``link``'s current settings."""
+        self._static_text = link_label(link)
+        self._asynchronous = link.mode == "async"
+        self.refresh_colors()
+        self._refresh_label()
+
+    def set_live(self, text: str | None) -> None:
+        """Show the live flow over this link (``None``: no run data)."""
+        if text != self._live_text:
+            self._live_text = text
+            self._refresh_label()
+
+    @property
+    def label_text(self) -> str:
+        """What the label shows now (settings and live flow)."""
+        return self._label.text() if self._label.isVisible() else ""
+
+    def detach(self) -> None:
+        """Forget the nodes (before the scene removes this item)."""
+        for node in (self.source, self.target):
+            if self in node.links:
+                node.links.remove(self)
+
+    def refresh_colors(self) -> None:
+        """Pen, arrow and label colours from the scene's palette."""
+        colors = colors_of(self)
+        color = colors.selection if self.isSelected() else colors.link
+        pen = QPen(color, 2.5 if self.isSelected() else 1.6)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        if self._asynchronous:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setBrush(color)
+        self._label.setBrush(colors.node_subtext if not self.isSelected() else colors.selection)
+        self._label.update()
+
+    def _refresh_label(self) -> None:
+        parts = [p for p in (self._static_text, self._live_text) if p]
+        text = "\n".join(parts)
+        self._label.setText(text)
+        self._label.setVisible(bool(text))
+        self._place_label()
+
+    def _place_label(self) -> None:
+        if not self._label.isVisible():
+            return
+        rect = self._label.boundingRect()
+        # Beside the line (on its right-hand side), so the arrow stays visible.
+        n = self._normal
+        off = 4 + abs(n.x()) * rect.width() / 2 + abs(n.y()) * rect.height() / 2
+        center = self._mid + self._normal * off
+        self._label.setPos(center.x() - rect.width() / 2, center.y() - rect.height() / 2)
+
+    def update_geometry(self) -> None:
+        """Recompute the arrow from the nodes' current positions."""
+        s_center, t_center = self.source.pos(), self.target.pos()
+        line = QLineF(s_center, t_center)
+        length = line.length()
+        if length < 1e-6:
+            self.setPath(QPainterPath())
+            return
+        ux, uy = line.dx() / length, line.dy() / length
+        normal = QPointF(-uy, ux)
+        if self.parallel:
+            s_center = s_center + normal * PARALLEL_OFFSET
+            t_center = t_center + normal * PARALLEL_OFFSET
+        start = _border_point(s_center, t_center, 2.0)
+        tip = _border_point(t_center, s_center, 3.0)
+        base = QPointF(tip.x() - ux * ARROW_LENGTH, tip.y() - uy * ARROW_LENGTH)
+        path = QPainterPath(start)
+        path.lineTo(base)
+        path.moveTo(tip)
+        path.lineTo(base + normal * ARROW_HALF_WIDTH)
+        path.lineTo(base - normal * ARROW_HALF_WIDTH)
+        path.closeSubpath()
+        self._mid = (start + tip) / 2
+        self._normal = normal
+        self.setPath(path)
+        self._place_label()
+
+    def shape(self) -> QPainterPath:
+        """A wide band around the arrow, so it is easy to click."""
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        return stroker.createStroke(self.path())
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        """Recolour on selection."""
+        result = super().itemChange(change, value)
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.refresh_colors()
+        return result
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Qt's path painting, without its dashed selection box (the colour shows it)."""
+        option.state &= ~QStyle.StateFlag.State_Selected
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        super().paint(painter, option, widget)

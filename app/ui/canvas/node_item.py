@@ -1,0 +1,346 @@
+"""A component on the canvas: icon, name, profile and replicas, live load, a port.
+
+The item only *shows* a component. Dragging moves it visually; the scene
+records the move in the model (one undo command) when the mouse is released.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QStyle,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from app.model.catalog import COMPONENT_TYPES
+from app.model.document import Component
+from app.model.profiles import PROFILES
+from app.ui.icons import component_pixmap
+from app.ui.theme import CanvasColors, load_color, mix_colors
+
+if TYPE_CHECKING:
+    from app.ui.canvas.link_item import LinkItem
+
+# Cards are sized for designs laid out on a 200 px grid (the templates'): 50 px
+# stay free between neighbours for the arrow and its label.
+NODE_WIDTH = 150.0
+NODE_HEIGHT = 90.0
+ICON_SIZE = 30.0
+PORT_RADIUS = 6.0
+#: Below this zoom the text is unreadable anyway: draw a plain tile instead (fast).
+DETAIL_LOD = 0.45
+
+
+
+@lru_cache(maxsize=1)
+def _fonts() -> tuple[QFont, QFont]:
+    """Name and detail fonts, from the application font (so built after QApplication)."""
+    name = QFont(QGuiApplication.font())
+    name.setPixelSize(13)
+    name.setBold(True)
+    sub = QFont(QGuiApplication.font())
+    sub.setPixelSize(11)
+    return name, sub
+
+_TEXT_WIDTH = NODE_WIDTH - 12
+_TOP = -NODE_HEIGHT / 2
+
+_CATEGORY_COLORS = {
+    "Traffic": QColor("#6d28d9"),
+    "Network": QColor("#0f766e"),
+    "Compute": QColor("#1d4ed8"),
+    "Data": QColor("#be185d"),
+    "Messaging": QColor("#c2410c"),
+}
+
+
+def colors_of(item: QGraphicsItem) -> CanvasColors:
+    """The scene's colours (a free-standing item uses the application palette)."""
+    colors = getattr(item.scene(), "colors", None)
+    return colors if isinstance(colors, CanvasColors) else CanvasColors.from_palette()
+
+
+def compact_number(value: float) -> str:
+    """1234 -> '1.2k': live figures must fit on a node."""
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if value >= 1000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+class PortItem(QGraphicsEllipseItem):
+    """The output port on a node's right edge: drag from it to connect."""
+
+    def __init__(self, node: NodeItem) -> None:
+        r = PORT_RADIUS
+        super().__init__(-r, -r, 2 * r, 2 * r, node)
+        self.node = node
+        self.setPos(NODE_WIDTH / 2, 0)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Drag to another component to connect")
+        self.refresh_colors()
+
+    def refresh_colors(self, hover: bool = False) -> None:
+        """Fill and outline from the scene's palette."""
+        colors = colors_of(self.node)
+        self.setBrush(QBrush(colors.selection if hover else colors.node_fill))
+        self.setPen(QPen(colors.selection if hover else colors.port, 2))
+
+    def hoverEnterEvent(self, event: Any) -> None:
+        """Highlight: this is where a connection starts."""
+        self.refresh_colors(hover=True)
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event: Any) -> None:
+        """Back to normal."""
+        self.refresh_colors(hover=False)
+        super().hoverLeaveEvent(event)
+
+
+class NodeItem(QGraphicsItem):
+    """The canvas view of one component; its position is the component's centre."""
+
+    def __init__(self, component: Component) -> None:
+        super().__init__()
+        self.component_id = component.id
+        self.links: list[LinkItem] = []
+        self._type_key = component.type
+        self._category = "Compute"
+        self._name = ""
+        self._subtitle = ""
+        self._live: str | None = None
+        self._replicas: int | None = None
+        self._utilization: float | None = None
+        self._problems: list[str] = []
+        self._description = ""
+        self._connect_state: str | None = None  # "valid" / "invalid" while a link is dragged
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
+        # Repaints of an unchanged node are then a pixmap blit: big designs stay fluid.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setAcceptHoverEvents(True)
+        self.port = PortItem(self)
+        self.set_component(component)
+
+    # -- data --------------------------------------------------------------------------------
+
+    def set_component(self, component: Component) -> None:
+        """Show ``component``'s current name, profile and replicas."""
+        ctype = COMPONENT_TYPES.get(component.type)
+        self._type_key = component.type
+        self._category = ctype.category if ctype else "Compute"
+        self._description = ctype.description if ctype else component.type
+        replicas = component.replicas if component.replicas is not None else 1
+        if ctype is not None and ctype.is_client:
+            wl = component.workload
+            rate = wl.rate_rps if wl is not None and wl.rate_rps is not None else None
+            pattern = wl.pattern if wl is not None else "poisson"
+            sub = f"{pattern} · {compact_number(rate)} rps" if rate is not None else pattern
+        else:
+            prof_key = component.profile or (ctype.default_profile if ctype else None)
+            prof = PROFILES.get(prof_key) if prof_key else None
+            label = prof.label if prof else (prof_key or "custom")
+            sub = label
+        self._replicas = None if ctype is not None and ctype.is_client else replicas
+        name_font, sub_font = _fonts()
+        self._name = QFontMetricsF(name_font).elidedText(
+            component.display_name, Qt.TextElideMode.ElideRight, _TEXT_WIDTH)
+        self._subtitle = QFontMetricsF(sub_font).elidedText(
+            sub, Qt.TextElideMode.ElideRight, _TEXT_WIDTH)
+        self._refresh_tooltip()
+        self.update()
+
+    def set_problems(self, messages: list[str]) -> None:
+        """Mark the node with validation problems (empty list: none)."""
+        if messages != self._problems:
+            self._problems = list(messages)
+            self._refresh_tooltip()
+            self.update()
+
+    @property
+    def problems(self) -> list[str]:
+        """The validation messages currently shown on this node."""
+        return list(self._problems)
+
+    def set_live(self, utilization: float | None, text: str | None) -> None:
+        """Show live load (``None``: no run data)."""
+        if text:
+            text = QFontMetricsF(_fonts()[1]).elidedText(
+                text, Qt.TextElideMode.ElideRight, _TEXT_WIDTH)
+        if (utilization, text) != (self._utilization, self._live):
+            self._utilization = utilization
+            self._live = text
+            self.update()
+
+    @property
+    def live_text(self) -> str | None:
+        """The live figures shown on the node, if any."""
+        return self._live
+
+    def set_connect_state(self, state: str | None) -> None:
+        """Outline as a valid or invalid connection target while a link is dragged."""
+        if state != self._connect_state:
+            self._connect_state = state
+            self.update()
+
+    def refresh_colors(self) -> None:
+        """Repaint after a palette change."""
+        self.port.refresh_colors()
+        self.update()
+
+    def _refresh_tooltip(self) -> None:
+        if self._problems:
+            self.setToolTip("\n".join(f"⚠ {m}" for m in self._problems))
+        else:
+            self.setToolTip(f"{self._name} ({self._type_key})\n{self._description}")
+
+    # -- geometry ----------------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        """The card plus room for the selection outline and the port."""
+        m = 4.0
+        return QRectF(-NODE_WIDTH / 2 - m, -NODE_HEIGHT / 2 - m, NODE_WIDTH + 2 * m,
+                      NODE_HEIGHT + 2 * m)
+
+    def shape(self) -> QPainterPath:
+        """Clicks hit the card itself."""
+        path = QPainterPath()
+        path.addRoundedRect(self.card_rect(), 10, 10)
+        return path
+
+    @staticmethod
+    def card_rect() -> QRectF:
+        """The card in item coordinates."""
+        return QRectF(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
+
+    def port_scene_pos(self) -> QPointF:
+        """Where the output port is, in scene coordinates."""
+        return self.mapToScene(self.port.pos())
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        """Snap while dragged; keep links attached."""
+        scene = self.scene()
+        if (
+            change == QGraphicsItem.GraphicsItemChange.ItemPositionChange
+            and scene is not None
+            and getattr(scene, "snapping_drag", False)
+        ):
+            grid = float(getattr(scene, "grid_size", 20))
+            return QPointF(round(value.x() / grid) * grid, round(value.y() / grid) * grid)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for link in self.links:
+                link.update_geometry()
+        return super().itemChange(change, value)
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Draw the card: tinted by load, outlined by state, detailed when zoomed in."""
+        colors = colors_of(self)
+        rect = self.card_rect()
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        fill = colors.node_fill
+        border = colors.node_border
+        border_width = 1.2
+        if self._utilization is not None:
+            load = load_color(self._utilization)
+            fill = mix_colors(fill, load, 0.28 if colors.dark else 0.2)
+            border, border_width = load, 2.0
+        if self._problems:
+            border, border_width = colors.problem, 2.0
+        if self._connect_state is not None:
+            border = colors.valid_target if self._connect_state == "valid" else (
+                colors.invalid_target)
+            border_width = 3.0
+        if selected:
+            border, border_width = colors.selection, 3.0
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(border, border_width))
+        painter.setBrush(fill)
+        if lod < DETAIL_LOD:
+            painter.drawRect(rect)
+            painter.fillRect(QRectF(-ICON_SIZE / 2, _TOP + 8, ICON_SIZE, ICON_SIZE),
+                             _CATEGORY_COLORS.get(self._category, colors.node_border))
+            return
+        painter.drawRoundedRect(rect, 10, 10)
+        icon_rect = QRectF(-ICON_SIZE / 2, _TOP + 8, ICON_SIZE, ICON_SIZE)
+        device_px = ICON_SIZE * lod * painter.device().devicePixelRatioF()
+        # Rasterise at the nearest 12 px step at or above the on-screen size: crisp, few sizes.
+        step = max(24, min(384, int((device_px + 11) // 12 * 12)))
+        painter.drawPixmap(icon_rect, component_pixmap(self._type_key, step),
+                           QRectF(0, 0, step, step))
+        name_font, sub_font = _fonts()
+        if self._replicas is not None:
+            self._paint_replicas_badge(painter, rect, sub_font, colors)
+        if self._utilization is not None:
+            bar = QRectF(rect.left() + 10, rect.bottom() - 5, rect.width() - 20, 3)
+            painter.fillRect(bar, mix_colors(fill, colors.node_text, 0.12))
+            bar.setWidth(bar.width() * max(0.0, min(1.0, self._utilization)))
+            painter.fillRect(bar, load_color(self._utilization))
+        lines = [(self._name, name_font, colors.node_text, 17.0),
+                 (self._subtitle, sub_font, colors.node_subtext, 14.0)]
+        if self._live:
+            lines.append((self._live, sub_font, colors.node_text, 15.0))
+        y = _TOP + 41
+        for text, font, color, h in lines:
+            painter.setFont(font)
+            painter.setPen(color)
+            painter.drawText(QRectF(-_TEXT_WIDTH / 2, y, _TEXT_WIDTH, h),
+                             Qt.AlignmentFlag.AlignCenter, text)
+            y += h
+        if self._problems:
+            self._paint_problem_badge(painter, rect, colors)
+
+    def _paint_replicas_badge(
+        self, painter: QPainter, rect: QRectF, font: QFont, colors: CanvasColors
+    ) -> None:
+        """"×3" in the top-right corner: how many copies of this component run."""
+        text = f"×{self._replicas}"
+        painter.setFont(font)
+        width = QFontMetricsF(font).horizontalAdvance(text) + 10
+        badge = QRectF(rect.right() - 8 - width, rect.top() + 8, width, 16)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(mix_colors(colors.node_fill, colors.node_text, 0.1))
+        painter.drawRoundedRect(badge, 8, 8)
+        painter.setPen(colors.node_subtext)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    @staticmethod
+    def _paint_problem_badge(painter: QPainter, rect: QRectF, colors: CanvasColors) -> None:
+        """A warning triangle on the top-right corner."""
+        cx, cy = rect.left() + 18, rect.top() + 16
+        path = QPainterPath()
+        path.moveTo(cx, cy - 9)
+        path.lineTo(cx + 10, cy + 8)
+        path.lineTo(cx - 10, cy + 8)
+        path.closeSubpath()
+        painter.setPen(QPen(colors.background, 1.5))
+        painter.setBrush(colors.problem)
+        painter.drawPath(path)
+        painter.setPen(QPen(QColor("#ffffff"), 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.drawLine(QPointF(cx, cy - 3), QPointF(cx, cy + 2))
+        painter.drawPoint(QPointF(cx, cy + 5.5))

@@ -1,0 +1,354 @@
+"""The diagram scene: watches an :class:`EditorDocument` and shows it as items.
+
+Like orange-canvas-core's ``CanvasScene``, it keeps ``component id -> item``
+and ``link key -> item`` maps, builds and drops items when the document says
+so, and never changes the model itself: finished drags and connections are
+handed to the document, which pushes the undo commands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtCore import QLineF, QObject, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
+
+from app.engine.snapshot import Snapshot
+from app.model.catalog import COMPONENT_TYPES
+from app.ui.canvas.interactions import ConnectInteraction
+from app.ui.canvas.link_item import LinkItem
+from app.ui.canvas.node_item import NodeItem, PortItem, compact_number
+from app.ui.document import EditorDocument, LinkKey
+from app.ui.theme import CanvasColors
+
+GRID_SIZE = 20
+#: Room around the design the view can scroll into (drop targets, panning).
+SCENE_MARGIN = 1200.0
+
+
+class DiagramScene(QGraphicsScene):
+    """The canvas contents for one document."""
+
+    #: A connection the user tried was refused (the reason, for the status bar).
+    connection_refused = Signal(str)
+
+    def __init__(self, document: EditorDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.colors = CanvasColors.from_palette()
+        self.grid_size = GRID_SIZE
+        self.snap_to_grid = True
+        #: True only while the user drags nodes: items snap then, not when loaded.
+        self.snapping_drag = False
+        self._locked = False
+        self._nodes: dict[str, NodeItem] = {}
+        self._links: dict[LinkKey, LinkItem] = {}
+        self._connect: ConnectInteraction | None = None
+        self._rect_timer = QTimer(self)
+        self._rect_timer.setSingleShot(True)
+        self._rect_timer.timeout.connect(self._update_scene_rect)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        document.component_added.connect(self._on_component_added)
+        document.component_removed.connect(self._on_component_removed)
+        document.component_changed.connect(self._on_component_changed)
+        document.link_added.connect(self._on_link_added)
+        document.link_removed.connect(self._on_link_removed)
+        document.link_changed.connect(self._on_link_changed)
+        document.document_reset.connect(self.rebuild)
+        document.locked_changed.connect(self.set_locked)
+        self.rebuild()
+
+    # -- items <-> model ---------------------------------------------------------------------
+
+    def node_item(self, component_id: str) -> NodeItem | None:
+        """The item showing a component."""
+        return self._nodes.get(component_id)
+
+    def link_item(self, key: LinkKey) -> LinkItem | None:
+        """The item showing a link."""
+        return self._links.get(key)
+
+    def node_items(self) -> list[NodeItem]:
+        """All node items, in document order."""
+        return list(self._nodes.values())
+
+    def link_items(self) -> list[LinkItem]:
+        """All link items."""
+        return list(self._links.values())
+
+    def rebuild(self) -> None:
+        """Drop every item and build them again from the model (after New/Open)."""
+        self.cancel_interaction()
+        self.clear()
+        self._nodes.clear()
+        self._links.clear()
+        model = self.document.model
+        for comp in model.components:
+            self._add_node(comp.id)
+        for link in model.links:
+            self._add_link(link.key)
+        self._update_scene_rect()
+
+    def _add_node(self, component_id: str) -> None:
+        comp = self.document.model.component(component_id)
+        item = NodeItem(comp)
+        item.setPos(QPointF(*comp.position))
+        self._apply_lock(item)
+        self.addItem(item)
+        self._nodes[component_id] = item
+
+    def _add_link(self, key: LinkKey) -> None:
+        link = self.document.find_link(key)
+        source, target = self._nodes.get(key[0]), self._nodes.get(key[1])
+        if link is None or source is None or target is None:
+            return
+        item = LinkItem(link, source, target)
+        self.addItem(item)
+        self._links[key] = item
+        reverse = self._links.get((key[1], key[0]))
+        item.parallel = reverse is not None
+        item.update_geometry()
+        if reverse is not None:
+            reverse.parallel = True
+            reverse.update_geometry()
+
+    def _on_component_added(self, component_id: str) -> None:
+        self._add_node(component_id)
+        self._schedule_rect_update()
+
+    def _on_component_removed(self, component_id: str) -> None:
+        item = self._nodes.pop(component_id, None)
+        if item is not None:
+            self.removeItem(item)
+
+    def _on_component_changed(self, component_id: str) -> None:
+        item = self._nodes.get(component_id)
+        if item is None:
+            return
+        comp = self.document.model.component(component_id)
+        item.set_component(comp)
+        if (item.pos().x(), item.pos().y()) != tuple(comp.position):
+            item.setPos(QPointF(*comp.position))
+            self._schedule_rect_update()
+
+    def _on_link_added(self, key: LinkKey) -> None:
+        self._add_link(key)
+
+    def _on_link_removed(self, key: LinkKey) -> None:
+        item = self._links.pop(key, None)
+        if item is None:
+            return
+        item.detach()
+        self.removeItem(item)
+        reverse = self._links.get((key[1], key[0]))
+        if reverse is not None:
+            reverse.parallel = False
+            reverse.update_geometry()
+
+    def _on_link_changed(self, key: LinkKey) -> None:
+        item, link = self._links.get(key), self.document.find_link(key)
+        if item is not None and link is not None:
+            item.set_link(link)
+
+    def _schedule_rect_update(self) -> None:
+        self._rect_timer.start(0)
+
+    def _update_scene_rect(self) -> None:
+        bounds = self.itemsBoundingRect() if self._nodes else QRectF(-400, -300, 800, 600)
+        m = SCENE_MARGIN
+        self.setSceneRect(bounds.adjusted(-m, -m, m, m))
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def selected_component_ids(self) -> list[str]:
+        """Ids of the selected components, in document order."""
+        return [cid for cid, item in self._nodes.items() if item.isSelected()]
+
+    def selected_link_keys(self) -> list[LinkKey]:
+        """Keys of the selected links."""
+        return [key for key, item in self._links.items() if item.isSelected()]
+
+    def select_components(self, component_ids: Iterable[str]) -> None:
+        """Select exactly these components."""
+        wanted = set(component_ids)
+        self.clearSelection()
+        for cid in wanted:
+            item = self._nodes.get(cid)
+            if item is not None:
+                item.setSelected(True)
+
+    def select_all(self) -> None:
+        """Select every node and link."""
+        for item in [*self._nodes.values(), *self._links.values()]:
+            item.setSelected(True)
+
+    # -- state shown on items ----------------------------------------------------------------
+
+    def set_problems(self, problems: Mapping[str, list[str]]) -> None:
+        """Mark nodes with validation messages (component id -> messages)."""
+        for cid, item in self._nodes.items():
+            item.set_problems(problems.get(cid, []))
+
+    def set_live(self, snapshot: Snapshot) -> None:
+        """Colour nodes by utilization and show live figures on nodes and links."""
+        window = snapshot.window_s or 1.0
+        model = self.document.model
+        is_client = {
+            c.id: (COMPONENT_TYPES[c.type].is_client if c.type in COMPONENT_TYPES else False)
+            for c in model.components
+        }
+        for cid, item in self._nodes.items():
+            metrics = snapshot.components.get(cid)
+            if metrics is None:
+                item.set_live(None, None)
+            elif is_client.get(cid, False):
+                item.set_live(None, f"{compact_number(metrics.throughput_rps)} rps · "
+                                    f"p95 {metrics.latency_p95_ms:.0f} ms")
+            else:
+                item.set_live(metrics.utilization,
+                              f"{metrics.utilization:.0%} · "
+                              f"{compact_number(metrics.throughput_rps)} rps · "
+                              f"q {_queue(metrics.queue_length)}")
+        # The engine reports per component; a link's flow is its target's arrivals,
+        # shared between the target's callers in proportion to what each sends.
+        sends: dict[LinkKey, float] = {}
+        incoming_total: dict[str, float] = {}
+        incoming_count: dict[str, int] = {}
+        for link in model.links:
+            source = snapshot.components.get(link.source)
+            prob = 1.0 if link.probability is None else link.probability
+            sent = source.throughput_rps * prob if source is not None else 0.0
+            sends[link.key] = sent
+            incoming_total[link.target] = incoming_total.get(link.target, 0.0) + sent
+            incoming_count[link.target] = incoming_count.get(link.target, 0) + 1
+        for key, link_item in self._links.items():
+            target = snapshot.components.get(key[1])
+            if target is None:
+                link_item.set_live(None)
+                continue
+            rate = target.arrivals / window
+            count = incoming_count.get(key[1], 1)
+            if count > 1:
+                total = incoming_total.get(key[1], 0.0)
+                share = sends.get(key, 0.0) / total if total > 0 else 1 / count
+                link_item.set_live(f"≈{compact_number(rate * share)} rps")
+            else:
+                link_item.set_live(f"{compact_number(rate)} rps")
+
+    def clear_live(self) -> None:
+        """Remove run figures and load colours."""
+        for node in self._nodes.values():
+            node.set_live(None, None)
+        for link in self._links.values():
+            link.set_live(None)
+
+    def set_locked(self, locked: bool) -> None:
+        """During a run nodes cannot be moved or connected."""
+        self._locked = locked
+        if locked:
+            self.cancel_interaction()
+        for item in self._nodes.values():
+            self._apply_lock(item)
+
+    def _apply_lock(self, item: NodeItem) -> None:
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, not self._locked)
+        item.port.setVisible(not self._locked)
+
+    def refresh_colors(self) -> None:
+        """Re-derive colours from the application palette (light/dark switch)."""
+        self.colors = CanvasColors.from_palette()
+        for node in self._nodes.values():
+            node.refresh_colors()
+        for link in self._links.values():
+            link.refresh_colors()
+        self.update()
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        """Plain background with a minor and a major grid (minor hidden when zoomed out)."""
+        rect = QRectF(rect)
+        painter.fillRect(rect, self.colors.background)
+        scale = painter.worldTransform().m11()
+        for step, color in ((self.grid_size, self.colors.grid_minor),
+                            (self.grid_size * 5, self.colors.grid_major)):
+            if step * scale < 8:
+                continue
+            pen = QPen(color, 0)  # cosmetic: one device pixel at any zoom
+            painter.setPen(pen)
+            left = math.floor(rect.left() / step) * step
+            top = math.floor(rect.top() / step) * step
+            xs = range(int(left), int(rect.right()) + 1, step)
+            ys = range(int(top), int(rect.bottom()) + 1, step)
+            lines = [QLineF(x, rect.top(), x, rect.bottom()) for x in xs]
+            lines += [QLineF(rect.left(), y, rect.right(), y) for y in ys]
+            painter.drawLines(lines)
+
+    # -- mouse -------------------------------------------------------------------------------
+
+    def cancel_interaction(self) -> None:
+        """Abort a link being dragged."""
+        if self._connect is not None:
+            self._connect.cancel()
+            self._connect = None
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        """A press on a port starts a connection; elsewhere Qt selects and moves."""
+        if event.button() == Qt.MouseButton.LeftButton and not self._locked:
+            item = self.itemAt(event.scenePos(), QTransform())
+            if isinstance(item, PortItem):
+                self._connect = ConnectInteraction(
+                    self, item.node, self.colors, self.document.connect_refusal
+                )
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.snapping_drag = self.snap_to_grid
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        """Drive the rubber line, or let Qt move the selection."""
+        if self._connect is not None:
+            self._connect.move(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        """Finish a connection, or record a finished drag as one Move command."""
+        if self._connect is not None and event.button() == Qt.MouseButton.LeftButton:
+            pair = self._connect.finish(event.scenePos())
+            self._connect = None
+            if pair is not None:
+                reason = self.document.connect_refusal(*pair)
+                if reason is None:
+                    self.document.add_link(*pair)
+                else:
+                    self.connection_refused.emit(reason)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.snapping_drag = False
+            self.commit_moves()
+
+    def commit_moves(self) -> None:
+        """Hand nodes whose item moved away from the model position to the document."""
+        moved = {}
+        for comp in self.document.model.components:
+            item = self._nodes.get(comp.id)
+            if item is None:
+                continue
+            pos = (item.pos().x(), item.pos().y())
+            if pos != tuple(comp.position):
+                moved[comp.id] = pos
+        if moved:
+            self.document.move_components(moved)
+            self._schedule_rect_update()
+
+
+def _queue(length: float) -> str:
+    """Queue length with one decimal while small (a fractional mean matters there)."""
+    return f"{length:.1f}" if length < 10 else compact_number(length)
