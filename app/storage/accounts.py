@@ -39,11 +39,19 @@ def normalize_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
-def _check_email(email: str) -> str:
+def email_problem(email: str) -> str | None:
+    """Why ``email`` is not acceptable (for inline validation), or ``None``."""
     normalized = normalize_email(email)
     if len(normalized) > 320 or not _EMAIL.match(normalized):
-        raise errors.ValidationError("email", "Enter a valid email address, like name@example.com.")
-    return normalized
+        return "Enter a valid email address, like name@example.com."
+    return None
+
+
+def _check_email(email: str) -> str:
+    problem = email_problem(email)
+    if problem:
+        raise errors.ValidationError("email", problem)
+    return normalize_email(email)
 
 
 def _clean_field(field: str, value: str) -> str:
