@@ -113,14 +113,37 @@ def test_mm1k_blocking() -> None:
     assert lo <= exact <= hi, (exact, lo, hi)
 
 
+COVERAGE_CASES = {
+    # name: (document for a seed, analytic mean response in ms)
+    "M/M/1 rho=0.5": (lambda seed: queue_doc(500.0, 1.0, 1, duration_s=30, warmup_s=2,
+                                             seed=seed), 2.0),
+    "M/M/2 rho=0.7": (lambda seed: queue_doc(1400.0, 1.0, 2, duration_s=30, warmup_s=2,
+                                             seed=seed),
+                      1000.0 * mmc_mean_response(1400.0, 1000.0, 2)),
+    "M/D/1 rho=0.7": (lambda seed: queue_doc(700.0, 1.0, 1, distribution="constant",
+                                             duration_s=30, warmup_s=2, seed=seed),
+                      1000.0 * md1_mean_response(700.0, 0.001)),
+    "M/M/4 rho=0.8": (lambda seed: queue_doc(3200.0, 1.0, 4, duration_s=30, warmup_s=2,
+                                             seed=seed),
+                      1000.0 * mmc_mean_response(3200.0, 1000.0, 4)),
+}
+
+
 def test_ci_coverage_across_seeds() -> None:
-    """The analytic mean lies inside the reported 95 % CI in >= 90 % of runs."""
-    lam, mu = 700.0, 1000.0
-    exact = 1000.0 / (mu - lam)
-    runs = 50
-    inside = 0
-    for seed in range(1000, 1000 + runs):
-        lo, hi = _summary(queue_doc(lam, 1.0, 1, duration_s=40, warmup_s=5, seed=seed))[
-            "components"]["q"]["latency_ms"]["mean_ci95"]
-        inside += lo <= exact <= hi
-    assert inside / runs >= 0.9, f"coverage {inside}/{runs}"
+    """The analytic mean lies inside the reported 95 % CI in >= 90 % of runs.
+
+    100 runs: four textbook queues x 25 seeds. (Batch means are known to
+    under-cover a little at high load, where busy periods make batch means
+    skewed: for M/M/1 at rho = 0.7 we measured 92 % over 100 seeds, see
+    docs/model.md.)
+    """
+    inside, runs, misses = 0, 0, []
+    for name, (make, exact) in COVERAGE_CASES.items():
+        for seed in range(300, 325):
+            lo, hi = _summary(make(seed))["components"]["q"]["latency_ms"]["mean_ci95"]
+            runs += 1
+            if lo <= exact <= hi:
+                inside += 1
+            else:
+                misses.append(f"{name} seed {seed}")
+    assert inside / runs >= 0.9, f"coverage {inside}/{runs}; missed: {misses}"
