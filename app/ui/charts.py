@@ -1,0 +1,318 @@
+"""Live charts of a run (pyqtgraph): throughput, latency percentiles, errors, load, queues.
+
+Samples go into preallocated numpy buffers as batches arrive; the plots are
+redrawn by *one* GUI timer at ~20 Hz, whatever the engine's speed, with
+``setData`` on views of those buffers (pyqtgraph's advice: never redraw per
+event). The buffers are sized for the whole run up front, so appending never
+reallocates; a view handed to pyqtgraph is never written to afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine.snapshot import Snapshot
+from app.ui.theme import is_dark
+
+REDRAW_INTERVAL_MS = 50
+#: End-to-end series: (buffer key, snapshot field, scale to the plotted unit).
+E2E_SERIES = (
+    ("throughput", "throughput_rps", 1.0),
+    ("p50", "latency_p50_ms", 1.0),
+    ("p95", "latency_p95_ms", 1.0),
+    ("p99", "latency_p99_ms", 1.0),
+    ("error_rate", "error_rate", 100.0),
+)
+SERIES_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899",
+                 "#14b8a6", "#eab308", "#6366f1", "#f97316")
+DEFAULT_PICKS = 3
+
+
+class MetricBuffers:
+    """Preallocated time series of one run."""
+
+    def __init__(self, component_ids: Sequence[str], capacity: int) -> None:
+        self.capacity = max(2, capacity)
+        self.count = 0
+        self.time = np.zeros(self.capacity)
+        self.e2e = {key: np.zeros(self.capacity) for key, _f, _s in E2E_SERIES}
+        self.index = {cid: i for i, cid in enumerate(component_ids)}
+        self.utilization = np.zeros((len(component_ids), self.capacity))
+        self.queue = np.zeros((len(component_ids), self.capacity))
+
+    def _grow(self) -> None:
+        # Only if the run outlives its planned windows; old views stay valid (new arrays).
+        self.capacity *= 2
+        self.time = np.resize(self.time, self.capacity)
+        self.e2e = {k: np.resize(v, self.capacity) for k, v in self.e2e.items()}
+        self.utilization = np.resize(self.utilization, (len(self.index), self.capacity))
+        self.queue = np.resize(self.queue, (len(self.index), self.capacity))
+
+    def append(self, snapshot: Snapshot) -> None:
+        """Copy one window's figures in."""
+        if self.count >= self.capacity:
+            self._grow()
+        i = self.count
+        self.time[i] = snapshot.time_s
+        e2e = snapshot.end_to_end
+        for key, field, scale in E2E_SERIES:
+            self.e2e[key][i] = getattr(e2e, field) * scale
+        for cid, row in self.index.items():
+            metrics = snapshot.components.get(cid)
+            if metrics is not None:
+                self.utilization[row, i] = metrics.utilization * 100.0
+                self.queue[row, i] = metrics.queue_length
+        self.count = i + 1
+
+
+class ChartsPanel(QWidget):
+    """The Charts dock's contents: a component picker and five live plots."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chartsPanel")
+        self.buffers: MetricBuffers | None = None
+        self.redraw_count = 0
+        self._dirty = False
+        self._names: dict[str, str] = {}
+        self._picked: list[str] = []
+        self._component_curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.picker = QListWidget(self)
+        self.picker.setObjectName("chartComponents")
+        self.picker.setToolTip("Components whose utilization and queue length are plotted")
+        self.picker.setMaximumWidth(190)
+        self.picker.itemChanged.connect(self._on_pick_changed)
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setObjectName("chartsView")
+        self.graphics.ci.setSpacing(4)
+        self._plots: dict[str, pg.PlotItem] = {}
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._build_plots()
+        # The plots are shown from the start (empty), so their costly first paint
+        # happens with the window, not in the middle of a run.
+        self.hint = QLabel(
+            "Press Run (F5): throughput, latency, errors, and the utilization and queue "
+            "length of the components ticked on the left appear here live.", self)
+        self.hint.setObjectName("chartsHint")
+        self.hint.setEnabled(False)
+        picker_box = QVBoxLayout()
+        picker_box.addWidget(QLabel("Per component:", self))
+        picker_box.addWidget(self.picker)
+        plots_box = QVBoxLayout()
+        plots_box.addWidget(self.hint)
+        plots_box.addWidget(self.graphics, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(picker_box)
+        layout.addLayout(plots_box, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_INTERVAL_MS)
+        self.timer.timeout.connect(self.redraw)
+        self._apply_theme()
+
+    def _build_plots(self) -> None:
+        specs = (
+            ("throughput", "Throughput", "req/s"),
+            ("latency", "Latency", "ms"),
+            ("errors", "Error rate", "%"),
+            ("utilization", "Utilization", "%"),
+            ("queue", "Queue length", "requests"),
+        )
+        first: pg.PlotItem | None = None
+        for col, (key, title, unit) in enumerate(specs):
+            plot = self.graphics.addPlot(row=0, col=col, title=title)
+            plot.setLabel("left", units=unit)
+            plot.setLabel("bottom", "simulated time", units="s")
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            plot.enableAutoRange(axis="y", enable=True)
+            if key in ("errors", "utilization"):
+                plot.setYRange(0, 100, padding=0.02)
+                plot.enableAutoRange(axis="y", enable=False)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            self._plots[key] = plot
+        self._plots["latency"].addLegend(offset=(-4, 4), labelTextSize="8pt")
+        self._curves["throughput"] = self._plots["throughput"].plot(
+            pen=pg.mkPen("#10b981", width=2), name="throughput")
+        for key, color in (("p50", "#3b82f6"), ("p95", "#f59e0b"), ("p99", "#ef4444")):
+            self._curves[key] = self._plots["latency"].plot(
+                pen=pg.mkPen(color, width=2), name=key)
+        self._curves["error_rate"] = self._plots["errors"].plot(
+            pen=pg.mkPen("#ef4444", width=2), name="errors")
+        self._plots["utilization"].addLegend(offset=(-4, 4), labelTextSize="8pt")
+
+    # -- run lifecycle -----------------------------------------------------------------------
+
+    def prepare(self, components: Iterable[tuple[str, str]]) -> None:
+        """Offer these ``(id, name)`` components in the picker and build their curves.
+
+        Called whenever the design changes (and again by :meth:`start_run`); it does
+        nothing when the components are unchanged, so pressing Run stays cheap.
+        """
+        comps = list(components)
+        if comps == list(self._names.items()):
+            return
+        self._names = dict(comps)
+        ids = [cid for cid, _name in comps]
+        previous = [cid for cid in self._picked if cid in self._names]
+        self._picked = previous or ids[:DEFAULT_PICKS]
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        for cid, name in comps:
+            item = QListWidgetItem(name, self.picker)
+            item.setData(Qt.ItemDataRole.UserRole, cid)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if cid in self._picked
+                               else Qt.CheckState.Unchecked)
+        self.picker.blockSignals(False)
+        self._rebuild_component_curves()
+
+    def start_run(self, components: Iterable[tuple[str, str]], windows: int) -> None:
+        """Prepare buffers for a run of ``windows`` windows over ``(id, name)`` components."""
+        self.prepare(components)
+        self.buffers = MetricBuffers(list(self._names), windows + 2)
+        self.redraw_count = 0
+        # Same one line as before: the plots' layout (costly to redo) does not move.
+        self.hint.setText("Live figures of the current run; the table of results follows "
+                          "when it ends.")
+        x_range = (0.0, float(max(1, windows)))
+        if tuple(self._plots["throughput"].viewRange()[0]) != x_range:
+            self._plots["throughput"].setXRange(*x_range, padding=0)
+        self._dirty = True
+        self.redraw()
+        self.timer.start()
+
+    def append(self, batch: Iterable[Snapshot]) -> None:
+        """Take a batch of snapshots (cheap: copies into the buffers, no drawing)."""
+        if self.buffers is None:
+            return
+        for snapshot in batch:
+            self.buffers.append(snapshot)
+        self._dirty = True
+
+    def finish_run(self) -> None:
+        """Final redraw; the timer stops."""
+        self.timer.stop()
+        self._dirty = True
+        self.redraw()
+
+    @property
+    def sample_count(self) -> int:
+        """Windows received in the current run."""
+        return self.buffers.count if self.buffers is not None else 0
+
+    @property
+    def picked_components(self) -> list[str]:
+        """Ids of the components plotted individually."""
+        return list(self._picked)
+
+    def set_picked_components(self, component_ids: Iterable[str]) -> None:
+        """Plot exactly these components' utilization and queue length."""
+        wanted = set(component_ids)
+        for i in range(self.picker.count()):
+            item = self.picker.item(i)
+            cid = item.data(Qt.ItemDataRole.UserRole)
+            item.setCheckState(Qt.CheckState.Checked if cid in wanted else Qt.CheckState.Unchecked)
+
+    def curve_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """What a plot shows now (``throughput``, ``p95``, ``util:<id>``...), for tests."""
+        if key.startswith(("util:", "queue:")):
+            kind, cid = key.split(":", 1)
+            curve = self._component_curves[cid][0 if kind == "util" else 1]
+        else:
+            curve = self._curves[key]
+        x, y = curve.getData()
+        return (np.asarray(x if x is not None else []), np.asarray(y if y is not None else []))
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Push new samples to the plots (the timer's tick; does nothing if none arrived)."""
+        buffers = self.buffers
+        if not self._dirty or buffers is None:
+            return
+        self._dirty = False
+        n = buffers.count
+        t = buffers.time[:n]
+        for key, _field, _scale in E2E_SERIES:
+            self._curves[key].setData(t, buffers.e2e[key][:n])
+        for cid, (util, queue) in self._component_curves.items():
+            row = buffers.index[cid]
+            util.setData(t, buffers.utilization[row, :n])
+            queue.setData(t, buffers.queue[row, :n])
+        if n and t[-1] > self._plots["throughput"].viewRange()[0][1]:
+            self._plots["throughput"].setXRange(0, math.ceil(t[-1]), padding=0)
+        self.redraw_count += 1
+
+    def _on_pick_changed(self, _item: QListWidgetItem) -> None:
+        self._picked = [
+            str(self.picker.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.picker.count())
+            if self.picker.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        self._rebuild_component_curves()
+        self._dirty = True
+        self.redraw()
+
+    def _rebuild_component_curves(self) -> None:
+        util_plot, queue_plot = self._plots["utilization"], self._plots["queue"]
+        wanted = [(cid, self._names.get(cid, cid)) for cid in self._picked]
+        current = [(cid, curve.name()) for cid, (curve, _q) in self._component_curves.items()]
+        if wanted == current:
+            return  # the same picks as the last run: keep the curves (cheaper start)
+        for util, queue in self._component_curves.values():
+            util_plot.removeItem(util)
+            queue_plot.removeItem(queue)
+        self._component_curves.clear()
+        for i, (cid, name) in enumerate(wanted):
+            pen = pg.mkPen(SERIES_COLORS[i % len(SERIES_COLORS)], width=2)
+            self._component_curves[cid] = (
+                util_plot.plot(pen=pen, name=name), queue_plot.plot(pen=pen, name=name))
+
+    # -- theme -------------------------------------------------------------------------------
+
+    def _apply_theme(self) -> None:
+        pal = QGuiApplication.palette()
+        background = pal.color(QPalette.ColorRole.Base)
+        text = pal.color(QPalette.ColorRole.Text)
+        self.graphics.setBackground(background)
+        axis_color = QColor(text)
+        axis_color.setAlpha(170)
+        for plot in self._plots.values():
+            plot.setTitle(plot.titleLabel.text, color=text.name(), size="9pt")
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(pg.mkPen(axis_color))
+                axis.setTextPen(pg.mkPen(text))
+            legend = plot.legend
+            if legend is not None:
+                legend.setLabelTextColor(text)
+                fill = QColor(background)
+                fill.setAlpha(200 if is_dark(pal) else 180)
+                legend.setBrush(pg.mkBrush(fill))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Follow a light/dark switch."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)

@@ -1,0 +1,191 @@
+"""Run, Pause, Stop: starts the worker, feeds charts, canvas and progress, shows results.
+
+The controller is the GUI-thread side of a run. It locks the document while
+the engine works on a copy of it (so edits cannot race the run), keeps every
+snapshot of the run for the CSV export, and unlocks when the worker ends.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QProgressBar
+
+from app.engine.snapshot import Snapshot
+from app.model.catalog import COMPONENT_TYPES
+from app.model.document import Document
+from app.model.validation import validate
+from app.ui.canvas.scene import DiagramScene
+from app.ui.charts import ChartsPanel
+from app.ui.document import EditorDocument
+from app.ui.results import ResultsPanel
+from app.ui.run_worker import RunThread, RunWorker
+
+IDLE, RUNNING, PAUSED = "idle", "running", "paused"
+
+
+def chart_components(model: Document) -> list[tuple[str, str]]:
+    """``(id, name)`` of the components the engine reports on (all but clients)."""
+    return [(c.id, c.display_name) for c in model.components
+            if not (c.type in COMPONENT_TYPES and COMPONENT_TYPES[c.type].is_client)]
+
+
+class RunController(QObject):
+    """Owns at most one :class:`RunThread` at a time."""
+
+    state_changed = Signal(str)
+    #: A one-line message for the status bar.
+    message = Signal(str)
+    #: The run ended and its summary is in the results panel.
+    run_finished = Signal()
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        *,
+        scene: DiagramScene,
+        charts: ChartsPanel,
+        results: ResultsPanel,
+        progress: QProgressBar,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._scene = scene
+        self._charts = charts
+        self._results = results
+        self._progress = progress
+        self._run: RunThread | None = None
+        self._state = IDLE
+        self._duration = 0.0
+        self._names: dict[str, str] = {}
+        self.speed: float | None = None
+        #: Every snapshot of the last run, oldest first (for the CSV export).
+        self.snapshots: list[Snapshot] = []
+        self.last_summary: dict[str, Any] | None = None
+
+    @property
+    def state(self) -> str:
+        """``idle``, ``running`` or ``paused``."""
+        return self._state
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def run(self) -> bool:
+        """Start a run of the current design (or resume a paused one)."""
+        if self._state == PAUSED and self._run is not None:
+            self.pause(False)
+            return True
+        if self._run is not None:
+            return False
+        model = self._document.model
+        problems = validate(model)
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            text = f"Cannot run: {first.message}{more}. Problems are marked on the canvas."
+            self._results.caption.setText(text)
+            self.message.emit(text)
+            return False
+        sim = model.simulation
+        self._duration = sim.duration_s
+        windows = math.ceil(sim.duration_s / sim.window_s)
+        self._names = {c.id: c.display_name for c in model.components}
+        stations = chart_components(model)
+        self.snapshots = []
+        self.last_summary = None
+        self._charts.start_run(stations, windows)
+        self._results.clear()
+        self._scene.clear_live()
+        self._progress.setRange(0, 1000)
+        self._progress.setValue(0)
+        self._progress.setVisible(True)
+        base_dir = self._document.path.parent if self._document.path else None
+        worker = RunWorker(copy.deepcopy(model), base_dir=base_dir, speed=self.speed)
+        self._run = RunThread(worker, self)
+        self._run.batch_ready.connect(self._on_batch)
+        self._run.finished.connect(self._on_finished)
+        self._run.failed.connect(self._on_failed)
+        self._run.ended.connect(self._on_ended)
+        self._document.set_locked(True)
+        self._set_state(RUNNING)
+        self.message.emit("Running…")
+        self._run.start()
+        return True
+
+    def pause(self, paused: bool = True) -> None:
+        """Hold (``True``) or continue (``False``) the current run."""
+        if self._run is None:
+            return
+        if paused:
+            self._run.worker.pause()
+            self._set_state(PAUSED)
+            self.message.emit("Paused")
+        else:
+            self._run.worker.resume()
+            self._set_state(RUNNING)
+            self.message.emit("Running…")
+
+    def stop(self) -> None:
+        """Stop the run; the summary of what ran so far is still shown."""
+        if self._run is not None:
+            self._run.worker.stop()
+            self.message.emit("Stopping…")
+
+    def set_speed(self, speed: float | None) -> None:
+        """Change the speed, also for a run in progress."""
+        self.speed = speed
+        if self._run is not None:
+            self._run.worker.set_speed(speed)
+
+    def shutdown(self) -> None:
+        """Stop and join the worker (window closing, tests tearing down)."""
+        if self._run is not None:
+            self._run.stop_and_wait()
+            self._run = None
+        self._charts.timer.stop()
+        if self._document.locked:
+            self._document.set_locked(False)
+        self._set_state(IDLE)
+
+    # -- worker signals (GUI thread) ---------------------------------------------------------
+
+    def _on_batch(self, batch: tuple[Snapshot, ...]) -> None:
+        if not batch:
+            return
+        self.snapshots.extend(batch)
+        self._charts.append(batch)
+        last = batch[-1]
+        self._scene.set_live(last)
+        self._progress.setValue(round(last.progress * 1000))
+        self.message.emit(f"Simulated {last.time_s:g} s of {self._duration:g} s")
+
+    def _on_finished(self, summary: dict[str, Any] | None, stopped: bool) -> None:
+        self._charts.finish_run()
+        self.last_summary = summary
+        if summary is not None:
+            self._results.show_summary(summary, self._names, stopped)
+        done = "Run stopped" if stopped else "Run finished"
+        self.message.emit(f"{done}: {len(self.snapshots)} windows simulated")
+        self.run_finished.emit()
+
+    def _on_failed(self, text: str) -> None:
+        self._charts.finish_run()
+        self._results.caption.setText(text)
+        self.message.emit(text)
+
+    def _on_ended(self) -> None:
+        if self._run is not None:
+            self._run.stop_and_wait()  # the thread has finished: this only joins it
+            self._run = None
+        self._progress.setVisible(False)
+        self._document.set_locked(False)
+        self._set_state(IDLE)

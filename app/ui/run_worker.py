@@ -1,0 +1,213 @@
+"""Running the engine off the GUI thread, in its own process.
+
+:class:`RunWorker` lives in a :class:`QThread`. It starts the engine process
+(:mod:`app.ui.engine_process`: why a process, is said there), reads its
+messages and hands the GUI *batches* of immutable snapshots, at most every
+``batch_interval_s`` of wall time, so a run going as fast as possible cannot
+flood the GUI's event queue. Pause, resume, stop and speed changes go to the
+engine through shared ``multiprocessing`` primitives, never through a busy
+event loop.
+
+:class:`RunThread` owns the QThread and the worker and always stops and joins
+them (and the process), so nothing outlives its window or test.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.sharedctypes  # imported now, not on the first Run
+from functools import lru_cache
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from app.model.document import Document
+from app.ui.engine_process import EngineControl, from_wire, run_engine
+
+log = logging.getLogger(__name__)
+
+#: Wall time between two batches handed to the GUI (20 Hz).
+DEFAULT_BATCH_INTERVAL_S = 0.05
+#: How long a stop may take before the engine process is terminated.
+STOP_GRACE_S = 5.0
+
+
+@lru_cache(maxsize=1)
+def engine_context() -> BaseContext:
+    """How engine processes start: a fork server where there is one, else spawn.
+
+    Never a plain fork: the GUI process has threads, and a forked child can
+    inherit a lock some other thread held. The fork server is a clean process
+    that has the engine imported already, so a run starts in milliseconds.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["app.ui.engine_process", "app.engine"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def warm_up_engine() -> None:
+    """Start the fork server now (application start), not when the user presses Run.
+
+    Starting it forks this whole process once, which holds up the GUI for tens of
+    milliseconds: better while the window opens than in the middle of a run.
+    """
+    ctx = engine_context()
+    # The first semaphore (pause/stop events) starts the resource tracker: also a fork.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+class RunWorker(QObject):
+    """Drives one simulation process from a worker thread; control it through its methods."""
+
+    #: A tuple of :class:`Snapshot` (oldest first): immutable, safe to keep.
+    batch_ready = Signal(object)
+    #: The run ended (completed or stopped): (summary dict or None, stopped: bool).
+    finished = Signal(object, bool)
+    #: The run could not start or crashed: one readable line.
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        document: Document,
+        *,
+        base_dir: Path | None = None,
+        speed: float | None = None,
+        batch_interval_s: float = DEFAULT_BATCH_INTERVAL_S,
+    ) -> None:
+        super().__init__()
+        # The engine's own copy (pickled to the process): later GUI edits cannot reach it.
+        self._document = document
+        self._base_dir = base_dir
+        self._batch_interval_s = batch_interval_s
+        self._ctx = engine_context()
+        self._control = EngineControl.create(self._ctx, speed)
+
+    # -- control (any thread) ----------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop after the current window."""
+        self._control.stop.set()
+        self._control.running.set()
+        self._control.wake.set()
+
+    def pause(self) -> None:
+        """Hold after the current window."""
+        self._control.running.clear()
+
+    def resume(self) -> None:
+        """Continue a paused run."""
+        self._control.running.set()
+        self._control.wake.set()
+
+    def set_speed(self, speed: float | None) -> None:
+        """Simulated seconds per wall second (``None``: as fast as possible)."""
+        self._control.set_speed(speed)
+
+    @property
+    def paused(self) -> bool:
+        """Whether a pause was asked for."""
+        return not self._control.running.is_set()
+
+    # -- the reader loop (worker thread) -----------------------------------------------------
+
+    @Slot()
+    def run(self) -> None:
+        """Start the engine process and relay its messages until it ends."""
+        reader, writer = self._ctx.Pipe(duplex=False)
+        process = self._ctx.Process(  # type: ignore[attr-defined]
+            target=run_engine,
+            args=(self._document, self._base_dir, writer, self._control,
+                  self._batch_interval_s),
+            name="sdsim-engine",
+            daemon=True,
+        )
+        try:
+            process.start()
+        except OSError as exc:
+            self.failed.emit(f"Could not start the simulation: {exc}")
+            return
+        writer.close()  # ours is the reading end; EOF then means the process is gone
+        ended = False
+        try:
+            while not ended:
+                if not reader.poll(0.2):
+                    if not process.is_alive() and not reader.poll(0):
+                        self.failed.emit("The simulation process ended unexpectedly.")
+                        ended = True
+                    continue
+                ended = self._dispatch(reader.recv())
+        except (EOFError, OSError):
+            if not ended:
+                self.failed.emit("The simulation process ended unexpectedly.")
+        finally:
+            reader.close()
+            process.join(STOP_GRACE_S)
+            if process.is_alive():
+                log.warning("Engine process did not stop in time; terminating it")
+                process.terminate()
+                process.join(STOP_GRACE_S)
+
+    def _dispatch(self, message: tuple[object, ...]) -> bool:
+        """Relay one message; returns True when it was the last."""
+        kind = message[0]
+        if kind == "batch":
+            batch = message[1]
+            assert isinstance(batch, list)
+            self.batch_ready.emit(tuple(from_wire(w) for w in batch))
+            return False
+        if kind == "finished":
+            self.finished.emit(message[1], bool(message[2]))
+            return True
+        self.failed.emit(str(message[1]).splitlines()[0] if message[1] else "failed")
+        if len(str(message[1]).splitlines()) > 1:
+            log.error("Engine failure: %s", message[1])
+        return True
+
+
+class RunThread(QObject):
+    """One run: a :class:`RunWorker` in its own QThread, always joined on stop."""
+
+    batch_ready = Signal(object)
+    finished = Signal(object, bool)
+    failed = Signal(str)
+    #: The thread has ended (after finished/failed): the GUI may start another run.
+    ended = Signal()
+
+    def __init__(self, worker: RunWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self._thread = QThread(self)
+        self._thread.setObjectName("simulation")
+        worker.moveToThread(self._thread)
+        self._thread.started.connect(worker.run)
+        # Queued connections: the worker emits in its thread, slots run on the GUI thread.
+        worker.batch_ready.connect(self.batch_ready)
+        worker.finished.connect(self.finished)
+        worker.failed.connect(self.failed)
+        worker.finished.connect(self._thread.quit)
+        worker.failed.connect(self._thread.quit)
+        self._thread.finished.connect(self.ended)
+
+    def start(self) -> None:
+        """Start the worker thread."""
+        self._thread.start()
+
+    def is_running(self) -> bool:
+        """Whether the worker thread is alive."""
+        return self._thread.isRunning()
+
+    def stop_and_wait(self, timeout_ms: int = 15_000) -> bool:
+        """Stop the run and join the thread; returns whether it ended in time."""
+        self.worker.stop()
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
