@@ -13,6 +13,7 @@ from app import APP_ID, APP_NAME, ORG_NAME, __version__
 from app.logging_setup import configure_logging
 from app.ui.errors import install_excepthook
 from app.ui.main_window import MainWindow
+from app.ui.theme import follow_system_color_scheme
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def run_gui(argv: list[str]) -> int:
     """Start the desktop application; returns the process exit code."""
     configure_logging()
     app = ensure_application(argv)
+    follow_system_color_scheme(app)
     install_excepthook()
     window = MainWindow()
     window.show()

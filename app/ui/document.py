@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from app.model.catalog import COMPONENT_TYPES, component_type
-from app.model.document import Component, Document, Link, SimulationSettings
+from app.model.document import Component, Document, Link, SimulationSettings, Workload
 from app.ui.commands import (
     AddComponentCommand,
     AddLinkCommand,
@@ -40,6 +40,9 @@ from app.ui.commands import (
 
 LinkKey = tuple[str, str]
 Position = tuple[float, float]
+
+#: Request rate of a client added from the palette (req/s).
+DEFAULT_CLIENT_RPS = 100.0
 
 
 class EditorDocument(QObject):
@@ -268,6 +271,9 @@ class EditorDocument(QObject):
             type=type_key,
             name=self.unique_name(ctype.label),
             position=(float(position[0]), float(position[1])),
+            # A client needs a workload to run; start it at a modest default.
+            workload=Workload(pattern="poisson", rate_rps=DEFAULT_CLIENT_RPS)
+            if ctype.is_client else None,
         )
         self._undo_stack.push(AddComponentCommand(self, component))
         return component.id

@@ -33,26 +33,34 @@ class _SvgIconEngine(QIconEngine):
         super().__init__()
         self._svg = svg
         self._renderer = QSvgRenderer(QByteArray(svg))
+        # Qt asks a custom engine on every paint; rendering SVG each time made every
+        # repaint of the palette or toolbar re-render all glyphs.
+        self._cache: dict[tuple[int, int, int], QPixmap] = {}
+
+    def _render(self, width: int, height: int, mode: QIcon.Mode) -> QPixmap:
+        key = (width, height, mode.value)
+        pix = self._cache.get(key)
+        if pix is None:
+            pix = QPixmap(max(1, width), max(1, height))
+            pix.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pix)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if mode == QIcon.Mode.Disabled:
+                painter.setOpacity(0.35)  # disabled icons are drawn faded
+            self._renderer.render(painter, QRectF(pix.rect()))
+            painter.end()
+            self._cache[key] = pix
+        return pix
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        """Draw the glyph; disabled icons are drawn faded."""
-        if mode == QIcon.Mode.Disabled:
-            painter.save()
-            painter.setOpacity(0.35)
-            self._renderer.render(painter, QRectF(rect))
-            painter.restore()
-        else:
-            self._renderer.render(painter, QRectF(rect))
+        """Draw the glyph (from the cache, at the painter's device pixel ratio)."""
+        dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        pix = self._render(round(rect.width() * dpr), round(rect.height() * dpr), mode)
+        painter.drawPixmap(QRectF(rect), pix, QRectF(pix.rect()))
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         """A transparent pixmap of ``size`` device pixels with the glyph drawn in."""
-        pix = QPixmap(size)
-        pix.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pix)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.paint(painter, pix.rect(), mode, state)
-        painter.end()
-        return pix
+        return QPixmap(self._render(size.width(), size.height(), mode))
 
     def scaledPixmap(
         self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float

@@ -1,11 +1,60 @@
-"""The main window: menus, toolbar, status bar and the docks around the canvas."""
+"""The main window: canvas in the middle, palette, inspector, charts and results docked around.
+
+The window only wires parts together: the :class:`EditorDocument` (model,
+signals, undo stack), the canvas that watches it, the file and run
+controllers, and the actions. Editing goes through the document's editing
+operations, so every change is one undo step.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from pathlib import Path
 
-from app import APP_NAME
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
+
+from app import APP_NAME, __version__
+from app.model.document import Document
+from app.model.validation import problems_by_component
+from app.reports.csv_writer import write_metrics_csv
+from app.ui.actions import WindowActions
+from app.ui.canvas import DiagramScene, DiagramView
+from app.ui.canvas.export import export_png
+from app.ui.charts import ChartsPanel
+from app.ui.document import EditorDocument
+from app.ui.editing import SelectionEditor
+from app.ui.files import FileController, SaveHandler
+from app.ui.inspector import InspectorPanel
+from app.ui.palette import PaletteWidget
+from app.ui.results import ResultsPanel
+from app.ui.run_controller import IDLE, PAUSED, RunController, chart_components
+from app.ui.run_worker import warm_up_engine
+from app.ui.scenario_bar import ScenarioBar
+from app.ui.settings import (
+    KEY_GEOMETRY,
+    KEY_SNAP,
+    KEY_STATE,
+    STATE_VERSION,
+    app_settings,
+    read_bytes,
+    read_snap,
+    read_speed,
+    recent_files,
+    remove_recent_file,
+    write_speed,
+)
+
+VALIDATION_DELAY_MS = 150
 
 
 class MainWindow(QMainWindow):
@@ -14,14 +63,312 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle(APP_NAME)
-        self.resize(1280, 800)
-        placeholder = QLabel("Drag components here to start a design.")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(placeholder)
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = file_menu.addAction("&Quit")
-        quit_action.setObjectName("actionQuit")
-        quit_action.setShortcut("Ctrl+Q")
-        quit_action.triggered.connect(self.close)
-        self.statusBar().showMessage("Ready")
+        self.resize(1440, 900)
+        self.document = EditorDocument(Document(), self)
+        self.scene = DiagramScene(self.document, self)
+        self.view = DiagramView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.palette_panel = PaletteWidget()
+        self.inspector = InspectorPanel(self.document)
+        self.charts = ChartsPanel()
+        self.results = ResultsPanel()
+        self.palette_dock = self._dock("palette", "Palette", self.palette_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("inspector", "Inspector", self.inspector,
+                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.charts_dock = self._dock("charts", "Charts", self.charts,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.results_dock = self._dock("results", "Results", self.results,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.charts_dock, self.results_dock)
+        self.charts_dock.raise_()
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 340],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.charts_dock], [270], Qt.Orientation.Vertical)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("runProgress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%p %")
+        self.progress.setVisible(False)
+        self.zoom_label = QLabel("100 %", self)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.files = FileController(self.document, self)
+        self.runner = RunController(self.document, scene=self.scene, charts=self.charts,
+                                    results=self.results, progress=self.progress, parent=self)
+        self.editor = SelectionEditor(self.document, self.scene, self.view, self)
+        self.window_actions = WindowActions.create(self, self.document.undo_stack)
+        self.scenario_bar = ScenarioBar(self.document, self)
+        self._build_menus_and_toolbars()
+        self._validation_timer = QTimer(self)
+        self._validation_timer.setSingleShot(True)
+        self._validation_timer.setInterval(VALIDATION_DELAY_MS)
+        self._validation_timer.timeout.connect(self.refresh_problems)
+        self._connect()
+        self._restore_settings()
+        self._update_title()
+        self._update_actions()
+        self.statusBar().showMessage("Ready", 3000)
+        QTimer.singleShot(0, warm_up_engine)
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus_and_toolbars(self) -> None:
+        a = self.window_actions
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addActions([a.new, a.open])
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.setObjectName("menuRecent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([a.save, a.save_as])
+        file_menu.addSeparator()
+        file_menu.addActions([a.export_png, a.export_csv])
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        edit_menu = menu.addMenu("&Edit")
+        edit_menu.addActions([a.undo, a.redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a.copy, a.paste, a.duplicate, a.delete])
+        edit_menu.addSeparator()
+        edit_menu.addAction(a.select_all)
+        view_menu = menu.addMenu("&View")
+        view_menu.addActions([a.zoom_in, a.zoom_out, a.fit_view, a.actual_size])
+        view_menu.addSeparator()
+        view_menu.addAction(a.snap)
+        view_menu.addSeparator()
+        for dock in (self.palette_dock, self.inspector_dock, self.charts_dock, self.results_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        run_menu = menu.addMenu("&Run")
+        run_menu.addActions([a.run, a.pause, a.stop])
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(a.about)
+        main_bar = self.addToolBar("Main")
+        main_bar.setObjectName("mainToolBar")
+        main_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        main_bar.addActions([a.new, a.open, a.save])
+        main_bar.addSeparator()
+        main_bar.addActions([a.undo, a.redo])
+        main_bar.addSeparator()
+        main_bar.addActions([a.run, a.pause, a.stop])
+        main_bar.addSeparator()
+        main_bar.addActions([a.fit_view, a.export_png])
+        self.addToolBar(self.scenario_bar)
+
+    def _connect(self) -> None:
+        a, doc = self.window_actions, self.document
+        a.new.triggered.connect(self.files.new)
+        a.open.triggered.connect(self.files.open)
+        a.save.triggered.connect(self.files.save)
+        a.save_as.triggered.connect(self.files.save_as)
+        a.export_png.triggered.connect(lambda _checked=False: self.export_png())
+        a.export_csv.triggered.connect(lambda _checked=False: self.export_csv())
+        a.quit.triggered.connect(self.close)
+        a.copy.triggered.connect(self.editor.copy)
+        a.paste.triggered.connect(self.editor.paste)
+        a.duplicate.triggered.connect(self.editor.duplicate)
+        a.delete.triggered.connect(self.editor.delete)
+        self.editor.clipboard_changed.connect(self._update_actions)
+        a.select_all.triggered.connect(self.scene.select_all)
+        a.zoom_in.triggered.connect(self.view.zoom_in)
+        a.zoom_out.triggered.connect(self.view.zoom_out)
+        a.fit_view.triggered.connect(self.view.fit_to_view)
+        a.actual_size.triggered.connect(self.view.reset_zoom)
+        a.snap.toggled.connect(self._set_snap)
+        a.run.triggered.connect(self.runner.run)
+        a.pause.triggered.connect(lambda checked: self.runner.pause(bool(checked)))
+        a.stop.triggered.connect(self.runner.stop)
+        a.about.triggered.connect(self._about)
+        self.palette_panel.component_activated.connect(self.add_component_at_center)
+        self.scene.selectionChanged.connect(self._on_selection_changed)
+        self.scene.connection_refused.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
+        self.scenario_bar.speed_changed.connect(self._set_speed)
+        self.files.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.runner.message.connect(lambda text: self.statusBar().showMessage(text))
+        self.runner.state_changed.connect(self._on_run_state)
+        self.runner.run_finished.connect(self.results_dock.raise_)
+        doc.changed.connect(self._validation_timer.start)
+        doc.changed.connect(self._update_actions)
+        doc.modified_changed.connect(lambda _m: self._update_title())
+        doc.path_changed.connect(self._update_title)
+        doc.properties_changed.connect(self._update_title)
+        doc.document_reset.connect(self._on_reset)
+        doc.locked_changed.connect(self._on_locked)
+
+    def _restore_settings(self) -> None:
+        settings = app_settings()
+        geometry = read_bytes(settings, KEY_GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = read_bytes(settings, KEY_STATE)
+        if state is not None:
+            self.restoreState(state, STATE_VERSION)
+        speed = read_speed(settings)
+        self.scenario_bar.set_speed(speed)
+        self.runner.speed = speed
+        self.window_actions.snap.setChecked(read_snap(settings))
+        self.scene.snap_to_grid = self.window_actions.snap.isChecked()
+
+    def save_settings(self) -> None:
+        """Keep geometry, dock layout and preferences for the next start."""
+        settings = app_settings()
+        settings.setValue(KEY_GEOMETRY, self.saveGeometry())
+        settings.setValue(KEY_STATE, self.saveState(STATE_VERSION))
+        write_speed(settings, self.runner.speed)
+        settings.setValue(KEY_SNAP, self.window_actions.snap.isChecked())
+
+    # -- public API (scripts, tests) ---------------------------------------------------------
+
+    def load_file(self, path: str | Path) -> None:
+        """Open a ``.sdsim`` file without prompting; raises DocumentError or OSError."""
+        self.files.load_file(path)
+
+    def set_save_handler(self, handler: SaveHandler) -> None:
+        """Save through ``handler(document, path)`` (e.g. a project store) instead of a file."""
+        self.files.save_handler = handler
+
+    def export_png(self, path: str | Path | None = None) -> Path | None:
+        """Write the diagram as PNG (asks where when ``path`` is None)."""
+        if path is None:
+            name, _f = QFileDialog.getSaveFileName(self, "Export diagram",
+                                                   f"{self.document.model.name}.png",
+                                                   "PNG images (*.png)")
+            if not name:
+                return None
+            path = name
+        target = Path(path)
+        size = export_png(self.scene, target)
+        self.statusBar().showMessage(f"Exported {target.name} ({size.width()}×{size.height()})",
+                                     4000)
+        return target
+
+    def export_csv(self, path: str | Path | None = None) -> Path | None:
+        """Write the last run's metrics as tidy CSV (asks where when ``path`` is None)."""
+        if not self.runner.snapshots:
+            return None
+        if path is None:
+            name, _f = QFileDialog.getSaveFileName(self, "Export metrics",
+                                                   f"{self.document.model.name}-metrics.csv",
+                                                   "CSV files (*.csv)")
+            if not name:
+                return None
+            path = name
+        target = Path(path)
+        rows = write_metrics_csv(list(self.runner.snapshots), target)
+        self.statusBar().showMessage(f"Exported {rows:,} rows to {target.name}", 4000)
+        return target
+
+    def add_component_at_center(self, type_key: str) -> str | None:
+        """Add a component in the middle of the visible canvas (palette double-click)."""
+        return self.editor.add_at_center(type_key)
+
+    def refresh_problems(self) -> None:
+        """Mark nodes with the validator's problems (run shortly after each edit)."""
+        model = self.document.model
+        grouped = problems_by_component(model)
+        self.scene.set_problems({cid: [p.message for p in problems]
+                                 for cid, problems in grouped.items()})
+        # Build the chart curves now, so pressing Run has less to do.
+        self.charts.prepare(chart_components(model))
+
+    # -- reactions ---------------------------------------------------------------------------
+
+    def _on_selection_changed(self) -> None:
+        self.inspector.show_selection(self.scene.selected_component_ids(),
+                                      self.scene.selected_link_keys())
+        self._update_actions()
+
+    def _on_reset(self) -> None:
+        self.refresh_problems()
+        self.view.fit_to_view()
+        self._on_selection_changed()
+
+    def _on_locked(self, locked: bool) -> None:
+        self.palette_panel.set_enabled_for_editing(not locked)
+        self._update_actions()
+
+    def _on_run_state(self, state: str) -> None:
+        if state != IDLE:
+            self.charts_dock.raise_()  # the live charts, not last run's table
+        self._update_actions()
+
+    def _set_snap(self, on: bool) -> None:
+        self.scene.snap_to_grid = on
+
+    def _set_speed(self, speed: float | None) -> None:
+        self.runner.set_speed(speed)
+
+    def _update_title(self) -> None:
+        model, path = self.document.model, self.document.path
+        where = f" ({path.name})" if path is not None else ""
+        self.setWindowTitle(f"{APP_NAME} — {model.name}{where}[*]")
+        self.setWindowModified(self.document.is_modified)
+
+    def _update_actions(self) -> None:
+        a = self.window_actions
+        state = self.runner.state
+        editable = not self.document.locked
+        has_selection = bool(self.scene.selectedItems())
+        has_components = bool(self.scene.selected_component_ids())
+        for action in (a.new, a.open):
+            action.setEnabled(state == IDLE)
+        a.undo.setEnabled(editable and self.document.undo_stack.canUndo())
+        a.redo.setEnabled(editable and self.document.undo_stack.canRedo())
+        a.copy.setEnabled(has_components)
+        a.duplicate.setEnabled(editable and has_components)
+        a.delete.setEnabled(editable and has_selection)
+        a.paste.setEnabled(editable and self.editor.clipboard.has_fragment())
+        a.run.setEnabled(state in (IDLE, PAUSED) and bool(self.document.model.components))
+        a.pause.setEnabled(state != IDLE)
+        a.pause.setChecked(state == PAUSED)
+        a.stop.setEnabled(state != IDLE)
+        a.export_csv.setEnabled(state == IDLE and bool(self.runner.snapshots))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = recent_files(app_settings())
+        if not files:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        for text in files:
+            action = self.recent_menu.addAction(Path(text).name)
+            action.setToolTip(text)
+            action.setStatusTip(text)
+            action.triggered.connect(lambda _c=False, p=text: self._open_recent(p))
+
+    def _open_recent(self, text: str) -> None:
+        if not Path(text).exists():
+            remove_recent_file(app_settings(), text)
+            self.files.show_error("Cannot open design", f"{text} no longer exists.")
+            return
+        self.files.open_path(Path(text))
+
+    def _about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b> {__version__}<br>Design software systems on a "
+                          "canvas and simulate them with a validated discrete-event engine.")
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Redraw the action icons in the new text colour after a theme switch."""
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "window_actions"):
+            self.window_actions.refresh_icons()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Offer to save; stop and join a running simulation; remember the layout."""
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.runner.shutdown()
+        self.save_settings()
+        event.accept()

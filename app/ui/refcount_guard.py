@@ -23,9 +23,17 @@ def needed() -> bool:
     """True on CPython < 3.12 with a PySide6 of the affected series (6.12 and later)."""
     if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
         return False
-    import PySide6
+    # Read the installed version without importing Qt: the engine process imports
+    # app.ui.engine_process, and must stay free of Qt.
+    from importlib import metadata
 
-    return tuple(PySide6.__version_info__[:2]) >= (6, 12)
+    for dist in ("shiboken6", "PySide6-Essentials", "PySide6"):
+        try:
+            major, minor = (int(p) for p in metadata.version(dist).split(".")[:2])
+        except (metadata.PackageNotFoundError, ValueError):
+            continue
+        return (major, minor) >= (6, 12)
+    return False
 
 
 def install() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
@@ -39,11 +40,14 @@ def send_palette_drop(view, mime: QMimeData, viewport_pos: QPoint) -> bool:
     actions = Qt.DropAction.CopyAction
     buttons = Qt.MouseButton.LeftButton
     mods = Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(viewport_pos), actions, mime, buttons, mods)
+    with warnings.catch_warnings():
+        # Qt 6.12 marks the QPoint constructors deprecated but offers no QPointF ones.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(viewport_pos, actions, mime, buttons, mods)
+        move = QDragMoveEvent(viewport_pos, actions, mime, buttons, mods)
     QApplication.sendEvent(target, enter)
     if not enter.isAccepted():
         return False
-    move = QDragMoveEvent(QPointF(viewport_pos), actions, mime, buttons, mods)
     QApplication.sendEvent(target, move)
     drop = QDropEvent(QPointF(viewport_pos), actions, mime, buttons, mods)
     QApplication.sendEvent(target, drop)

@@ -60,7 +60,7 @@ def render_scene(scene: DiagramScene, scale: float = 2.0, max_size: QSize | None
 def export_png(scene: DiagramScene, path: Path, scale: float = 2.0) -> QSize:
     """Write the diagram to ``path`` as PNG; returns the image size."""
     image = render_scene(scene, scale)
-    if not image.save(str(path), b"PNG"):
+    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]  # str works; stubs say bytes
         raise OSError(f"could not write {path}")
     return image.size()
 

@@ -199,13 +199,19 @@ class DiagramScene(QGraphicsScene):
             c.id: (COMPONENT_TYPES[c.type].is_client if c.type in COMPONENT_TYPES else False)
             for c in model.components
         }
+        # The engine measures clients together (end to end): shown on the client
+        # only when there is exactly one, where it means that client's figures.
+        e2e = snapshot.end_to_end if sum(is_client.values()) == 1 else None
         for cid, item in self._nodes.items():
             metrics = snapshot.components.get(cid)
-            if metrics is None:
+            if is_client.get(cid, False):
+                metrics = e2e
+                text = None if metrics is None else (
+                    f"{compact_number(metrics.throughput_rps)} rps · "
+                    f"p95 {metrics.latency_p95_ms:.0f} ms")
+                item.set_live(None, text)
+            elif metrics is None:
                 item.set_live(None, None)
-            elif is_client.get(cid, False):
-                item.set_live(None, f"{compact_number(metrics.throughput_rps)} rps · "
-                                    f"p95 {metrics.latency_p95_ms:.0f} ms")
             else:
                 item.set_live(metrics.utilization,
                               f"{metrics.utilization:.0%} · "

@@ -1,0 +1,166 @@
+"""Runs with the real engine: live charts and canvas, pause, stop, results, exports, locking."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtGui import QAction, QImage
+
+from app.model.document import Document
+from app.ui.palette import palette_mime_data
+from app.ui.run_controller import IDLE, PAUSED, RUNNING
+from tests.ui.helpers import send_palette_drop, small_design
+
+
+def _action(window, name: str) -> QAction:
+    action = window.findChild(QAction, name)
+    assert action is not None, name
+    return action
+
+
+def _wait_idle(window, qtbot, timeout: int = 20_000) -> None:
+    qtbot.waitUntil(lambda: window.runner.state == IDLE and window.runner._run is None,
+                    timeout=timeout)
+
+
+def test_a_run_feeds_charts_and_canvas_then_shows_the_summary(window, qtbot, tmp_path) -> None:
+    window.document.reset(small_design(rate_rps=200, duration_s=20))
+    window.scenario_bar.set_speed(None)
+    _action(window, "actionRun").trigger()
+    assert window.runner.state == RUNNING and window.document.locked
+    _wait_idle(window, qtbot)
+    charts = window.charts
+    assert charts.sample_count == 20 == len(window.runner.snapshots)
+    x, y = charts.curve_data("throughput")
+    assert len(x) == 20 and x[-1] == 20 and y[5:].mean() > 150  # ~200 req/s after warm-up
+    _x, p99 = charts.curve_data("p99")
+    assert (p99[5:] > 0).all()
+    assert charts.picked_components == ["lb", "web", "cache"]
+    _x, util = charts.curve_data("util:web")
+    assert len(util) == 20 and 0 < util[10] < 100
+    web = window.scene.node_item("web")
+    assert web.live_text is not None and "rps" in web.live_text
+    assert window.scene.link_item(("lb", "web")).label_text.endswith("rps")
+    table = window.results.table
+    assert table.rowCount() == 5  # end to end + 4 stations
+    assert table.item(0, 0).text() == "End to end" and table.item(0, 1).text() != "—"
+    assert not window.document.locked
+    csv_path = window.export_csv(tmp_path / "metrics.csv")
+    with csv_path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["component"] for r in rows} >= {"end_to_end", "web", "db"}
+
+
+def test_picking_components_for_the_charts(window, qtbot) -> None:
+    window.document.reset(small_design(rate_rps=100, duration_s=10))
+    window.scenario_bar.set_speed(None)
+    window.runner.run()
+    _wait_idle(window, qtbot)
+    window.charts.set_picked_components(["db"])
+    assert window.charts.picked_components == ["db"]
+    _x, queue = window.charts.curve_data("queue:db")
+    assert len(queue) == 10
+
+
+def test_stop_ends_the_run_early_and_keeps_what_ran(window, qtbot) -> None:
+    window.document.reset(small_design(rate_rps=100, duration_s=600))
+    window.scenario_bar.set_speed(20.0)  # 20 simulated s per second: 30 s to the end
+    _action(window, "actionRun").trigger()
+    qtbot.waitUntil(lambda: window.charts.sample_count >= 2, timeout=5000)
+    _action(window, "actionStop").trigger()
+    _wait_idle(window, qtbot)
+    assert 2 <= len(window.runner.snapshots) < 600
+    assert window.results.caption.text().startswith("Stopped early")
+    assert window.runner.last_summary is not None
+
+
+def test_pause_holds_the_run_and_run_resumes_it(window, qtbot) -> None:
+    window.document.reset(small_design(rate_rps=100, duration_s=600))
+    window.scenario_bar.set_speed(50.0)
+    window.runner.run()
+    qtbot.waitUntil(lambda: window.charts.sample_count >= 3, timeout=5000)
+    _action(window, "actionPause").trigger()
+    assert window.runner.state == PAUSED and _action(window, "actionPause").isChecked()
+    qtbot.wait(150)  # let a window in flight arrive
+    held = window.charts.sample_count
+    qtbot.wait(300)
+    assert window.charts.sample_count == held
+    _action(window, "actionRun").trigger()  # F5 while paused continues
+    assert window.runner.state == RUNNING
+    qtbot.waitUntil(lambda: window.charts.sample_count > held + 2, timeout=5000)
+    window.runner.stop()
+    _wait_idle(window, qtbot)
+
+
+def test_real_time_factor_paces_the_run(window, qtbot) -> None:
+    window.document.reset(small_design(rate_rps=50, duration_s=10))
+    window.scenario_bar.set_speed(20.0)
+    start = time.monotonic()
+    window.runner.run()
+    _wait_idle(window, qtbot)
+    assert time.monotonic() - start >= 0.45  # 10 simulated s at ×20 take 0.5 s
+
+
+def test_edits_are_locked_during_a_run(window, qtbot) -> None:
+    window.document.reset(small_design(rate_rps=100, duration_s=600))
+    window.scenario_bar.set_speed(10.0)
+    window.runner.run()
+    window.scene.select_components(["web"])
+    assert window.document.add_component("cache", (0, 0)) is None
+    assert not send_palette_drop(window.view, palette_mime_data("cache"), QPoint(40, 40))
+    assert not _action(window, "actionDelete").isEnabled()
+    assert not _action(window, "actionUndo").isEnabled()
+    assert window.inspector.component_editor.form.fields["replicas"].isReadOnly()
+    assert not window.scenario_bar.duration.isEnabled()
+    assert not window.scene.node_item("web").port.isVisible()
+    window.runner.stop()
+    _wait_idle(window, qtbot)
+    assert window.document.add_component("cache", (0, 0)) == "cache_2"
+
+
+def test_an_invalid_design_is_not_run(window) -> None:
+    window.document.reset(Document(name="Empty"))
+    window.document.add_component("web_server", (0, 0))  # no client: nothing to simulate
+    assert not window.runner.run()
+    assert window.runner.state == IDLE and not window.document.locked
+    assert window.results.caption.text().startswith("Cannot run")
+
+
+def test_gui_thread_never_stalls_while_running_flat_out(window, qtbot) -> None:
+    """A 5 ms GUI timer records its gaps while a 5-component design runs as fast as possible."""
+    window.document.reset(small_design(rate_rps=1000, duration_s=60))
+    window.scenario_bar.set_speed(None)
+    gaps: list[tuple[float, float]] = []  # (gap, when)
+    start = time.perf_counter()
+    last = [start]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0], last[0] - start))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    qtbot.wait(50)
+    # waitSignal spins a real QEventLoop, as app.exec does (waitUntil would measure its
+    # own polling sleeps).
+    with qtbot.waitSignal(window.runner.state_changed, timeout=60_000,
+                          check_params_cb=lambda state: state == IDLE):
+        window.runner.run()
+    timer.stop()
+    assert len(window.runner.snapshots) == 60
+    assert len(gaps) > 50
+    worst, when = max(gaps)
+    print(f"GUI gaps: {len(gaps)} ticks, max {worst * 1000:.0f} ms at {when:.2f} s")
+    assert worst < 0.100, f"GUI stalled {worst * 1000:.0f} ms at {when:.2f} s"
+
+
+def test_export_png_writes_the_diagram(window, tmp_path) -> None:
+    window.document.reset(small_design())
+    path = window.export_png(tmp_path / "diagram.png")
+    image = QImage(str(path))
+    assert not image.isNull() and image.width() > 800 and image.height() > 100
