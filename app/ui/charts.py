@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.snapshot import Snapshot
-from app.ui.theme import is_dark
 
 REDRAW_INTERVAL_MS = 50
 #: End-to-end series: (buffer key, snapshot field, scale to the plotted unit).
@@ -40,6 +39,13 @@ E2E_SERIES = (
 SERIES_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899",
                  "#14b8a6", "#eab308", "#6366f1", "#f97316")
 DEFAULT_PICKS = 3
+LATENCY_COLORS = (("p50", "#3b82f6"), ("p95", "#f59e0b"), ("p99", "#ef4444"))
+
+
+def _swatch(color: str) -> QIcon:
+    pix = QPixmap(12, 12)
+    pix.fill(QColor(color))
+    return QIcon(pix)
 
 
 class MetricBuffers:
@@ -135,8 +141,9 @@ class ChartsPanel(QWidget):
         first: pg.PlotItem | None = None
         for col, (key, title, unit) in enumerate(specs):
             plot = self.graphics.addPlot(row=0, col=col, title=title)
-            plot.setLabel("left", units=unit)
-            plot.setLabel("bottom", "simulated time", units="s")
+            # Plain units: pyqtgraph's SI prefixes would turn req/s into "kreq/s".
+            plot.setLabel("left", f"({unit})")
+            plot.setLabel("bottom", "simulated time (s)")
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
@@ -151,15 +158,15 @@ class ChartsPanel(QWidget):
             else:
                 plot.setXLink(first)
             self._plots[key] = plot
-        self._plots["latency"].addLegend(offset=(-4, 4), labelTextSize="8pt")
         self._curves["throughput"] = self._plots["throughput"].plot(
             pen=pg.mkPen("#10b981", width=2), name="throughput")
-        for key, color in (("p50", "#3b82f6"), ("p95", "#f59e0b"), ("p99", "#ef4444")):
+        for key, color in LATENCY_COLORS:
             self._curves[key] = self._plots["latency"].plot(
                 pen=pg.mkPen(color, width=2), name=key)
         self._curves["error_rate"] = self._plots["errors"].plot(
             pen=pg.mkPen("#ef4444", width=2), name="errors")
-        self._plots["utilization"].addLegend(offset=(-4, 4), labelTextSize="8pt")
+        # No legends over the data: latency names its curves in the title, and the
+        # per-component colours are the swatches in the picker.
 
     # -- run lifecycle -----------------------------------------------------------------------
 
@@ -187,6 +194,12 @@ class ChartsPanel(QWidget):
         self.picker.blockSignals(False)
         self._rebuild_component_curves()
 
+    def set_time_span(self, duration_s: float) -> None:
+        """Show the run's length on the time axis before it starts."""
+        x_range = (0.0, float(max(1.0, math.ceil(duration_s))))
+        if tuple(self._plots["throughput"].viewRange()[0]) != x_range:
+            self._plots["throughput"].setXRange(*x_range, padding=0)
+
     def start_run(self, components: Iterable[tuple[str, str]], windows: int) -> None:
         """Prepare buffers for a run of ``windows`` windows over ``(id, name)`` components."""
         self.prepare(components)
@@ -195,9 +208,7 @@ class ChartsPanel(QWidget):
         # Same one line as before: the plots' layout (costly to redo) does not move.
         self.hint.setText("Live figures of the current run; the table of results follows "
                           "when it ends.")
-        x_range = (0.0, float(max(1, windows)))
-        if tuple(self._plots["throughput"].viewRange()[0]) != x_range:
-            self._plots["throughput"].setXRange(*x_range, padding=0)
+        self.set_time_span(windows)
         self._dirty = True
         self.redraw()
         self.timer.start()
@@ -279,6 +290,7 @@ class ChartsPanel(QWidget):
         wanted = [(cid, self._names.get(cid, cid)) for cid in self._picked]
         current = [(cid, curve.name()) for cid, (curve, _q) in self._component_curves.items()]
         if wanted == current:
+            self._show_swatches()
             return  # the same picks as the last run: keep the curves (cheaper start)
         for util, queue in self._component_curves.values():
             util_plot.removeItem(util)
@@ -288,6 +300,18 @@ class ChartsPanel(QWidget):
             pen = pg.mkPen(SERIES_COLORS[i % len(SERIES_COLORS)], width=2)
             self._component_curves[cid] = (
                 util_plot.plot(pen=pen, name=name), queue_plot.plot(pen=pen, name=name))
+        self._show_swatches()
+
+    def _show_swatches(self) -> None:
+        """Each ticked component shows its curve's colour in the picker (the legend)."""
+        colors = {cid: SERIES_COLORS[i % len(SERIES_COLORS)]
+                  for i, cid in enumerate(self._picked)}
+        self.picker.blockSignals(True)
+        for i in range(self.picker.count()):
+            item = self.picker.item(i)
+            color = colors.get(str(item.data(Qt.ItemDataRole.UserRole)))
+            item.setIcon(_swatch(color) if color else QIcon())
+        self.picker.blockSignals(False)
 
     # -- theme -------------------------------------------------------------------------------
 
@@ -298,18 +322,18 @@ class ChartsPanel(QWidget):
         self.graphics.setBackground(background)
         axis_color = QColor(text)
         axis_color.setAlpha(170)
-        for plot in self._plots.values():
-            plot.setTitle(plot.titleLabel.text, color=text.name(), size="9pt")
+        titles = {
+            "throughput": "Throughput", "errors": "Error rate", "utilization": "Utilization",
+            "queue": "Queue length",
+            "latency": "Latency " + " ".join(
+                f'<span style="color:{color}">{key}</span>' for key, color in LATENCY_COLORS),
+        }
+        for key, plot in self._plots.items():
+            plot.setTitle(titles[key], color=text.name(), size="9pt")
             for side in ("left", "bottom"):
                 axis = plot.getAxis(side)
                 axis.setPen(pg.mkPen(axis_color))
                 axis.setTextPen(pg.mkPen(text))
-            legend = plot.legend
-            if legend is not None:
-                legend.setLabelTextColor(text)
-                fill = QColor(background)
-                fill.setAlpha(200 if is_dark(pal) else 180)
-                legend.setBrush(pg.mkBrush(fill))
 
     def changeEvent(self, event: QEvent) -> None:
         """Follow a light/dark switch."""

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_settings()
         self._update_title()
+        self.refresh_problems()
         self._update_actions()
         self.statusBar().showMessage("Ready", 3000)
         QTimer.singleShot(0, warm_up_engine)
@@ -197,7 +198,7 @@ class MainWindow(QMainWindow):
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.runner.message.connect(lambda text: self.statusBar().showMessage(text))
         self.runner.state_changed.connect(self._on_run_state)
-        self.runner.run_finished.connect(self.results_dock.raise_)
+        self.runner.run_finished.connect(self._show_results)
         doc.changed.connect(self._validation_timer.start)
         doc.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda _m: self._update_title())
@@ -281,6 +282,8 @@ class MainWindow(QMainWindow):
                                  for cid, problems in grouped.items()})
         # Build the chart curves now, so pressing Run has less to do.
         self.charts.prepare(chart_components(model))
+        if self.runner.state == IDLE:
+            self.charts.set_time_span(model.simulation.duration_s)
 
     # -- reactions ---------------------------------------------------------------------------
 
@@ -300,8 +303,13 @@ class MainWindow(QMainWindow):
 
     def _on_run_state(self, state: str) -> None:
         if state != IDLE:
-            self.charts_dock.raise_()  # the live charts, not last run's table
+            self.charts_dock.show()  # the live charts, not last run's table
+            self.charts_dock.raise_()
         self._update_actions()
+
+    def _show_results(self) -> None:
+        self.results_dock.show()
+        self.results_dock.raise_()
 
     def _set_snap(self, on: bool) -> None:
         self.scene.snap_to_grid = on

@@ -52,13 +52,14 @@ DETAIL_LOD = 0.45
 def _fonts() -> tuple[QFont, QFont]:
     """Name and detail fonts, from the application font (so built after QApplication)."""
     name = QFont(QGuiApplication.font())
-    name.setPixelSize(13)
+    name.setPixelSize(12)
     name.setBold(True)
     sub = QFont(QGuiApplication.font())
     sub.setPixelSize(11)
     return name, sub
 
 _TEXT_WIDTH = NODE_WIDTH - 12
+_BOUNDS = QRectF(-NODE_WIDTH / 2 - 4, -NODE_HEIGHT / 2 - 4, NODE_WIDTH + 8, NODE_HEIGHT + 8)
 _TOP = -NODE_HEIGHT / 2
 
 _CATEGORY_COLORS = {
@@ -218,10 +219,8 @@ class NodeItem(QGraphicsItem):
     # -- geometry ----------------------------------------------------------------------------
 
     def boundingRect(self) -> QRectF:
-        """The card plus room for the selection outline and the port."""
-        m = 4.0
-        return QRectF(-NODE_WIDTH / 2 - m, -NODE_HEIGHT / 2 - m, NODE_WIDTH + 2 * m,
-                      NODE_HEIGHT + 2 * m)
+        """The card plus room for the selection outline (Qt calls this very often)."""
+        return _BOUNDS
 
     def shape(self) -> QPainterPath:
         """Clicks hit the card itself."""
@@ -278,14 +277,16 @@ class NodeItem(QGraphicsItem):
             border_width = 3.0
         if selected:
             border, border_width = colors.selection, 3.0
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(border, border_width))
         painter.setBrush(fill)
         if lod < DETAIL_LOD:
+            # Zoomed out: a plain tile, axis-aligned, so no antialiasing is needed.
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             painter.drawRect(rect)
             painter.fillRect(QRectF(-ICON_SIZE / 2, _TOP + 8, ICON_SIZE, ICON_SIZE),
                              _CATEGORY_COLORS.get(self._category, colors.node_border))
             return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.drawRoundedRect(rect, 10, 10)
         icon_rect = QRectF(-ICON_SIZE / 2, _TOP + 8, ICON_SIZE, ICON_SIZE)
         device_px = ICON_SIZE * lod * painter.device().devicePixelRatioF()

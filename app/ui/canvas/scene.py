@@ -43,6 +43,7 @@ class DiagramScene(QGraphicsScene):
         #: True only while the user drags nodes: items snap then, not when loaded.
         self.snapping_drag = False
         self._locked = False
+        self._detailed = True
         self._nodes: dict[str, NodeItem] = {}
         self._links: dict[LinkKey, LinkItem] = {}
         self._connect: ConnectInteraction | None = None
@@ -105,6 +106,7 @@ class DiagramScene(QGraphicsScene):
         if link is None or source is None or target is None:
             return
         item = LinkItem(link, source, target)
+        item.set_label_allowed(self._detailed)
         self.addItem(item)
         self._links[key] = item
         reverse = self._links.get((key[1], key[0]))
@@ -261,6 +263,13 @@ class DiagramScene(QGraphicsScene):
     def _apply_lock(self, item: NodeItem) -> None:
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, not self._locked)
         item.port.setVisible(not self._locked)
+
+    def set_detail(self, detailed: bool) -> None:
+        """Show link labels only when they can be read (the view calls this on zoom)."""
+        if detailed != self._detailed:
+            self._detailed = detailed
+            for link in self._links.values():
+                link.set_label_allowed(detailed)
 
     def refresh_colors(self) -> None:
         """Re-derive colours from the application palette (light/dark switch)."""

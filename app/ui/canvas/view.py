@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -13,6 +13,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from app.ui.canvas.node_item import DETAIL_LOD
 from app.ui.canvas.scene import DiagramScene
 from app.ui.palette import component_type_from_mime
 
@@ -47,6 +48,7 @@ class DiagramView(QGraphicsView):
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self._pan_origin: QPoint | None = None
+        self.zoom_changed.connect(lambda zoom: scene.set_detail(zoom >= DETAIL_LOD))
 
     def diagram_scene(self) -> DiagramScene:
         """The scene, typed."""
@@ -189,6 +191,26 @@ class DiagramView(QGraphicsView):
         if new_id is not None:
             scene.select_components([new_id])
             self.component_dropped.emit(new_id)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        """On an empty canvas, say how to start."""
+        if self.diagram_scene().node_items():
+            return
+        painter.save()
+        painter.resetTransform()  # viewport coordinates: the hint does not zoom
+        colors = self.diagram_scene().colors
+        painter.setPen(colors.node_subtext)
+        font = painter.font()
+        font.setPixelSize(15)
+        painter.setFont(font)
+        painter.drawText(
+            self.viewport().rect().adjusted(40, 40, -40, -40),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            "Drag components here from the palette, or double-click one.\n"
+            "Connect them by dragging from a component's port (the circle on its right).\n"
+            "File ▸ New… starts from a ready-made architecture.",
+        )
+        painter.restore()
 
     # -- palette changes ---------------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+"""GUI benchmark: open a 500-component, 1,000-link design; repaint the whole view.
+
+Run offscreen from the repository root::
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_bench.py
+
+Prints a Markdown table for docs/benchmarks.md (section "GUI"). Targets from
+issue #4: opening under 1 s, a full-view repaint under 33 ms (30 frames/s).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from app.model import fileformat
+from app.model.document import Component, Document, Link, SimulationSettings, Workload
+
+SERVER_TYPES = ("load_balancer", "web_server", "api_server", "microservice", "cache",
+                "database", "nosql_database", "message_queue", "worker")
+
+
+def large_design(components: int = 500, links: int = 1000, seed: int = 1) -> Document:
+    """A layered design (calls only go rightwards, so no call cycle) on a 200 px grid."""
+    rng = random.Random(seed)
+    columns = 25
+    rows = components // columns
+    comps: list[Component] = []
+    for i in range(components):
+        col, row = divmod(i, rows)
+        if col == 0 and row < 10:
+            comp = Component(f"c{i}", "client", f"Users {i}", (0.0, row * 200.0),
+                             workload=Workload("poisson", rate_rps=50.0))
+        else:
+            kind = SERVER_TYPES[i % len(SERVER_TYPES)]
+            comp = Component(f"c{i}", kind, f"{kind.replace('_', ' ').title()} {i}",
+                             (col * 200.0, row * 200.0), replicas=1 + i % 3)
+        comps.append(comp)
+    by_col = [comps[c * rows:(c + 1) * rows] for c in range(columns)]
+    pairs: set[tuple[str, str]] = set()
+    while len(pairs) < links:
+        col = rng.randrange(columns - 1)
+        source = rng.choice(by_col[col])
+        target = rng.choice(by_col[min(columns - 1, col + 1 + rng.randrange(2))])
+        if target.type != "client":
+            pairs.add((source.id, target.id))
+    link_list = [Link(s, t, latency_ms=float(rng.choice((0, 0, 1, 5))) or None)
+                 for s, t in sorted(pairs)]
+    return Document(name="Benchmark: 500 components", components=comps, links=link_list,
+                    simulation=SimulationSettings(duration_s=10, warmup_s=1))
+
+
+def measure(window_size: tuple[int, int] = (1600, 1000)) -> dict[str, float]:
+    """Open the large design in a MainWindow and time it and its repaints (ms)."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow()
+    window.resize(*window_size)
+    window.show()
+    app.processEvents()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "large.sdsim"
+        fileformat.save(large_design(), path)
+        start = time.perf_counter()
+        window.load_file(path)
+        loaded = time.perf_counter()
+        window.view.viewport().repaint()  # the first frame is part of opening
+        opened = time.perf_counter()
+    viewport = window.view.viewport()
+    full_view = []
+    for _ in range(30):
+        window.scene.update()  # invalidate everything, then paint it all
+        t = time.perf_counter()
+        viewport.repaint()
+        full_view.append(time.perf_counter() - t)
+    cold = []
+    for _ in range(10):
+        for item in window.scene.items():
+            item.update()  # drop every item's cached rendering (as live figures do)
+        t = time.perf_counter()
+        viewport.repaint()
+        cold.append(time.perf_counter() - t)
+    window.view.reset_zoom()
+    app.processEvents()
+    at_100 = []
+    for _ in range(30):
+        window.scene.update()
+        t = time.perf_counter()
+        viewport.repaint()
+        at_100.append(time.perf_counter() - t)
+    window.document.undo_stack.setClean()
+    window.runner.shutdown()
+    window.close()
+    ms = 1000.0
+    return {
+        "load_ms": (loaded - start) * ms,
+        "open_ms": (opened - start) * ms,
+        "repaint_full_median_ms": statistics.median(full_view) * ms,
+        "repaint_full_max_ms": max(full_view) * ms,
+        "repaint_cold_median_ms": statistics.median(cold) * ms,
+        "repaint_100_median_ms": statistics.median(at_100) * ms,
+        "viewport_w": viewport.width(),
+        "viewport_h": viewport.height(),
+    }
+
+
+def main() -> int:
+    """Print the measurements as Markdown."""
+    results = measure()
+    print(f"Viewport {results['viewport_w']:.0f}×{results['viewport_h']:.0f} px, offscreen.\n")
+    print("| measurement | result | target |")
+    print("|---|---|---|")
+    print(f"| open 500 components + 1,000 links (parse, validate, build, first frame) "
+          f"| {results['open_ms']:.0f} ms (of which load {results['load_ms']:.0f} ms) "
+          f"| < 1,000 ms |")
+    print(f"| full-view repaint, whole design fitted (median / max of 30) "
+          f"| {results['repaint_full_median_ms']:.1f} / {results['repaint_full_max_ms']:.1f} ms "
+          f"| < 33 ms |")
+    print(f"| full-view repaint with every item redrawn (median of 10) "
+          f"| {results['repaint_cold_median_ms']:.1f} ms | < 33 ms |")
+    print(f"| repaint at 100 % zoom (median of 30) "
+          f"| {results['repaint_100_median_ms']:.1f} ms | — |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
