@@ -39,6 +39,7 @@ E2E_SERIES = (
 SERIES_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899",
                  "#14b8a6", "#eab308", "#6366f1", "#f97316")
 DEFAULT_PICKS = 3
+AXIS_WIDTH = 58
 LATENCY_COLORS = (("p50", "#3b82f6"), ("p95", "#f59e0b"), ("p99", "#ef4444"))
 
 
@@ -144,6 +145,9 @@ class ChartsPanel(QWidget):
             # Plain units: pyqtgraph's SI prefixes would turn req/s into "kreq/s".
             plot.setLabel("left", f"({unit})")
             plot.setLabel("bottom", "simulated time (s)")
+            # A fixed axis width: new tick labels ("0.8" -> "4400") must not re-lay out
+            # all five plots in the middle of a run (that was the costliest redraw).
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
