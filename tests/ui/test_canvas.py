@@ -198,3 +198,51 @@ def test_validation_problems_mark_nodes_with_a_tooltip(window, qtbot, tmp_path) 
     window.document.undo_stack.undo()
     qtbot.waitUntil(lambda: not window.scene.node_item("web").problems)
 
+
+
+def test_rubber_band_selects_the_nodes_inside(window, qtbot, tmp_path) -> None:
+    window.load_file(design_file(tmp_path))
+    view, scene = window.view, window.scene
+    view.reset_zoom()
+    view.centerOn(QPointF(300, 0))
+    # From empty canvas above-left of "lb" to below-right of "web".
+    start = viewport_point(view, QPointF(100, -80))
+    end = viewport_point(view, QPointF(480, 80))
+    drag_with_mouse(qtbot, view, start, end, steps=6)
+    assert set(scene.selected_component_ids()) == {"lb", "web"}
+    assert window.document.undo_stack.count() == 0  # selecting is not an edit
+
+
+def test_wheel_zooms_and_middle_button_pans(window, qtbot, tmp_path) -> None:
+    from PySide6.QtCore import QPoint as _QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.load_file(design_file(tmp_path))
+    view = window.view
+    view.reset_zoom()
+    center = view.viewport().rect().center()
+    wheel = QWheelEvent(QPointF(center), QPointF(view.viewport().mapToGlobal(center)),
+                        _QPoint(0, 0), _QPoint(0, 240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), wheel)
+    assert abs(view.zoom - 1.15 ** 2) < 1e-6
+    before = view.mapToScene(center)
+    target = view.viewport()
+    qtbot.mousePress(target, Qt.MouseButton.MiddleButton, pos=center)
+    qtbot.mouseMove(target, center + _QPoint(60, 30))
+    qtbot.mouseRelease(target, Qt.MouseButton.MiddleButton, pos=center + _QPoint(60, 30))
+    after = view.mapToScene(center)
+    assert after.x() < before.x() and after.y() < before.y()  # the design moved with the hand
+
+
+def test_scenario_settings_are_undoable_document_edits(window, qtbot) -> None:
+    bar = window.scenario_bar
+    bar.duration.setValue(90)
+    assert window.document.model.simulation.duration_s == 90
+    bar.warmup.setValue(120)  # longer than the run: refused, marked
+    assert window.document.model.simulation.warmup_s == 5
+    assert "shorter" in bar.warmup.toolTip()
+    window.document.undo_stack.undo()
+    assert window.document.model.simulation.duration_s == 60
+    assert bar.duration.value() == 60

@@ -134,3 +134,19 @@ def test_design_name_edit_is_undoable_and_shown_in_the_title(window, qtbot) -> N
     assert "Checkout" in window.windowTitle() and window.isWindowModified()
     window.document.undo_stack.undo()
     assert window.document.model.name == "Untitled" and not window.isWindowModified()
+
+
+def test_changing_the_type_resets_the_profile_and_adds_a_workload(window, tmp_path) -> None:
+    window.load_file(design_file(tmp_path))
+    window.scene.select_components(["db"])
+    kind = _field(window, "type")
+    kind.setCurrentIndex(kind.findText("NoSQL database"))
+    kind.activated.emit(kind.currentIndex())
+    comp = window.document.model.component("db")
+    assert comp.type == "nosql_database" and comp.profile is None
+    assert _field(window, "profile").currentText() == "Default (MongoDB)"
+    kind.setCurrentIndex(kind.findText("Client"))
+    kind.activated.emit(kind.currentIndex())
+    comp = window.document.model.component("db")
+    assert comp.type == "client" and comp.workload is not None
+    assert window.document.undo_stack.count() == 2
