@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -116,6 +117,8 @@ class ChartsPanel(QWidget):
             "length of the components ticked on the left appear here live.", self)
         self.hint.setObjectName("chartsHint")
         self.hint.setEnabled(False)
+        # Its text changes when a run starts: that must not re-lay out the plots.
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         picker_box = QVBoxLayout()
         picker_box.addWidget(QLabel("Per component:", self))
         picker_box.addWidget(self.picker)

@@ -302,8 +302,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_run_state(self, state: str) -> None:
-        if state != IDLE:
-            self.charts_dock.show()  # the live charts, not last run's table
+        if state != IDLE and not self.charts_dock.isVisible():
+            # The live charts, not last run's table (only if hidden: raising a visible
+            # dock still re-lays out the plots, a stall right when Run is pressed).
+            self.charts_dock.show()
             self.charts_dock.raise_()
         self._update_actions()
 
