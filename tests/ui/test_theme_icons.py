@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtSvg import QSvgRenderer
@@ -11,7 +9,6 @@ from PySide6.QtWidgets import QApplication
 
 from app.model.catalog import COMPONENT_TYPES
 from app.resources import resource_path
-from app.ui import refcount_guard
 from app.ui.icons import action_icon, component_icon
 from app.ui.theme import CanvasColors, apply_color_scheme, is_dark, load_color
 
@@ -69,10 +66,3 @@ def test_load_colours_go_green_amber_red() -> None:
     assert low.green() > low.red()
     assert high.red() > high.green()
     assert mid.red() > 200 and mid.green() > 100
-
-
-def test_refcount_guard_protects_none_and_bools_where_needed() -> None:
-    if not refcount_guard.needed():
-        return  # CPython 3.12+ (immortal singletons) or an unaffected PySide6
-    for singleton in (None, True, False):
-        assert sys.getrefcount(singleton) > refcount_guard.MARGIN // 2
