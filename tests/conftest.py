@@ -50,6 +50,20 @@ def qt_test_mode(tmp_path_factory: pytest.TempPathFactory) -> None:
         QSettings.setPath(fmt, QSettings.Scope.SystemScope, settings_dir)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def release_clipboard_at_end() -> Iterator[None]:
+    """Tests never quit the app, so release our clipboard data as the app would on quit.
+
+    Otherwise Qt destroys the Python-made QMimeData after the interpreter has
+    finalised, and the test process segfaults on exit (seen as exit 139).
+    """
+    yield
+    import sys
+
+    if "app.ui.clipboard" in sys.modules:
+        sys.modules["app.ui.clipboard"].release_clipboard()
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_threads(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail a test that leaves a QThread (or a non-daemon Python thread) running."""

@@ -41,6 +41,7 @@ class FragmentClipboard:
         mime.setData(FRAGMENT_MIME_TYPE, text.encode("utf-8"))
         mime.setText(text)
         QGuiApplication.clipboard().setMimeData(mime)
+        _release_on_quit()
 
     def has_fragment(self) -> bool:
         """Whether Paste has something to paste."""
@@ -73,3 +74,27 @@ class FragmentClipboard:
         self._pastes += 1
         step = PASTE_STEP * self._pastes
         return copy.deepcopy(fragment), (step, step)
+
+
+def _release_on_quit() -> None:
+    app = QGuiApplication.instance()
+    if app is not None and not app.property("sdsimReleasesClipboard"):
+        app.aboutToQuit.connect(release_clipboard)
+        app.setProperty("sdsimReleasesClipboard", True)
+
+
+def release_clipboard() -> None:
+    """Clear the system clipboard if it holds our fragment; call before the app quits.
+
+    The clipboard owns the ``QMimeData`` we created in Python. Left there, Qt
+    destroys it from a static destructor after the interpreter has shut down,
+    and the process crashes on exit (a fragment only pastes into this app, so
+    nothing of value to other programs is lost).
+    """
+    app = QGuiApplication.instance()
+    if app is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(FRAGMENT_MIME_TYPE):
+        clipboard.clear()
