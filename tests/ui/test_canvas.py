@@ -172,6 +172,12 @@ def test_delete_key_on_the_canvas(window, qtbot, tmp_path) -> None:
     assert not window.document.has_component("db")
 
 
+def test_new_design_while_a_component_is_selected(window) -> None:
+    window.add_component_at_center("cache")  # added and selected
+    window.files.new_blank()  # used to raise from selectionChanged on the deleted item
+    assert window.scene.node_items() == [] and window.scene.selected_component_ids() == []
+
+
 def test_zoom_and_fit(window, qtbot, tmp_path) -> None:
     window.load_file(design_file(tmp_path))
     view = window.view

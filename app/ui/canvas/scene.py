@@ -82,9 +82,11 @@ class DiagramScene(QGraphicsScene):
     def rebuild(self) -> None:
         """Drop every item and build them again from the model (after New/Open)."""
         self.cancel_interaction()
-        self.clear()
+        # Forget the items before deleting them: clear() emits selectionChanged when a
+        # selected item goes, and its handlers must not reach the deleted items.
         self._nodes.clear()
         self._links.clear()
+        self.clear()
         model = self.document.model
         for comp in model.components:
             self._add_node(comp.id)
