@@ -79,6 +79,10 @@ class WindowActions:
         redo.setShortcuts(_keys("Ctrl+Shift+Z", "Ctrl+Y"))
         redo.setProperty("iconName", "redo")
         window.addAction(redo)
+        # The menu says "Undo Connect app → cache"; the toolbar button stays "Undo" (a long
+        # label pushed the scenario bar's Speed box into the overflow).
+        undo.setIconText("Undo")  # the tooltip still falls back to the full text
+        redo.setIconText("Redo")
         w = window
         actions = WindowActions(
             new=_make(w, "actionNew", "&New…", _keys("Ctrl+N"),
