@@ -1,10 +1,12 @@
 """New, Open, Save, Save As, Recent, and the unsaved-changes prompt.
 
 Saving goes through :attr:`FileController.save_handler` (by default the
-atomic ``.sdsim`` writer), which the account/project integration can swap
-for its own store without touching the window. Dialogs are methods of their
-own (``ask_save_changes``, ``ask_open_path``...) so tests and scripts can
-replace them; :meth:`load_file` and :meth:`save_to` never show a dialog.
+atomic ``.sdsim`` writer). When a user is signed in, :attr:`FileController.route`
+sends Save and Save As to the project store instead (see
+:mod:`app.ui.project_session`); the unsaved-changes prompt then saves there
+too. Dialogs are methods of their own (``ask_save_changes``,
+``ask_open_path``...) so tests and scripts can replace them;
+:meth:`load_file` and :meth:`save_to` never show a dialog.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
@@ -31,6 +34,18 @@ SaveHandler = Callable[[Document, Path], None]
 Button = QMessageBox.StandardButton
 
 
+class SaveRoute(Protocol):
+    """Where Save and Save As go instead of files (the project store, when signed in)."""
+
+    def save(self) -> bool:
+        """Save the design; True when it was saved."""
+        ...
+
+    def save_as(self) -> bool:
+        """The Save As action; True when something was written."""
+        ...
+
+
 class FileController(QObject):
     """The file side of the window, working on one :class:`EditorDocument`."""
 
@@ -46,6 +61,8 @@ class FileController(QObject):
         self._parent = parent_widget
         #: Writes a design to a path; must be atomic (never leave a half-written file).
         self.save_handler: SaveHandler = fileformat.save
+        #: When set, Save and Save As (and the unsaved-changes prompt) go there.
+        self.route: SaveRoute | None = None
 
     # -- dialogs (replaceable) ---------------------------------------------------------------
 
@@ -67,13 +84,12 @@ class FileController(QObject):
             self._parent, "Open design", last_directory(app_settings()), FILE_FILTER)
         return Path(name) if name else None
 
-    def ask_save_path(self) -> Path | None:
+    def ask_save_path(self, caption: str = "Save design as") -> Path | None:
         """Where to save, or ``None``."""
         current = self._document.path
         start = str(current) if current else str(
             Path(last_directory(app_settings())) / f"{self._document.model.name}.sdsim")
-        name, _filter = QFileDialog.getSaveFileName(
-            self._parent, "Save design as", start, FILE_FILTER)
+        name, _filter = QFileDialog.getSaveFileName(self._parent, caption, start, FILE_FILTER)
         if not name:
             return None
         path = Path(name)
@@ -154,12 +170,16 @@ class FileController(QObject):
 
     def save(self) -> bool:
         """Save to the current file, or ask where (Save As) if there is none."""
+        if self.route is not None:
+            return self.route.save()
         if self._document.path is None:
             return self.save_as()
         return self.save_to(self._document.path, report=True)
 
     def save_as(self) -> bool:
         """Ask for a path and save there."""
+        if self.route is not None:
+            return self.route.save_as()
         path = self.ask_save_path()
         return self.save_to(path, report=True) if path is not None else False
 
@@ -177,6 +197,24 @@ class FileController(QObject):
         self._remember(path)
         self.saved.emit(path)
         self.message.emit(f"Saved {path.name}")
+        return True
+
+    def export_copy(self) -> bool:
+        """Write a copy to a file the user picks; the design itself stays as it is.
+
+        Used as Save As when signed in: the design belongs to a project, so
+        writing a file must not mark it saved or tie it to that file.
+        """
+        path = self.ask_save_path("Export design to a file")
+        if path is None:
+            return False
+        try:
+            self.save_handler(self._document.model, path)
+        except (DocumentError, OSError) as exc:
+            self.show_error("Cannot export design", f"{path.name}: {exc}")
+            return False
+        self._remember(path)
+        self.message.emit(f"Exported {path.name}")
         return True
 
     def _remember(self, path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -60,11 +60,15 @@ VALIDATION_DELAY_MS = 150
 class MainWindow(QMainWindow):
     """The application's one top-level window."""
 
+    #: The window closed for good (after the unsaved-changes prompt): a clean shutdown.
+    closed = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.resize(1440, 900)
         self.document = EditorDocument(Document(), self)
+        self._project_title: str | None = None
         self.scene = DiagramScene(self.document, self)
         self.view = DiagramView(self.scene, self)
         self.setCentralWidget(self.view)
@@ -125,7 +129,7 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbars(self) -> None:
         a = self.window_actions
         menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        self.file_menu = file_menu = menu.addMenu("&File")
         file_menu.addActions([a.new, a.open])
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.setObjectName("menuRecent")
@@ -152,7 +156,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         run_menu = menu.addMenu("&Run")
         run_menu.addActions([a.run, a.pause, a.stop])
-        help_menu = menu.addMenu("&Help")
+        self.help_menu = help_menu = menu.addMenu("&Help")
         help_menu.addAction(a.about)
         main_bar = self.addToolBar("Main")
         main_bar.setObjectName("mainToolBar")
@@ -239,6 +243,11 @@ class MainWindow(QMainWindow):
         """Save through ``handler(document, path)`` (e.g. a project store) instead of a file."""
         self.files.save_handler = handler
 
+    def set_project_title(self, text: str | None) -> None:
+        """Show ``text`` (an open project) in the title instead of the design and file name."""
+        self._project_title = text
+        self._update_title()
+
     def export_png(self, path: str | Path | None = None) -> Path | None:
         """Write the diagram as PNG (asks where when ``path`` is None)."""
         if path is None:
@@ -322,7 +331,8 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         model, path = self.document.model, self.document.path
         where = f" ({path.name})" if path is not None else ""
-        self.setWindowTitle(f"{APP_NAME} — {model.name}{where}[*]")
+        shown = self._project_title or f"{model.name}{where}"
+        self.setWindowTitle(f"{APP_NAME} — {shown}[*]")
         self.setWindowModified(self.document.is_modified)
 
     def _update_actions(self) -> None:
@@ -382,3 +392,4 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         self.save_settings()
         event.accept()
+        self.closed.emit()
