@@ -13,12 +13,17 @@ from app import APP_ID, APP_NAME, ORG_NAME, __version__
 from app.logging_setup import configure_logging
 from app.ui.errors import install_excepthook
 from app.ui.main_window import MainWindow
+from app.ui.project_session import ProjectSession
 from app.ui.theme import follow_system_color_scheme
 
 log = logging.getLogger(__name__)
 
-#: When set, the app quits as soon as the main window is shown (start-up smoke test).
+#: When set, the app quits as soon as the main window is shown (start-up smoke test);
+#: no dialog is shown (no sign-in, no recovery offer), so nothing blocks.
 EXIT_AFTER_SHOWN_ENV = "SDSIM_EXIT_AFTER_SHOWN"
+#: When set (or with ``--offline``), start offline without asking to sign in.
+OFFLINE_ENV = "SDSIM_OFFLINE"
+OFFLINE_FLAG = "--offline"
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -34,15 +39,28 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(argv: list[str]) -> int:
-    """Start the desktop application; returns the process exit code."""
+def run_gui(argv: list[str], *, sign_in: bool | None = None) -> int:
+    """Start the desktop application; returns the process exit code.
+
+    After the window shows, the project database is opened and the user signed
+    in (remember-me, else the sign-in dialog). ``sign_in=False``, ``--offline``
+    or ``SDSIM_OFFLINE=1`` start offline without asking.
+    """
     configure_logging()
-    app = ensure_application(argv)
+    offline = OFFLINE_FLAG in argv or bool(os.environ.get(OFFLINE_ENV)) or sign_in is False
+    app = ensure_application([arg for arg in argv if arg != OFFLINE_FLAG])
     follow_system_color_scheme(app)
     install_excepthook()
     window = MainWindow()
+    accounts = ProjectSession(window)
     window.show()
     log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
     if os.environ.get(EXIT_AFTER_SHOWN_ENV):
+        accounts.start(interactive=False, offline=offline)
         QTimer.singleShot(0, app.quit)
-    return app.exec()
+    else:
+        QTimer.singleShot(0, lambda: accounts.start(offline=offline))
+    try:
+        return app.exec()
+    finally:
+        accounts.shutdown()  # a no-op when the window closed normally
