@@ -12,19 +12,47 @@ from app.logging_setup import LOG_FILE_NAME
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _smoke_env() -> dict[str, str]:
+    # No dialog blocks an automated start; the child process must not reach the real
+    # OS keyring (remember-me is looked up at start), so it gets keyring's "fail" backend.
+    return dict(os.environ, QT_QPA_PLATFORM="offscreen", SDSIM_EXIT_AFTER_SHOWN="1",
+                PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+
+
 def test_main_py_opens_the_main_window(isolated_data_dir: Path) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SDSIM_EXIT_AFTER_SHOWN="1")
     proc = subprocess.run(
-        [sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "main.py"], cwd=ROOT, env=_smoke_env(), capture_output=True, text=True,
         timeout=60, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     log_text = (isolated_data_dir / "logs" / LOG_FILE_NAME).read_text(encoding="utf-8")
     assert "Main window shown" in log_text
+    # The project database was opened, nobody was signed in, and it was closed cleanly.
+    assert "Opened project database" in log_text and "Working offline" in log_text
+    assert "Closed project database" in log_text
+    assert (isolated_data_dir / "sdsim.sqlite3").exists()
+
+
+def test_a_damaged_database_does_not_stop_the_app_nor_get_overwritten(
+    isolated_data_dir: Path,
+) -> None:
+    database = isolated_data_dir / "sdsim.sqlite3"
+    database.write_bytes(b"definitely not SQLite " * 200)
+    before = database.read_bytes()
+    proc = subprocess.run(
+        [sys.executable, "main.py"], cwd=ROOT, env=_smoke_env(), capture_output=True, text=True,
+        timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    log_text = (isolated_data_dir / "logs" / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "Main window shown" in log_text
+    assert "Project database unavailable, working offline" in log_text
+    assert database.read_bytes() == before
 
 
 def test_python_dash_m_app_opens_the_main_window(isolated_data_dir: Path) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SDSIM_EXIT_AFTER_SHOWN="1")
+    env = _smoke_env()
     proc = subprocess.run(
         [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=60, check=False,
