@@ -87,6 +87,8 @@ class AccountMenu:
         self.button.setMenu(self.menu)
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # The style's own indicator is a tiny corner mark that crowds the name: a ▾ instead.
+        self.button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         window.statusBar().addPermanentWidget(self.button)
 
     def show_state(self, state: AccountState) -> None:
@@ -103,8 +105,9 @@ class AccountMenu:
             action.setVisible(signed_in)
         self.history.setVisible(signed_in)
         self.history.setEnabled(signed_in and state.has_project)
-        self.button.setText(state.short_name if signed_in else
-                            "Offline" if available else "Accounts unavailable")
+        label = (state.short_name if signed_in else
+                 "Offline" if available else "Accounts unavailable")
+        self.button.setText(f"{label} ▾")
         self.button.setToolTip(f"Signed in as {state.user}" if signed_in else
                                state.store_problem or "Working offline: designs are saved as "
                                "files. Sign in to keep them as projects with a history.")

@@ -138,7 +138,7 @@ def test_sign_in_open_from_browser_edit_and_save_versions(
     with qtbot.waitSignal(accounts.session_changed, timeout=10_000):
         _click(qtbot, dialog, "signInButton")
     assert accounts.session is not None and accounts.session.email == ALICE_EMAIL
-    assert accounts.menu.button.text() == "Alice Archer"
+    assert accounts.menu.button.text() == "Alice Archer ▾"
     assert win.window_actions.save_as.text() == "&Export to File…"
     assert accounts.dialogs.current is None  # nothing to recover
 
@@ -269,7 +269,7 @@ def test_remember_me_resumes_at_start_and_sign_out_revokes_it(
     _click(qtbot, dialog, "workOfflineButton")
     assert harness.window.files.route is None
     assert accounts.menu.sign_in.isVisible() and not accounts.menu.sign_out.isVisible()
-    assert accounts.menu.button.text() == "Offline"
+    assert accounts.menu.button.text() == "Offline ▾"
 
 
 def test_offline_keeps_file_saves_and_autosaves_without_an_account(
@@ -314,7 +314,7 @@ def test_a_damaged_database_gives_one_dialog_and_file_mode(
     assert harness.accounts.store is None and harness.accounts.dialogs.current is None
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     assert not harness.accounts.menu.sign_in.isEnabled()
-    assert harness.accounts.menu.button.text() == "Accounts unavailable"
+    assert harness.accounts.menu.button.text() == "Accounts unavailable ▾"
     target = tmp_path / "still-works.sdsim"
     harness.window.add_component_at_center("cache")
     harness.window.files.ask_save_path = lambda *_: target  # type: ignore[method-assign]
