@@ -9,7 +9,7 @@ copies a command keeps for undo can never change under it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtGui import QUndoCommand
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.ui.document import EditorDocument
 
 Position = tuple[float, float]
+T = TypeVar("T")
 
 
 class AddComponentCommand(QUndoCommand):
@@ -136,14 +137,17 @@ class MoveComponentsCommand(QUndoCommand):
         self._document.move_to({cid: old for cid, (old, _new) in self._moves.items()})
 
 
-class EditComponentCommand(QUndoCommand):
-    """Replace a component's record with an edited copy (one inspector edit)."""
+class _ReplaceCommand(QUndoCommand, Generic[T]):
+    """Swap one record of the design for an edited copy; undo swaps it back.
+
+    Subclasses say how a record is installed (:meth:`_install`).
+    """
 
     def __init__(
         self,
         document: EditorDocument,
-        old: Component,
-        new: Component,
+        old: T,
+        new: T,
         text: str,
         parent: QUndoCommand | None = None,
     ) -> None:
@@ -151,64 +155,38 @@ class EditComponentCommand(QUndoCommand):
         self._document = document
         self._old = old
         self._new = new
+
+    def _install(self, record: T) -> None:
+        raise NotImplementedError
 
     def redo(self) -> None:
         """Install the edited record."""
-        self._document.replace_component(self._new)
+        self._install(self._new)
 
     def undo(self) -> None:
         """Reinstall the previous record."""
-        self._document.replace_component(self._old)
+        self._install(self._old)
 
 
-class EditLinkCommand(QUndoCommand):
+class EditComponentCommand(_ReplaceCommand[Component]):
+    """Replace a component's record with an edited copy (one inspector edit)."""
+
+    def _install(self, record: Component) -> None:
+        self._document.replace_component(record)
+
+
+class EditLinkCommand(_ReplaceCommand[Link]):
     """Replace a link's record with an edited copy (one inspector edit)."""
 
-    def __init__(
-        self,
-        document: EditorDocument,
-        old: Link,
-        new: Link,
-        text: str,
-        parent: QUndoCommand | None = None,
-    ) -> None:
-        super().__init__(text, parent)
-        self._document = document
-        self._old = old
-        self._new = new
-
-    def redo(self) -> None:
-        """Install the edited link."""
-        self._document.replace_link(self._new)
-
-    def undo(self) -> None:
-        """Reinstall the previous link."""
-        self._document.replace_link(self._old)
+    def _install(self, record: Link) -> None:
+        self._document.replace_link(record)
 
 
-class EditSimulationCommand(QUndoCommand):
+class EditSimulationCommand(_ReplaceCommand[SimulationSettings]):
     """Change the run settings stored with the design (duration, warm-up, seed)."""
 
-    def __init__(
-        self,
-        document: EditorDocument,
-        old: SimulationSettings,
-        new: SimulationSettings,
-        text: str,
-        parent: QUndoCommand | None = None,
-    ) -> None:
-        super().__init__(text, parent)
-        self._document = document
-        self._old = old
-        self._new = new
-
-    def redo(self) -> None:
-        """Install the new settings."""
-        self._document.replace_simulation(self._new)
-
-    def undo(self) -> None:
-        """Reinstall the previous settings."""
-        self._document.replace_simulation(self._old)
+    def _install(self, record: SimulationSettings) -> None:
+        self._document.replace_simulation(record)
 
 
 class EditPropertiesCommand(QUndoCommand):
