@@ -248,15 +248,17 @@ class MainWindow(QMainWindow):
         self._project_title = text
         self._update_title()
 
+    def _ask_save_path(self, title: str, default_name: str, file_filter: str) -> str | None:
+        name, _filter = QFileDialog.getSaveFileName(self, title, default_name, file_filter)
+        return name or None
+
     def export_png(self, path: str | Path | None = None) -> Path | None:
         """Write the diagram as PNG (asks where when ``path`` is None)."""
         if path is None:
-            name, _f = QFileDialog.getSaveFileName(self, "Export diagram",
-                                                   f"{self.document.model.name}.png",
-                                                   "PNG images (*.png)")
-            if not name:
+            path = self._ask_save_path("Export diagram", f"{self.document.model.name}.png",
+                                       "PNG images (*.png)")
+            if path is None:
                 return None
-            path = name
         target = Path(path)
         size = export_png(self.scene, target)
         self.statusBar().showMessage(f"Exported {target.name} ({size.width()}×{size.height()})",
@@ -268,12 +270,11 @@ class MainWindow(QMainWindow):
         if not self.runner.snapshots:
             return None
         if path is None:
-            name, _f = QFileDialog.getSaveFileName(self, "Export metrics",
-                                                   f"{self.document.model.name}-metrics.csv",
-                                                   "CSV files (*.csv)")
-            if not name:
+            path = self._ask_save_path("Export metrics",
+                                       f"{self.document.model.name}-metrics.csv",
+                                       "CSV files (*.csv)")
+            if path is None:
                 return None
-            path = name
         target = Path(path)
         rows = write_metrics_csv(list(self.runner.snapshots), target)
         self.statusBar().showMessage(f"Exported {rows:,} rows to {target.name}", 4000)
