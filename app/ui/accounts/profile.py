@@ -18,23 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.storage import Store, UserProfile, UserSession, check_password, errors, password_strength
+from app.storage import Store, UserProfile, UserSession, errors
 from app.ui.accounts.tasks import TaskRunner
-from app.ui.accounts.widgets import BusyBar, MessageLabel, StrengthMeter
+from app.ui.accounts.widgets import BusyBar, MessageLabel, NewPasswordFields, line_edit
 
 log = logging.getLogger(__name__)
 _TOP_RIGHT = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight
-
-
-def _stack(edit: QWidget, *below: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(3)
-    layout.addWidget(edit)
-    for widget in below:
-        layout.addWidget(widget)
-    return box
 
 
 class ProfileDialog(QDialog):
@@ -86,19 +75,16 @@ class ProfileDialog(QDialog):
 
         security = QGroupBox("Change password")
         security.setObjectName("passwordGroup")
-        self.current_password = self._password_edit("currentPassword")
-        self.new_password = self._password_edit("newPassword")
-        self.new_password.setPlaceholderText("at least 12 characters")
-        self.meter = StrengthMeter("newPasswordStrength")
-        self.new_feedback = MessageLabel("newPasswordFeedback")
-        self.confirm_password = self._password_edit("confirmNewPassword")
-        self.confirm_error = MessageLabel("confirmNewPasswordError")
+        self.current_password = line_edit("currentPassword", password=True)
+        self.new_fields = NewPasswordFields("newPassword", "confirmNewPassword",
+                                            empty_message="Choose a new password.", parent=self)
+        self.new_fields.set_identity(profile.email, (profile.first_name, profile.last_name))
+        self.new_password = self.new_fields.edit
+        self.confirm_password = self.new_fields.confirm
         self.password_message = MessageLabel("passwordMessage")
         self.change_button = QPushButton("Change password")
         self.change_button.setObjectName("changePasswordButton")
         self.change_button.clicked.connect(self.change_password)
-        self.new_password.textChanged.connect(self._check_new_inline)
-        self.confirm_password.textChanged.connect(self._check_confirm_inline)
         note = QLabel("Changing the password signs you out everywhere else and forgets "
                       "“keep me signed in”.")
         note.setObjectName("passwordNote")
@@ -106,8 +92,7 @@ class ProfileDialog(QDialog):
         note.setEnabled(False)
         pw_form = QFormLayout()
         pw_form.addRow("Current password:", self.current_password)
-        pw_form.addRow("New password:", _stack(self.new_password, self.meter, self.new_feedback))
-        pw_form.addRow("Confirm:", _stack(self.confirm_password, self.confirm_error))
+        self.new_fields.add_rows(pw_form, "New password:", "Confirm:")
         pw_row = QHBoxLayout()
         pw_row.addWidget(self.password_message, 1)
         pw_row.addWidget(self.change_button, 0, _TOP_RIGHT)
@@ -127,13 +112,6 @@ class ProfileDialog(QDialog):
         layout.addWidget(buttons)
         self._profile = profile
 
-    @staticmethod
-    def _password_edit(name: str) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setObjectName(name)
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-        return edit
-
     # -- profile ------------------------------------------------------------------
 
     def save_profile(self) -> None:
@@ -146,6 +124,7 @@ class ProfileDialog(QDialog):
             self.profile_message.show_error(str(exc))
             return
         self._profile = profile
+        self.new_fields.set_identity(profile.email, (profile.first_name, profile.last_name))
         self.first_name.setText(profile.first_name)
         self.last_name.setText(profile.last_name)
         self.company.setText(profile.company)
@@ -159,25 +138,6 @@ class ProfileDialog(QDialog):
 
     # -- password -----------------------------------------------------------------
 
-    def _check_new_inline(self) -> bool:
-        text = self.new_password.text()
-        if not text:
-            self.meter.set_strength(None)
-            self.new_feedback.clear_message()
-            return False
-        names = (self._profile.first_name, self._profile.last_name)
-        self.meter.set_strength(password_strength(text, self._profile.email, names))
-        reasons = check_password(text, self._profile.email, names)
-        self.new_feedback.show_error("\n".join(reasons))
-        if self.confirm_password.text():
-            self._check_confirm_inline()
-        return not reasons
-
-    def _check_confirm_inline(self) -> bool:
-        matches = self.confirm_password.text() == self.new_password.text()
-        self.confirm_error.show_error("" if matches else "The passwords don't match.")
-        return matches
-
     def change_password(self) -> None:
         """Check the fields, then change the password in the background."""
         if self._runner.busy:
@@ -186,22 +146,21 @@ class ProfileDialog(QDialog):
         if not self.current_password.text():
             self.password_message.show_error("Enter your current password.")
             return
-        if not (self._check_new_inline() and self._check_confirm_inline()):
-            if not self.new_password.text():
-                self.new_feedback.show_error("Choose a new password.")
+        fields = self.new_fields  # the confirmation is checked once the new password passes
+        if not (fields.check_password(required=True) and fields.check_confirm()):
             return
-        current, new = self.current_password.text(), self.new_password.text()
+        current, new = self.current_password.text(), fields.password()
         self._runner.run(lambda: self.store.accounts.change_password(self.session, current, new),
                          self._password_changed, self._password_failed)
 
     def _password_changed(self, _result: object) -> None:
-        for edit in (self.current_password, self.new_password, self.confirm_password):
-            edit.clear()
+        self.current_password.clear()
+        self.new_fields.clear()
         self.password_message.show_info("Password changed.")
 
     def _password_failed(self, exc: Exception) -> None:
         if isinstance(exc, errors.WeakPassword):
-            self.new_feedback.show_error("\n".join(exc.reasons))
+            self.new_fields.feedback.show_error("\n".join(exc.reasons))
             return
         if not isinstance(exc, errors.StorageError):
             log.error("Changing the password failed unexpectedly", exc_info=exc)

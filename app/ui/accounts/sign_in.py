@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSizePolicy,
     QTabWidget,
@@ -21,33 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME
-from app.storage import Store, UserSession, check_password, errors, password_strength
+from app.storage import Store, UserSession, errors
 from app.storage.accounts import email_problem
 from app.ui.accounts.tasks import TaskRunner
-from app.ui.accounts.widgets import BusyBar, MessageLabel, StrengthMeter
+from app.ui.accounts.widgets import BusyBar, MessageLabel, NewPasswordFields, line_edit, stacked
 
 log = logging.getLogger(__name__)
-
-
-def _stacked(edit: QWidget, *messages: QWidget) -> QWidget:
-    """``edit`` with its inline messages underneath (hidden messages take no space)."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(3)
-    layout.addWidget(edit)
-    for message in messages:
-        layout.addWidget(message)
-    return box
-
-
-def _line_edit(name: str, placeholder: str = "", *, password: bool = False) -> QLineEdit:
-    edit = QLineEdit()
-    edit.setObjectName(name)
-    edit.setPlaceholderText(placeholder)
-    if password:
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
 
 
 class _CurrentPageTabs(QTabWidget):
@@ -135,8 +113,8 @@ class SignInDialog(QDialog):
     def _build_sign_in_page(self) -> QWidget:
         page = QWidget()
         page.setObjectName("signInPage")
-        self.email = _line_edit("signInEmail", "name@example.com")
-        self.password = _line_edit("signInPassword", password=True)
+        self.email = line_edit("signInEmail", "name@example.com")
+        self.password = line_edit("signInPassword", password=True)
         self.password.returnPressed.connect(self.sign_in)
         self.sign_in_error = MessageLabel("signInError")
         self.sign_in_button = QPushButton("Sign in")
@@ -158,36 +136,32 @@ class SignInDialog(QDialog):
     def _build_register_page(self) -> QWidget:
         page = QWidget()
         page.setObjectName("registerPage")
-        self.reg_email = _line_edit("registerEmail", "name@example.com")
+        self.reg_email = line_edit("registerEmail", "name@example.com")
         self.reg_email_error = MessageLabel("registerEmailError")
-        self.reg_first = _line_edit("registerFirstName")
-        self.reg_last = _line_edit("registerLastName")
-        self.reg_company = _line_edit("registerCompany", "optional")
-        self.reg_password = _line_edit("registerPassword", "at least 12 characters",
-                                       password=True)
-        self.meter = StrengthMeter("passwordStrength")
-        self.reg_password_feedback = MessageLabel("registerPasswordFeedback")
-        self.reg_confirm = _line_edit("registerConfirm", password=True)
-        self.reg_confirm_error = MessageLabel("registerConfirmError")
+        self.reg_first = line_edit("registerFirstName")
+        self.reg_last = line_edit("registerLastName")
+        self.reg_company = line_edit("registerCompany", "optional")
+        self.new_fields = NewPasswordFields("registerPassword", "registerConfirm",
+                                            meter_name="passwordStrength", parent=self)
+        self.reg_password = self.new_fields.edit
+        self.reg_confirm = self.new_fields.confirm
+        self.meter = self.new_fields.meter
         self.register_error = MessageLabel("registerError")
         self.register_button = QPushButton("Create account")
         self.register_button.setObjectName("registerButton")
         self.register_button.clicked.connect(self.register)
 
         self.reg_email.editingFinished.connect(self._check_email_inline)
-        for edit in (self.reg_password, self.reg_email, self.reg_first, self.reg_last):
-            edit.textChanged.connect(self._check_password_inline)
-        self.reg_confirm.textChanged.connect(self._check_confirm_inline)
+        for edit in (self.reg_email, self.reg_first, self.reg_last):
+            edit.textChanged.connect(self._identity_changed)
         self.reg_confirm.returnPressed.connect(self.register)
 
         form = QFormLayout()
-        form.addRow("Email:", _stacked(self.reg_email, self.reg_email_error))
+        form.addRow("Email:", stacked(self.reg_email, self.reg_email_error))
         form.addRow("First name:", self.reg_first)
         form.addRow("Last name:", self.reg_last)
         form.addRow("Company:", self.reg_company)
-        form.addRow("Password:", _stacked(self.reg_password, self.meter,
-                                          self.reg_password_feedback))
-        form.addRow("Confirm password:", _stacked(self.reg_confirm, self.reg_confirm_error))
+        self.new_fields.add_rows(form, "Password:", "Confirm password:")
         hint = QLabel("Use a passphrase: several unrelated words are long, strong and "
                       "easy to remember. No special characters are required.")
         hint.setObjectName("registerHint")
@@ -206,35 +180,16 @@ class SignInDialog(QDialog):
 
     # -- inline validation ---------------------------------------------------------
 
-    def _names(self) -> tuple[str, str]:
-        return self.reg_first.text(), self.reg_last.text()
+    def _identity_changed(self) -> None:
+        """The password may not contain the email or names: check it again."""
+        self.new_fields.set_identity(self.reg_email.text(),
+                                     (self.reg_first.text(), self.reg_last.text()))
+        self.new_fields.check_password()
 
     def _check_email_inline(self) -> bool:
         problem = email_problem(self.reg_email.text()) if self.reg_email.text() else None
         self.reg_email_error.show_error(problem or "")
         return problem is None and bool(self.reg_email.text().strip())
-
-    def _check_password_inline(self) -> bool:
-        text = self.reg_password.text()
-        if not text:
-            self.meter.set_strength(None)
-            self.reg_password_feedback.clear_message()
-            return False
-        email, names = self.reg_email.text(), self._names()
-        self.meter.set_strength(password_strength(text, email, names))
-        reasons = check_password(text, email, names)
-        if reasons:
-            self.reg_password_feedback.show_error("\n".join(reasons))
-        else:
-            self.reg_password_feedback.clear_message()
-        if self.reg_confirm.text():
-            self._check_confirm_inline()
-        return not reasons
-
-    def _check_confirm_inline(self) -> bool:
-        matches = self.reg_confirm.text() == self.reg_password.text()
-        self.reg_confirm_error.show_error("" if matches else "The passwords don't match.")
-        return matches
 
     # -- actions ---------------------------------------------------------------------
 
@@ -255,17 +210,14 @@ class SignInDialog(QDialog):
         """Create the account typed on the second tab, then sign in with it."""
         if self._runner.busy:
             return
-        checks = [self._check_email_inline(), self._check_password_inline(),
-                  self._check_confirm_inline()]
+        checks = [self._check_email_inline(), self.new_fields.check()]
         if not self.reg_email.text().strip():
             self.reg_email_error.show_error("Enter your email address.")
-        if not self.reg_password.text():
-            self.reg_password_feedback.show_error("Choose a password.")
         if not all(checks):
             self.register_error.show_error("Please correct the fields marked in red.")
             return
         self.register_error.clear_message()
-        fields = {"email": self.reg_email.text().strip(), "password": self.reg_password.text(),
+        fields = {"email": self.reg_email.text().strip(), "password": self.new_fields.password(),
                   "first_name": self.reg_first.text(), "last_name": self.reg_last.text(),
                   "company": self.reg_company.text()}
         remember = self.remember.isChecked() and self.remember.isEnabled()
@@ -288,8 +240,7 @@ class SignInDialog(QDialog):
     def _signed_in(self, session: UserSession) -> None:
         self.session = session
         self.password.clear()
-        self.reg_password.clear()
-        self.reg_confirm.clear()
+        self.new_fields.clear()
         self.signed_in.emit(session)
         self.accept()
 
@@ -302,7 +253,7 @@ class SignInDialog(QDialog):
 
     def _register_failed(self, exc: Exception) -> None:
         if isinstance(exc, errors.WeakPassword):
-            self.reg_password_feedback.show_error("\n".join(exc.reasons))
+            self.new_fields.feedback.show_error("\n".join(exc.reasons))
         elif isinstance(exc, errors.EmailTaken | errors.ValidationError) and (
             getattr(exc, "field", "email") == "email"
         ):

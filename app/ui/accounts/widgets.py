@@ -1,12 +1,25 @@
-"""Small widgets shared by the account dialogs: strength meter, message label, busy bar."""
+"""Small widgets shared by the account dialogs: strength meter, message label, busy bar,
+and the new-password fields (password, meter, policy feedback, confirmation)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.storage import PasswordStrength
+from app.storage import PasswordStrength, password_strength
+from app.storage import check_password as password_reasons
 
 #: Colours readable on light and dark palettes alike.
 ERROR_COLOR = "#d64545"
@@ -17,6 +30,28 @@ _METER_COLORS = ("#d64545", "#e0822f", "#d9b32c", "#57a85a", "#2f9e5a")
 def local_time(moment: datetime) -> str:
     """``2025-03-01 10:00`` in the computer's time zone."""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def line_edit(name: str, placeholder: str = "", *, password: bool = False) -> QLineEdit:
+    """A line edit named ``name``; ``password`` hides what is typed."""
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setPlaceholderText(placeholder)
+    if password:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+def stacked(edit: QWidget, *messages: QWidget) -> QWidget:
+    """``edit`` with its inline messages underneath (hidden messages take no space)."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(3)
+    layout.addWidget(edit)
+    for message in messages:
+        layout.addWidget(message)
+    return box
 
 
 class MessageLabel(QLabel):
@@ -91,3 +126,78 @@ class BusyBar(QProgressBar):
         self.setTextVisible(False)
         self.setFixedHeight(6)
         self.setVisible(False)
+
+
+class NewPasswordFields(QObject):
+    """A new password with its strength meter and policy feedback, and its confirmation.
+
+    Checks as the user types: the meter and the policy's reasons under the
+    password, "The passwords don't match." under the confirmation. The policy
+    also refuses a password containing the user's email or names: give them
+    with :meth:`set_identity`. Widget names: ``password_name`` (meter
+    ``meter_name``, default ``password_name + "Strength"``; feedback
+    ``password_name + "Feedback"``) and ``confirm_name`` (its error
+    ``confirm_name + "Error"``).
+    """
+
+    def __init__(self, password_name: str, confirm_name: str, *, meter_name: str = "",
+                 empty_message: str = "Choose a password.", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.edit = line_edit(password_name, "at least 12 characters", password=True)
+        self.meter = StrengthMeter(meter_name or f"{password_name}Strength")
+        self.feedback = MessageLabel(f"{password_name}Feedback")
+        self.confirm = line_edit(confirm_name, password=True)
+        self.confirm_error = MessageLabel(f"{confirm_name}Error")
+        self._empty_message = empty_message
+        self._email = ""
+        self._names: tuple[str, ...] = ()
+        self.edit.textChanged.connect(self.check_password)
+        self.confirm.textChanged.connect(self.check_confirm)
+
+    def add_rows(self, form: QFormLayout, password_label: str, confirm_label: str) -> None:
+        """Add the password (meter and feedback under it) and confirmation rows to ``form``."""
+        form.addRow(password_label, stacked(self.edit, self.meter, self.feedback))
+        form.addRow(confirm_label, stacked(self.confirm, self.confirm_error))
+
+    def set_identity(self, email: str, names: Sequence[str]) -> None:
+        """The email and names the password must not contain (takes effect at the next check)."""
+        self._email, self._names = email, tuple(names)
+
+    def password(self) -> str:
+        """The password typed."""
+        return self.edit.text()
+
+    def check_password(self, *, required: bool = False) -> bool:
+        """Rate and check the password; ``required`` asks for one when it is empty."""
+        text = self.edit.text()
+        if not text:
+            self.meter.set_strength(None)
+            if required:
+                self.feedback.show_error(self._empty_message)
+            else:
+                self.feedback.clear_message()
+            return False
+        self.meter.set_strength(password_strength(text, self._email, self._names))
+        reasons = password_reasons(text, self._email, self._names)
+        if reasons:
+            self.feedback.show_error("\n".join(reasons))
+        else:
+            self.feedback.clear_message()
+        if self.confirm.text():
+            self.check_confirm()
+        return not reasons
+
+    def check_confirm(self) -> bool:
+        """Check that the confirmation matches the password."""
+        matches = self.confirm.text() == self.edit.text()
+        self.confirm_error.show_error("" if matches else "The passwords don't match.")
+        return matches
+
+    def check(self) -> bool:
+        """Check both fields (marking every problem) before submitting; True when both are fine."""
+        return all([self.check_password(required=True), self.check_confirm()])
+
+    def clear(self) -> None:
+        """Empty both fields (which also resets the meter and the messages)."""
+        self.edit.clear()
+        self.confirm.clear()
