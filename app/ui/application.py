@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -39,11 +40,14 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(argv: list[str], *, sign_in: bool | None = None) -> int:
+def run_gui(
+    argv: list[str], *, sign_in: bool | None = None, open_path: Path | None = None
+) -> int:
     """Start the desktop application; returns the process exit code.
 
-    After the window shows, the project database is opened and the user signed
-    in (remember-me, else the sign-in dialog). ``sign_in=False``, ``--offline``
+    After the window shows, ``open_path`` (a design given on the command line)
+    is opened, then the project database is opened and the user signed in
+    (remember-me, else the sign-in dialog). ``sign_in=False``, ``--offline``
     or ``SDSIM_OFFLINE=1`` start offline without asking.
     """
     configure_logging()
@@ -55,6 +59,9 @@ def run_gui(argv: list[str], *, sign_in: bool | None = None) -> int:
     accounts = ProjectSession(window)
     window.show()
     log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
+    if open_path is not None:
+        _open_from_command_line(window, open_path, interactive=not os.environ.get(
+            EXIT_AFTER_SHOWN_ENV))
     if os.environ.get(EXIT_AFTER_SHOWN_ENV):
         accounts.start(interactive=False, offline=offline)
         QTimer.singleShot(0, app.quit)
@@ -64,3 +71,18 @@ def run_gui(argv: list[str], *, sign_in: bool | None = None) -> int:
         return app.exec()
     finally:
         accounts.shutdown()  # a no-op when the window closed normally
+
+
+def _open_from_command_line(window: MainWindow, path: Path, *, interactive: bool) -> None:
+    """Open the design named on the command line; a failure is logged (and shown if
+    ``interactive``), and the app carries on with an empty design."""
+    from app.model.errors import DocumentError
+
+    try:
+        window.load_file(path)
+    except (DocumentError, OSError) as exc:
+        log.warning("Could not open %s from the command line: %s", path, exc)
+        if interactive:
+            window.files.show_error("Cannot open design", f"{path.name}: {exc}")
+        return
+    log.info("Opened %s from the command line", path)
