@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from app import __version__
+from app.reports.output_folder import OutputError
+from app.stop_signals import StopSignals
 
 DEFAULT_MAX_REQUESTS = 50_000_000
 EXIT_OK = 0
@@ -133,14 +134,15 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_simulate(
+    args: argparse.Namespace, out: TextIO, err: TextIO, stop: StopSignals | None = None
+) -> int:
     """``simulate FILE``: run, stream metrics.csv, write summary.json, print a table."""
     from app.engine.simulation import Simulation, estimate_requests
     from app.engine.workloads import WorkloadError
     from app.model.errors import DocumentError
-    from app.reports.csv_writer import MetricsCsvWriter
-    from app.reports.summary_json import write_summary_json
-    from app.reports.summary_table import format_summary_table
+
+    stop = stop or StopSignals()
 
     doc = _load(args.file)
     _runnable(doc, args.file)
@@ -169,33 +171,31 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (DocumentError, WorkloadError) as exc:
         raise CliError(f"{args.file}: {exc}") from None
     out_dir: Path = args.out if args.out is not None else Path(f"{args.file.stem}-results")
+    with stop.deferred():
+        return _run_and_report(sim, out_dir, stop, quiet=args.quiet, out=out, err=err)
+
+
+def _run_and_report(
+    sim: Any, out_dir: Path, stop: StopSignals, *, quiet: bool, out: TextIO, err: TextIO
+) -> int:
+    """Run to the end or a stop signal, write the results, print the table."""
+    from app.headless_run import run_to_folder
+    from app.reports.summary_table import format_summary_table
+
+    bar = _ProgressBar(err, not quiet)
+
+    def progress(snap: Any) -> None:
+        bar.update(sim.progress,
+                   f"t={sim.now:,.0f}s  {snap.end_to_end.throughput_rps:,.0f} req/s")
+
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
-    bar = _ProgressBar(err, not args.quiet)
-    interrupted = False
-    started = time.perf_counter()
-    with MetricsCsvWriter(out_dir / "metrics.csv") as csv_out:
-        try:
-            while not sim.finished:
-                snap = sim.step_window()
-                csv_out.write(snap)
-                bar.update(
-                    sim.progress,
-                    f"t={sim.now:,.0f}s  {snap.end_to_end.throughput_rps:,.0f} req/s",
-                )
-        except KeyboardInterrupt:
-            interrupted = True
-    bar.done()
-    summary = sim.summary()
-    summary["wall_s"] = time.perf_counter() - started
-    summary["interrupted"] = interrupted
-    write_summary_json(summary, out_dir / "summary.json")
-    if not args.quiet:
-        print(format_summary_table(summary), file=out)
-        print(f"Wrote {out_dir / 'summary.json'} and {out_dir / 'metrics.csv'}", file=out)
-    if interrupted:
+        result = run_to_folder(sim, out_dir, stop, on_window=progress)
+    finally:
+        bar.done()
+    if not quiet:
+        print(format_summary_table(result.summary), file=out)
+        print(f"Wrote {result.summary_path} and {result.metrics_path}", file=out)
+    if result.interrupted:
         print(f"interrupted at t={sim.now:g}s; partial results written", file=err)
         return EXIT_INTERRUPTED
     return EXIT_OK
@@ -207,9 +207,13 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "validate":
-            return cmd_validate(args, out)
-        return cmd_simulate(args, out, err)
-    except CliError as exc:
+        with StopSignals() as stop:  # SIGTERM behaves like Ctrl-C
+            if args.command == "validate":
+                return cmd_validate(args, out)
+            return cmd_simulate(args, out, err, stop)
+    except (CliError, OutputError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted before the run started; nothing was written", file=err)
+        return EXIT_INTERRUPTED
