@@ -47,6 +47,8 @@ def _shown(arg: str) -> str:
 
 
 def _looks_like_path(arg: str) -> bool:
+    if not arg:
+        return False
     if arg.lower().endswith(DESIGN_SUFFIX) or "/" in arg or "\\" in arg:
         return True
     try:

@@ -53,24 +53,23 @@ def prepare_output_folder(folder: Path) -> None:
         raise OutputError(
             f"{folder}: cannot create the output folder: {describe_os_error(exc)}"
         ) from None
-    leftovers = _leftovers(folder)
-    for path in leftovers:
+    # Files first, so that even a refused run leaves no old results behind.
+    taken: list[Path] = []
+    for path in _leftovers(folder):
         try:
-            taken = path.is_dir() and not path.is_symlink()
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot be checked: {describe_os_error(exc)}") from None
-        if taken:
-            raise OutputError(
-                f"{path}: is a folder, so the results cannot be written under that name; "
-                "remove it or choose another --out"
-            )
-    for path in leftovers:
-        try:
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():
+                taken.append(path)
+            else:
+                path.unlink(missing_ok=True)
         except OSError as exc:
             raise OutputError(
                 f"{path}: cannot remove the previous run's results: {describe_os_error(exc)}"
             ) from None
+    if taken:
+        raise OutputError(
+            f"{taken[0]}: is a folder, so the results cannot be written under that name; "
+            "remove it or choose another --out"
+        )
     _probe_writable(folder)
 
 
