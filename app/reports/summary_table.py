@@ -19,7 +19,7 @@ def _ms(value: float | None, width: int = 0) -> str:
 
 
 def _ci(block: dict[str, Any]) -> str:
-    lo, hi = block.get("mean_ci95", [None, None])
+    lo, hi = block.get("mean_ci95") or (None, None)
     if lo is None or hi is None:
         return "n/a"
     return f"±{(hi - lo) / 2:.3g}"
