@@ -47,6 +47,12 @@ def _cli(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def _short_run(out: Path, *extra: str) -> tuple[int, str, str]:
+    """A 3-second run of the template into ``out``."""
+    return _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out", str(out),
+                *extra)
+
+
 def _one_line(code: int, err: str, needle: str) -> str:
     assert code == 2, err
     lines = err.strip().splitlines()
@@ -100,8 +106,7 @@ def _design(tmp_path: Path, **simulation: float) -> Path:
 def test_read_only_folder_is_one_line(tmp_path: Path) -> None:
     with _tmpfs(tmp_path / "ro") as mnt:
         _remount_read_only(mnt)
-        code, _, err = _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out",
-                            str(mnt / "out"), "--quiet")
+        code, _, err = _short_run(mnt / "out", "--quiet")
         _one_line(code, err, "Read-only file system")
         assert not (mnt / "out").exists()
 
@@ -110,8 +115,7 @@ def test_read_only_folder_holding_old_results_is_one_line(tmp_path: Path) -> Non
     with _tmpfs(tmp_path / "ro") as mnt:
         _old_results(mnt / "out")
         _remount_read_only(mnt)
-        code, _, err = _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out",
-                            str(mnt / "out"), "--quiet")
+        code, _, err = _short_run(mnt / "out", "--quiet")
         _one_line(code, err, "cannot remove the previous run's results")
 
 
@@ -156,8 +160,7 @@ def test_a_folder_named_like_a_result_is_one_line(tmp_path: Path, taken: str) ->
     (out / taken).unlink(missing_ok=True)
     (out / taken).mkdir()
     (out / taken / "keep.txt").write_text("mine", encoding="utf-8")
-    code, _, err = _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out", str(out),
-                        "--quiet")
+    code, _, err = _short_run(out, "--quiet")
     line = _one_line(code, err, "is a folder")
     assert taken in line
     assert (out / taken / "keep.txt").read_text(encoding="utf-8") == "mine"
@@ -168,10 +171,9 @@ def test_a_folder_named_like_a_result_is_one_line(tmp_path: Path, taken: str) ->
 def test_out_that_is_a_file_or_below_a_file(tmp_path: Path) -> None:
     a_file = tmp_path / "taken"
     a_file.write_text("x", encoding="utf-8")
-    code, _, err = _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out", str(a_file))
+    code, _, err = _short_run(a_file)
     _one_line(code, err, "exists and is not a folder")
-    code, _, err = _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out",
-                        str(a_file / "sub"))
+    code, _, err = _short_run(a_file / "sub")
     _one_line(code, err, "cannot create the output folder")
     assert a_file.read_text(encoding="utf-8") == "x"
 
@@ -183,8 +185,7 @@ def test_a_symlinked_result_name_is_replaced_not_written_through(tmp_path: Path)
     out.mkdir()
     (out / "metrics.csv").symlink_to(victim)
     (out / "metrics.csv.partial").symlink_to(victim)
-    code, _, err = _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out", str(out),
-                        "--quiet")
+    code, _, err = _short_run(out, "--quiet")
     assert code == 0, err
     assert victim.read_text(encoding="utf-8") == "precious"
     assert not (out / "metrics.csv").is_symlink()
@@ -340,8 +341,7 @@ def test_summary_json_never_holds_nan(tmp_path: Path) -> None:
 
 def _real_summary(tmp_path: Path) -> dict:
     out = tmp_path / "real"
-    assert _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1", "--out",
-                str(out), "--quiet")[0] == 0
+    assert _short_run(out, "--quiet")[0] == 0
     return json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
