@@ -196,7 +196,9 @@ def _run_and_report(
         print(format_summary_table(result.summary), file=out)
         print(f"Wrote {result.summary_path} and {result.metrics_path}", file=out)
     if result.interrupted:
-        print(f"interrupted at t={sim.now:g}s; partial results written", file=err)
+        warmup = " (stopped during warm-up: no statistics yet)" if result.summary.get(
+            "stopped_during_warmup") else ""
+        print(f"interrupted at t={sim.now:g}s{warmup}; partial results written", file=err)
         return EXIT_INTERRUPTED
     return EXIT_OK
 

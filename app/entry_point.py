@@ -15,7 +15,9 @@ system libraries gets one line and exit code 2, not Qt's abort dump.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ GUI_OPTIONS = ("--offline",)
 DESIGN_SUFFIX = ".sdsim"
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +123,20 @@ def _run_gui(launch: Launch) -> int:
     return run_gui(list(launch.args), open_path=launch.open_path)
 
 
+def _tolerant_streams() -> None:
+    """Text a terminal cannot encode (an id in Chinese on an ASCII console) is escaped,
+    not a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run what the command line asks for; returns the process exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_streams()
     try:
         launch = parse_launch(args)
         if launch.mode == "error":
@@ -131,8 +145,15 @@ def main(argv: list[str] | None = None) -> int:
         if launch.mode == "headless":
             from app.cli import main as cli_main
 
-            return cli_main(list(launch.args))
+            code = cli_main(list(launch.args))
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return code
         return _run_gui(launch)
     except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `main.py simulate x | head`: the reader left; results are written
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error at interpreter exit
+        return EXIT_BROKEN_PIPE

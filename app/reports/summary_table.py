@@ -13,9 +13,14 @@ NO_VALUE = "—"
 WARMUP_SENTENCE = "stopped during warm-up: no statistics yet"
 
 
-def _ms(value: float | None, width: int = 0) -> str:
-    text = NO_VALUE if value is None else f"{value:.3f}"
+def _num(value: float | None, spec: str, width: int = 0, scale: float = 1.0) -> str:
+    """``value`` formatted with ``spec`` (times ``scale``), or "—" when there is none."""
+    text = NO_VALUE if value is None else format(value * scale, spec)
     return f"{text:>{width}}"
+
+
+def _ms(value: float | None, width: int = 0) -> str:
+    return _num(value, ".3f", width)
 
 
 def _ci(block: dict[str, Any]) -> str:
@@ -49,8 +54,9 @@ def format_summary_table(summary: dict[str, Any]) -> str:
         "",
         f"End to end: {e2e['requests']:,} requests, {e2e['completed']:,} completed, "
         f"{e2e['failed']:,} failed, {e2e.get('rejected', 0):,} rejected, "
-        f"{e2e.get('timed_out', 0):,} timed out (error rate {e2e['error_rate'] * 100:.2f} %), "
-        f"{e2e['throughput_rps']:,.1f} req/s",
+        f"{e2e.get('timed_out', 0):,} timed out "
+        f"(error rate {_num(e2e['error_rate'], '.2f', scale=100)} %), "
+        f"{_num(e2e['throughput_rps'], ',.1f')} req/s",
         f"  latency ms: mean {_ms(lat['mean'])} ({_ci(lat)} 95% CI)  p50 {_ms(lat['p50'])}  "
         f"p95 {_ms(lat['p95'])}  p99 {_ms(lat['p99'])}  max {_ms(lat['max'])}",
         "",
@@ -64,8 +70,8 @@ def format_summary_table(summary: dict[str, Any]) -> str:
     for cid, c in summary["components"].items():
         cl = c["latency_ms"]
         lines.append(
-            f"{_table_text(cid, 20):<20} {c['throughput_rps']:>10,.1f} "
-            f"{c['utilization'] * 100:>7.1f} {c['mean_queue_length']:>8.2f} "
+            f"{_table_text(cid, 20):<20} {_num(c['throughput_rps'], ',.1f', 10)} "
+            f"{_num(c['utilization'], '.1f', 7, 100)} {_num(c['mean_queue_length'], '.2f', 8)} "
             f"{_ms(cl['mean'], 9)} {_ms(cl['p99'], 9)} "
             f"{c['rejected']:>9,} {c.get('timed_out', 0):>9,} {c['failed']:>8,}"
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -249,3 +250,39 @@ def test_the_app_starts_on_a_real_x_server(isolated_data_dir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     log = (isolated_data_dir / "logs" / LOG_FILE_NAME).read_text(encoding="utf-8")
     assert "platform xcb" in log and "from the command line" in log
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path) -> None:
+    # `main.py simulate ... | head -0`: stdout is a pipe whose reader has left.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "main.py", "simulate", str(TEMPLATE), "--duration", "3",
+             "--warmup", "1", "--out", str(tmp_path / "out")],
+            cwd=ROOT, env=_env(), stdout=write_end, stderr=subprocess.PIPE, text=True,
+            timeout=120, check=False)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
+    assert (tmp_path / "out" / "summary.json").is_file()  # the results were written first
+
+
+def test_text_the_terminal_cannot_encode_is_escaped(tmp_path: Path) -> None:
+    doc = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    rename = {"web": "网页服务器"}
+    for comp in doc["components"]:
+        comp["id"] = rename.get(comp["id"], comp["id"])
+    for link in doc["links"]:
+        for end in ("source", "target"):
+            link[end] = rename.get(link[end], link[end])
+    design = tmp_path / "d.sdsim"
+    design.write_text(json.dumps(doc), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "main.py", "simulate", str(design), "--duration", "3", "--warmup", "1",
+         "--out", str(tmp_path / "out")],
+        cwd=ROOT, env=_env(PYTHONIOENCODING="ascii"), capture_output=True, text=True,
+        timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "\\u7f51" in proc.stdout and "Traceback" not in proc.stderr
