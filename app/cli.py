@@ -1,8 +1,10 @@
 """The headless command line: ``simulate`` and ``validate``.
 
-Exit codes: 0 success; 2 invalid input (one line on stderr naming the
-problem, never a traceback); 130 interrupted by Ctrl-C (what was simulated
-so far is still written).
+Exit codes: 0 success; 2 invalid input or an output folder that cannot take
+the results (one line on stderr naming the problem, never a traceback); 130
+interrupted by Ctrl-C or SIGTERM (during the run what was simulated so far is
+still written; while the run is being built nothing is). How results are
+written: :mod:`app.headless_run` and :mod:`app.reports.output_folder`.
 """
 
 from __future__ import annotations
@@ -195,6 +197,10 @@ def _run_and_report(
     if not quiet:
         print(format_summary_table(result.summary), file=out)
         print(f"Wrote {result.summary_path} and {result.metrics_path}", file=out)
+    reason = getattr(sim, "stop_reason", None)
+    if reason:  # a guard stopped the run: the design does more than it may
+        print(f"error: {reason}; the results so far were written", file=err)
+        return EXIT_INVALID
     if result.interrupted:
         warmup = " (stopped during warm-up: no statistics yet)" if result.summary.get(
             "stopped_during_warmup") else ""

@@ -70,7 +70,8 @@ def run_to_folder(
             writer.write(snap)
             if on_window is not None:
                 on_window(snap)
-        interrupted = not sim.finished
+        # A run-time guard (work, memory) may stop the engine itself: `stop_reason` says why.
+        interrupted = not sim.finished or bool(getattr(sim, "stop_reason", None))
         summary = sim.summary()
         summary["wall_s"] = time.perf_counter() - started
         summary["interrupted"] = interrupted
