@@ -13,7 +13,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from app import __version__
 from app.reports.output_folder import OutputError
@@ -49,9 +49,16 @@ def _count(text: str) -> int:
     return value
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes are one line too ("error: ... (see main.py simulate --help)"), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INVALID, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``main.py simulate|validate``."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="main.py", description="System Design Simulator (headless commands)"
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

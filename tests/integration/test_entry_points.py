@@ -286,3 +286,22 @@ def test_text_the_terminal_cannot_encode_is_escaped(tmp_path: Path) -> None:
         timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "\\u7f51" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["simulate"], "required: file"),
+    (["simulate", "x.sdsim", "--duration", "abc"], "'abc' is not a number"),
+    (["simulate", "x.sdsim", "--seed", "-4"], "must be >= 0"),
+    (["simulate", "x.sdsim", "--bogus"], "unrecognized arguments: --bogus"),
+    (["validate"], "required: file"),
+])
+def test_usage_mistakes_are_one_line(argv: list[str], needle: str) -> None:
+    line = _one_error_line(_run(*argv))
+    assert needle in line and "--help" in line
+
+
+def test_a_fifo_named_like_a_design_is_refused_without_opening_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.sdsim"
+    os.mkfifo(fifo)
+    launch = parse_launch([str(fifo)])  # returns at once: a FIFO is never opened
+    assert launch.mode == "error" and "not a regular file" in launch.message
