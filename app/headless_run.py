@@ -2,9 +2,11 @@
 
 Ctrl-C (SIGINT) and SIGTERM mean the same thing: stop. While the run is being
 built either one aborts it at once (exit 130, nothing written). Once the loop
-runs, a signal interrupts the current window only; what was simulated so far
-is then written exactly as a finished run is: each file under a temporary
-name, moved into place when complete. Writing is never interrupted half-way.
+runs, the first signal asks the engine to stop at its next slice (the last
+window is closed early, so it and the summary cover exactly what was
+simulated); a second one stops at once, losing the window in progress. What
+was simulated is then written exactly as a finished run is: each file under a
+temporary name, moved into place when complete. Writing is never cut half-way.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def run_to_folder(
     """Run ``sim`` to its end (or until ``stop``), streaming into ``folder``.
 
     Raises OutputError (one line) when the folder cannot take the results; no
-    file is then left under a final name. Call it inside ``stop.deferred()``.
+    file is then left under a final name. Call it inside ``stop.deferred()``: only
+    the engine's steps are ``stop.graceful``.
     """
     prepare_output_folder(folder)
     metrics_path, summary_path = folder / METRICS_NAME, folder / SUMMARY_NAME
@@ -63,15 +66,17 @@ def run_to_folder(
     try:
         while not sim.finished and not stop.requested:
             try:
-                with stop.interruptible():
+                with stop.graceful(sim.request_stop):
                     snap = sim.step_window()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # a second signal: stop now, this window is lost
                 break
             writer.write(snap)
             if on_window is not None:
                 on_window(snap)
-        # A run-time guard (work, memory) may stop the engine itself: `stop_reason` says why.
-        interrupted = not sim.finished or bool(getattr(sim, "stop_reason", None))
+        # Cut short by a signal, or stopped by a run-time guard (work, memory), whose
+        # `stop_reason` says why.
+        interrupted = (not sim.finished or sim.stopped
+                       or bool(getattr(sim, "stop_reason", None)))
         summary = sim.summary()
         summary["wall_s"] = time.perf_counter() - started
         summary["interrupted"] = interrupted

@@ -228,7 +228,10 @@ def _wait_for_handler(pid: int, signum: int, timeout: float = 60) -> None:
     raise AssertionError("the stop handler was never installed")
 
 
-def test_sigterm_during_the_run_writes_whole_partial_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "times"), [(signal.SIGTERM, 1), (signal.SIGINT, 2),
+                                              (signal.SIGTERM, 3)])
+def test_a_stop_during_the_run_writes_whole_partial_results(tmp_path: Path, signum: int,
+                                                            times: int) -> None:
     path = _design(tmp_path, duration_s=100_000)
     out = tmp_path / "out"
     _old_results(out)
@@ -238,7 +241,8 @@ def test_sigterm_during_the_run_writes_whole_partial_results(tmp_path: Path) -> 
     while time.monotonic() < deadline and not (partial.exists()
                                                 and partial.stat().st_size > 20_000):
         time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
+    for _ in range(times):  # an impatient user presses Ctrl-C again
+        proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "interrupted at t=" in err
@@ -247,6 +251,8 @@ def test_sigterm_during_the_run_writes_whole_partial_results(tmp_path: Path) -> 
     rows = list(read_metrics_csv(out / "metrics.csv"))
     per_window = len(METRIC_NAMES) * 5  # end to end + 4 components, whole windows only
     assert rows and len(rows) % per_window == 0
+    if times == 1:  # the engine stopped at a slice: the last window ends where the run did
+        assert max(row[0] for row in rows) == pytest.approx(summary["simulated_s"], rel=1e-5)
     assert sorted(p.name for p in out.iterdir()) == sorted(RESULTS)
 
 
