@@ -7,7 +7,8 @@
   the headless CLI (:mod:`app.cli`), no Qt involved;
 * anything else: ``unknown command`` with a suggestion, exit code 2.
 
-GUI options (``--offline``) may accompany the GUI forms. Before Qt is loaded
+GUI options (``--offline``, and Qt's own such as ``-platform offscreen``) may
+accompany the GUI forms. Before Qt is loaded
 the GUI forms check that a window can be opened at all
 (:mod:`app.display_check`), so a machine without a display or without Qt's
 system libraries gets one line and exit code 2, not Qt's abort dump.
@@ -27,6 +28,11 @@ HEADLESS_COMMANDS = ("simulate", "validate")
 HEADLESS_OPTIONS = ("-h", "--help", "--version")
 #: Options the desktop app understands (see app.ui.application.run_gui).
 GUI_OPTIONS = ("--offline",)
+#: Qt's own command-line options (QApplication/QGuiApplication), passed on as before.
+QT_VALUE_OPTIONS = ("-platform", "-platformpluginpath", "-platformtheme", "-plugin",
+                    "-qwindowgeometry", "-qwindowicon", "-qwindowtitle", "-session", "-style",
+                    "-stylesheet", "-display", "-geometry")
+QT_FLAGS = ("-reverse", "-widgetcount", "-nograb", "-dograb", "-sync")
 DESIGN_SUFFIX = ".sdsim"
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
@@ -90,12 +96,31 @@ def _unknown(arg: str) -> str:
     )
 
 
+def _split_gui_options(argv: list[str]) -> tuple[tuple[str, ...], list[str], str | None]:
+    """(GUI options with their values, the other arguments, a problem or None)."""
+    options: list[str] = []
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg in GUI_OPTIONS or arg in QT_FLAGS:
+            options.append(arg)
+        elif arg in QT_VALUE_OPTIONS:
+            value = next(args, None)
+            if value is None:
+                return (), [], f"{arg} needs a value"
+            options += [arg, value]
+        else:
+            rest.append(arg)
+    return tuple(options), rest, None
+
+
 def parse_launch(argv: list[str]) -> Launch:
     """Decide what ``argv`` (without the program name) asks for; never raises."""
     if argv and (argv[0] in HEADLESS_COMMANDS or argv[0] in HEADLESS_OPTIONS):
         return Launch("headless", tuple(argv))
-    options = tuple(arg for arg in argv if arg in GUI_OPTIONS)
-    rest = [arg for arg in argv if arg not in GUI_OPTIONS]
+    options, rest, problem = _split_gui_options(argv)
+    if problem is not None:
+        return Launch("error", message=problem)
     if not rest:
         return Launch("gui", options)
     if len(rest) == 1 and not rest[0].startswith("-") and _looks_like_path(rest[0]):
@@ -111,7 +136,12 @@ def parse_launch(argv: list[str]) -> Launch:
 def _run_gui(launch: Launch) -> int:
     from app.display_check import display_problem
 
-    problem = display_problem()
+    # Qt's -platform and -display options win over the environment, as in Qt.
+    environ = dict(os.environ)
+    for option, variable in (("-platform", "QT_QPA_PLATFORM"), ("-display", "DISPLAY")):
+        if option in launch.args:
+            environ[variable] = launch.args[launch.args.index(option) + 1]
+    problem = display_problem(environ)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_INVALID

@@ -305,3 +305,17 @@ def test_a_fifo_named_like_a_design_is_refused_without_opening_it(tmp_path: Path
     os.mkfifo(fifo)
     launch = parse_launch([str(fifo)])  # returns at once: a FIFO is never opened
     assert launch.mode == "error" and "not a regular file" in launch.message
+
+
+def test_qt_options_still_reach_qt(isolated_data_dir: Path) -> None:
+    launch = parse_launch(["-platform", "offscreen", "-reverse", str(TEMPLATE)])
+    assert launch.mode == "gui" and launch.open_path == TEMPLATE
+    assert launch.args == ("-platform", "offscreen", "-reverse")
+    assert parse_launch(["-style"]).message == "-style needs a value"
+    # -platform wins over the environment in the display check, as it does in Qt.
+    env = _env(DISPLAY=None, WAYLAND_DISPLAY=None, QT_QPA_PLATFORM=None,
+               SDSIM_EXIT_AFTER_SHOWN="1")
+    proc = _run("-platform", "offscreen", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "platform offscreen" in (isolated_data_dir / "logs" / LOG_FILE_NAME).read_text(
+        encoding="utf-8")
