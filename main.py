@@ -9,7 +9,10 @@ with that design open); ``python main.py simulate FILE.sdsim`` and
 
 import sys
 
-from app.entry_point import main
+try:
+    from app.entry_point import main
+except KeyboardInterrupt:  # Ctrl-C while Python is still starting: no traceback
+    sys.exit(130)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from app.entry_point import main
+try:
+    from app.entry_point import main
+except KeyboardInterrupt:  # Ctrl-C while Python is still starting: no traceback
+    sys.exit(130)
 
 __all__ = ["main"]
 
