@@ -145,6 +145,22 @@ def test_file_size_limit_is_one_line_in_a_real_process(tmp_path: Path) -> None:
     _no_results(out)
 
 
+def test_summary_that_does_not_fit_takes_the_metrics_with_it(tmp_path: Path) -> None:
+    # One window: metrics.csv (~2.4 kB) fits under the limit, summary.json (~3.7 kB) does not.
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3_000, 3_000))
+
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "main.py", "simulate", str(TEMPLATE), "--duration", "1", "--warmup",
+         "0.5", "--out", str(out), "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, preexec_fn=limit, check=False,
+    )
+    line = _one_line(proc.returncode, proc.stderr, "File too large")
+    assert "summary.json" in line
+    _no_results(out)  # not a metrics.csv without its summary
+
+
 def test_gui_export_to_a_full_disk_leaves_no_file(tmp_path: Path) -> None:
     snap = _snapshot(WindowMetrics(completed=3), {"web": WindowMetrics()})
     with _tmpfs(tmp_path / "full", size="16k") as mnt:
