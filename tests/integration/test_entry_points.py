@@ -319,3 +319,17 @@ def test_qt_options_still_reach_qt(isolated_data_dir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "platform offscreen" in (isolated_data_dir / "logs" / LOG_FILE_NAME).read_text(
         encoding="utf-8")
+
+
+def test_headless_commands_never_load_qt(tmp_path: Path) -> None:
+    # A server without Qt's system libraries can still simulate.
+    code = (
+        "import sys; from app.entry_point import main; "
+        f"rc = main(['simulate', {str(TEMPLATE)!r}, '--duration', '2', '--warmup', '1', "
+        f"'--out', {str(tmp_path / 'out')!r}, '--quiet']); "
+        "assert rc == 0, rc; "
+        "assert not [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
