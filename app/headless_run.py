@@ -72,7 +72,8 @@ def run_to_folder(
                 break
             writer.write(snap)
             if on_window is not None:
-                on_window(snap)
+                with contextlib.suppress(OSError):  # progress that cannot be shown is no error
+                    on_window(snap)
         # Cut short by a signal, or stopped by a run-time guard (work, memory), whose
         # `stop_reason` says why.
         interrupted = (not sim.finished or sim.stopped
