@@ -216,11 +216,16 @@ def _run_and_report(
     return EXIT_OK
 
 
-def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run a headless command; returns the exit code."""
+def main(
+    argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run a headless command (``argv`` defaults to ``sys.argv[1:]``); returns the exit code.
+
+    Programs start at :func:`app.entry_point.main`, which calls this for commands.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         with StopSignals() as stop:  # SIGTERM behaves like Ctrl-C
             if args.command == "validate":
