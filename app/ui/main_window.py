@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QToolButton,
     QWidget,
 )
 
@@ -36,8 +37,8 @@ from app.ui.editing import SelectionEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
 from app.ui.palette import PaletteWidget
-from app.ui.results import ResultsPanel
-from app.ui.run_controller import IDLE, PAUSED, RunController, chart_components
+from app.ui.results import ResultsPanel, stopped_during_warmup
+from app.ui.run_controller import IDLE, PAUSED, RUNNING, RunController, chart_components
 from app.ui.run_worker import warm_up_engine
 from app.ui.scenario_bar import ScenarioBar
 from app.ui.settings import (
@@ -55,6 +56,11 @@ from app.ui.settings import (
 )
 
 VALIDATION_DELAY_MS = 150
+
+
+def icon_only_toolbar_actions(a: WindowActions) -> list[QAction]:
+    """Toolbar actions shown as an icon alone: ones every desktop user knows by their icon."""
+    return [a.new, a.open, a.save, a.undo, a.redo]
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +81,7 @@ class MainWindow(QMainWindow):
         self.palette_panel = PaletteWidget()
         self.inspector = InspectorPanel(self.document)
         self.charts = ChartsPanel()
+        self._charts_idle_hint = self.charts.hint.text()  # shown again after File ▸ New
         self.results = ResultsPanel()
         self.palette_dock = self._dock("palette", "Palette", self.palette_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -168,6 +175,14 @@ class MainWindow(QMainWindow):
         main_bar.addActions([a.run, a.pause, a.stop])
         main_bar.addSeparator()
         main_bar.addActions([a.fit_view, a.export_png])
+        # File and edit actions show their icons only (their names are in the tooltips and
+        # menus): with text beside every icon, the two bars needed 1,450 px and the scenario
+        # bar's Speed box went into the overflow menu at 1366×768.
+        for action in icon_only_toolbar_actions(a):
+            button = main_bar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.main_bar = main_bar
         self.addToolBar(self.scenario_bar)
 
     def _connect(self) -> None:
@@ -303,25 +318,57 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_reset(self) -> None:
+        if self.runner.state == IDLE:
+            self._forget_run()
         self.refresh_problems()
         self.view.fit_to_view()
         self._on_selection_changed()
+
+    def _forget_run(self) -> None:
+        """New or Open: the previous design's run results no longer belong on screen."""
+        runner = self.runner
+        if not runner.snapshots and runner.last_summary is None:
+            return
+        runner.snapshots = []
+        runner.last_summary = None
+        self.results.clear_results()
+        self.scene.clear_live()  # the items are rebuilt anyway; this keeps it explicit
+        # An empty run through the charts' public API empties every curve.
+        self.charts.start_run(chart_components(self.document.model), 0)
+        self.charts.finish_run()
+        self.charts.hint.setText(self._charts_idle_hint)
 
     def _on_locked(self, locked: bool) -> None:
         self.palette_panel.set_enabled_for_editing(not locked)
         self._update_actions()
 
     def _on_run_state(self, state: str) -> None:
-        if state != IDLE and not self.charts_dock.isVisible():
-            # The live charts, not last run's table (only if hidden: raising a visible
-            # dock still re-lays out the plots, a stall right when Run is pressed).
-            self.charts_dock.show()
-            self.charts_dock.raise_()
+        if state == RUNNING:
+            self._bring_to_front(self.charts_dock)  # the live charts, not last run's table
         self._update_actions()
 
+    @staticmethod
+    def _bring_to_front(dock: QDockWidget) -> None:
+        """Show ``dock`` and, when it is a tab behind another dock, make it the current tab.
+
+        A dock tabbed behind another still says ``isVisible()``; it is behind when none
+        of it can be seen. Raising one already in front is skipped: it re-lays out the
+        plots, a stall right when Run is pressed.
+        """
+        if dock.isHidden():
+            dock.show()
+        if dock.visibleRegion().isEmpty():
+            dock.raise_()
+
     def _show_results(self) -> None:
-        self.results_dock.show()
-        self.results_dock.raise_()
+        summary = self.runner.last_summary
+        if summary is not None and not stopped_during_warmup(summary):
+            # What stays on the canvas (and goes into an exported PNG) is the run's
+            # summary, not the figures of its last window.
+            self.scene.set_summary(summary)
+        else:
+            self.scene.clear_live()
+        self._bring_to_front(self.results_dock)
 
     def _set_snap(self, on: bool) -> None:
         self.scene.snap_to_grid = on
