@@ -37,10 +37,13 @@ from app.ui.commands import (
     RemoveComponentCommand,
     RemoveLinkCommand,
 )
+from app.ui.layout import arrange_piled
 
 LinkKey = tuple[str, str]
 Position = tuple[float, float]
 
+#: The undo step of the layout given to components a file left without positions.
+LAYOUT_COMMAND_TEXT = "Lay out components"
 #: Request rate of a client added from the palette (req/s).
 DEFAULT_CLIENT_RPS = 100.0
 
@@ -109,7 +112,19 @@ class EditorDocument(QObject):
             self.locked_changed.emit(locked)
 
     def reset(self, model: Document, path: Path | None = None) -> None:
-        """Replace the whole design (New/Open): clears the undo history."""
+        """Replace the whole design (New/Open): clears the undo history.
+
+        Components the file left piled on one point (no ``position``) are laid
+        out first (see :mod:`app.ui.layout`); that layout is the first undo step,
+        "Lay out components", so the design shows as modified, Save writes the
+        positions, and Undo shows the file's positions again.
+        """
+        layout = arrange_piled(model)
+        if layout:
+            model.components = [
+                dataclasses.replace(c, position=layout[c.id][1]) if c.id in layout else c
+                for c in model.components
+            ]
         self._model = model
         self._undo_stack.clear()
         self._undo_stack.setClean()
@@ -117,6 +132,9 @@ class EditorDocument(QObject):
         self.document_reset.emit()
         self.changed.emit()
         self.modified_changed.emit(False)
+        if layout:
+            self._undo_stack.push(MoveComponentsCommand(
+                self, layout, text=LAYOUT_COMMAND_TEXT, applied=True))
 
     def set_path(self, path: Path | None) -> None:
         """Remember where the design lives."""

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouse
 
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
+from app.model.document import Component, Link
 from app.ui.canvas.interactions import ConnectInteraction
 from app.ui.canvas.link_item import LinkItem
 from app.ui.canvas.node_item import NodeItem, PortItem, compact_number
@@ -89,22 +90,23 @@ class DiagramScene(QGraphicsScene):
         self._links.clear()
         self.clear()
         model = self.document.model
+        # Records in hand, not looked up one by one: that was quadratic in big designs.
         for comp in model.components:
-            self._add_node(comp.id)
+            self._add_node(comp)
         for link in model.links:
-            self._add_link(link.key)
+            self._add_link(link.key, link)
         self._update_scene_rect()
 
-    def _add_node(self, component_id: str) -> None:
-        comp = self.document.model.component(component_id)
+    def _add_node(self, comp: Component) -> None:
         item = NodeItem(comp)
         item.setPos(QPointF(*comp.position))
         self._apply_lock(item)
         self.addItem(item)
-        self._nodes[component_id] = item
+        self._nodes[comp.id] = item
 
-    def _add_link(self, key: LinkKey) -> None:
-        link = self.document.find_link(key)
+    def _add_link(self, key: LinkKey, link: Link | None = None) -> None:
+        if link is None:
+            link = self.document.find_link(key)
         source, target = self._nodes.get(key[0]), self._nodes.get(key[1])
         if link is None or source is None or target is None:
             return
@@ -120,7 +122,7 @@ class DiagramScene(QGraphicsScene):
             reverse.update_geometry()
 
     def _on_component_added(self, component_id: str) -> None:
-        self._add_node(component_id)
+        self._add_node(self.document.model.component(component_id))
         self._schedule_rect_update()
 
     def _on_component_removed(self, component_id: str) -> None:
