@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from itertools import combinations
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction, QImage
@@ -314,3 +315,75 @@ def test_a_real_run_stopped_in_warmup_never_shows_latency_zero(window, qtbot) ->
         assert all(node.live_text is None for node in window.scene.node_items())
     else:  # an engine without the flag: the old, honest-enough stop message
         assert caption.startswith("Stopped early")
+
+
+# -- Template previews are readable --------------------------------------------------------------
+
+
+def _contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours."""
+    def luminance(c) -> float:
+        def channel(v: float) -> float:
+            v /= 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(
+            c.blue())
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_template_previews_show_every_name_readably() -> None:
+    from app.model.templates import list_architecture_templates, load_architecture_template
+    from app.ui.canvas.preview import PREVIEW_FONT_PX, preview_layout
+    from app.ui.template_gallery import PREVIEW_SIZE
+
+    image_rect = QRect(QPoint(0, 0), PREVIEW_SIZE)
+    for info in list_architecture_templates():
+        model = load_architecture_template(info.key)
+        layout = preview_layout(model, PREVIEW_SIZE)
+        assert layout.font.pixelSize() >= PREVIEW_FONT_PX >= 10
+        cards = list(layout.cards.values())
+        assert len(cards) == len(model.components)
+        for comp in model.components:
+            card = layout.cards[comp.id]
+            assert image_rect.toRectF().contains(card), info.key
+            # Not squashed: a card is a card (about 1:1 to 2:1), big enough for its text.
+            assert card.width() >= 50 and card.height() >= 40, (info.key, card)
+            assert 0.7 <= card.width() / card.height() <= 2.2, (info.key, card)
+            assert " ".join(layout.names[comp.id]) == comp.display_name, (info.key, comp.id)
+        for a, b in combinations(cards, 2):
+            assert not a.intersects(b), info.key
+        # The drawing fills the thumbnail rather than a strip across its middle.
+        width = max(c.right() for c in cards) - min(c.left() for c in cards)
+        assert width >= 0.8 * PREVIEW_SIZE.width(), info.key
+
+
+def test_preview_text_has_the_canvas_contrast_in_light_and_dark() -> None:
+    from app.ui.theme import CanvasColors, dark_palette
+
+    app = QApplication.instance()
+    for palette in (app.style().standardPalette(), dark_palette()):
+        colors = CanvasColors.from_palette(palette)
+        assert _contrast(colors.node_text, colors.node_fill) >= 4.5
+
+
+def test_ctrl_n_shows_the_gallery_with_full_size_previews(window, qtbot) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.ui.template_gallery import PREVIEW_SIZE, TemplateGallery
+
+    seen: dict[str, object] = {}
+
+    def answer() -> None:
+        gallery = QApplication.activeModalWidget()
+        assert isinstance(gallery, TemplateGallery)
+        seen["size"] = gallery.list.iconSize()
+        pixmap = gallery.list.item(1).icon().pixmap(PREVIEW_SIZE)
+        seen["pixmap"] = pixmap.size()
+        gallery.select("three_tier_web_app")
+        qtbot.keyClick(gallery.list, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert seen["size"] == PREVIEW_SIZE and seen["pixmap"] == PREVIEW_SIZE
+    assert window.document.model.name == "Three-tier web app"

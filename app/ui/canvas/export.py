@@ -1,4 +1,4 @@
-"""Rendering a diagram to an image: the PNG export and the template gallery's previews."""
+"""Rendering a diagram to an image: the PNG export (previews: :mod:`.preview`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 
-from app.model.document import Document
 from app.ui.canvas.scene import DiagramScene
-from app.ui.document import EditorDocument
 
 MARGIN = 30.0
 
@@ -63,16 +61,3 @@ def export_png(scene: DiagramScene, path: Path, scale: float = 2.0) -> QSize:
     if not image.save(str(path), "PNG"):  # type: ignore[call-overload]  # str works; stubs say bytes
         raise OSError(f"could not write {path}")
     return image.size()
-
-
-def preview_image(model: Document, size: QSize) -> QImage:
-    """A thumbnail of a design (for the template gallery)."""
-    document = EditorDocument(model)
-    scene = DiagramScene(document)
-    try:
-        image = render_scene(scene, max_size=size)
-    finally:
-        scene.clear()
-        scene.deleteLater()
-        document.deleteLater()
-    return image
