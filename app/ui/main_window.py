@@ -37,7 +37,7 @@ from app.ui.editing import SelectionEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
 from app.ui.palette import PaletteWidget
-from app.ui.results import ResultsPanel, stopped_during_warmup
+from app.ui.results import ResultsPanel, figures_caption, stopped_during_warmup
 from app.ui.run_controller import IDLE, PAUSED, RUNNING, RunController, chart_components
 from app.ui.run_worker import warm_up_engine
 from app.ui.scenario_bar import ScenarioBar
@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.document = EditorDocument(Document(), self)
         self._project_title: str | None = None
+        #: What the figures on the canvas are (a finished run's summary), for the PNG.
+        self._figures_caption: str | None = None
         self.scene = DiagramScene(self.document, self)
         self.view = DiagramView(self.scene, self)
         self.setCentralWidget(self.view)
@@ -275,7 +277,7 @@ class MainWindow(QMainWindow):
             if path is None:
                 return None
         target = Path(path)
-        size = export_png(self.scene, target)
+        size = export_png(self.scene, target, caption=self._figures_caption)
         self.statusBar().showMessage(f"Exported {target.name} ({size.width()}×{size.height()})",
                                      4000)
         return target
@@ -331,6 +333,7 @@ class MainWindow(QMainWindow):
             return
         runner.snapshots = []
         runner.last_summary = None
+        self._figures_caption = None
         self.results.clear_results()
         self.scene.clear_live()  # the items are rebuilt anyway; this keeps it explicit
         # An empty run through the charts' public API empties every curve.
@@ -343,6 +346,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_run_state(self, state: str) -> None:
+        if state != IDLE:
+            self._figures_caption = None  # live figures of one window now, not a summary
         if state == RUNNING:
             self._bring_to_front(self.charts_dock)  # the live charts, not last run's table
         self._update_actions()
@@ -366,8 +371,10 @@ class MainWindow(QMainWindow):
             # What stays on the canvas (and goes into an exported PNG) is the run's
             # summary, not the figures of its last window.
             self.scene.set_summary(summary)
+            self._figures_caption = figures_caption(summary)
         else:
             self.scene.clear_live()
+            self._figures_caption = None
         self._bring_to_front(self.results_dock)
 
     def _set_snap(self, on: bool) -> None:

@@ -54,6 +54,16 @@ def stopped_during_warmup(summary: Mapping[str, Any]) -> bool:
 WARMUP_STOP_TEXT = "stopped during warm-up: no statistics yet"
 
 
+def figures_caption(summary: Mapping[str, Any]) -> str:
+    """What the figures on the canvas are after a run (the exported PNG's caption)."""
+    simulated = summary.get("simulated_s", 0.0)
+    warmup = summary.get("warmup_s", 0.0)
+    return (f"Run summary over {max(0.0, simulated - warmup):g} s after a {warmup:g} s "
+            f"warm-up (seed {summary.get('seed', '—')}): utilization · throughput · "
+            "mean queue per component, requests per second per link, end-to-end "
+            "throughput and p95 latency on a single client.")
+
+
 def _ci(latency: Mapping[str, Any]) -> str:
     ci = latency.get("mean_ci95")
     if not ci or ci[0] is None or ci[1] is None:

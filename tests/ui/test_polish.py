@@ -230,12 +230,26 @@ def test_after_a_run_the_canvas_and_png_show_the_summary_not_the_last_window(
     link = window.scene.link_item(("lb", "web")).label_text
     assert link is not None and compact_number(web["arrival_rate_rps"]) in link
     png = window.export_png(tmp_path / "design.png")
-    assert png is not None and QImage(str(png)).width() > 100
-    # The exported image is the canvas as it is now: render it again and compare.
+    assert png is not None
+    # The exported image is the canvas as it is now, with a caption band under it
+    # saying that these are the run's summary figures.
     from app.ui.canvas.export import render_scene
 
-    assert QImage(str(png)).convertToFormat(QImage.Format.Format_ARGB32) == render_scene(
-        window.scene).convertToFormat(QImage.Format.Format_ARGB32)
+    exported = QImage(str(png)).convertToFormat(QImage.Format.Format_ARGB32)
+    diagram = render_scene(window.scene).convertToFormat(QImage.Format.Format_ARGB32)
+    assert exported.width() == diagram.width() and exported.height() > diagram.height() + 20
+    assert exported.copy(0, 0, diagram.width(), diagram.height()) == diagram
+    band = exported.copy(0, diagram.height() + 4, exported.width(),
+                         exported.height() - diagram.height() - 8)
+    assert len({band.pixel(x, y) for x in range(0, band.width(), 2)
+                for y in range(band.height())}) > 2  # text, not an empty strip
+    # Before any run (or after New), the PNG is the diagram alone.
+    window.files.ask_template = lambda: BLANK
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    window.document.reset(small_design())
+    plain = window.export_png(tmp_path / "plain.png")
+    assert plain is not None
+    assert QImage(str(plain)).height() == render_scene(window.scene).height()
 
 
 def test_summary_without_latencies_shows_dashes_on_the_canvas(window) -> None:
