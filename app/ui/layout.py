@@ -8,10 +8,11 @@ exactly on an earlier component's point and gives them places:
 * every component piled on one point (a file with no positions at all):
   a layered layout by the call graph, clients on the left, then each
   component one column right of its deepest caller;
-* only some piled: each of those goes to the nearest free spot.
+* only some piled: those are laid out the same way, as a block under the
+  cards that have places.
 
-:func:`free_spot` is also where a palette double-click puts a new component:
-the nearest place around the canvas centre where its card overlaps no other.
+:func:`free_spot` is where a palette double-click puts a new component: the
+nearest place around the canvas centre where its card overlaps no other.
 
 Pure Python (no Qt): sizes are the canvas cards', in scene pixels.
 """
@@ -196,14 +197,17 @@ def arrange_piled(model: Document) -> dict[str, tuple[Position, Position]]:
     if not piled:
         return {}
     old = {c.id: (float(c.position[0]), float(c.position[1])) for c in model.components}
-    if len(piled) == len(model.components):
-        new = layered_layout(model)
-    else:
+    new = layered_layout(model)
+    if len(piled) < len(model.components):
+        # Some cards have places: the piled ones keep their layered arrangement, as a
+        # block under the placed cards (linear, and nothing can overlap; a free-spot
+        # search per card was quadratic for a file with thousands of piled cards).
         moving = set(piled)
-        occupancy = Occupancy(pos for cid, pos in old.items() if cid not in moving)
-        new = {}
-        for cid in piled:
-            spot = free_spot(occupancy, old[cid])
-            occupancy.add(spot)
-            new[cid] = spot
+        placed = [pos for cid, pos in old.items() if cid not in moving]
+        left = min(x for x, _y in placed)
+        top = max(y for _x, y in placed) + ROW_STEP
+        block_left = min(new[cid][0] for cid in piled)
+        block_top = min(new[cid][1] for cid in piled)
+        new = {cid: (new[cid][0] - block_left + left, new[cid][1] - block_top + top)
+               for cid in piled}
     return {cid: (old[cid], new[cid]) for cid in piled if new[cid] != old[cid]}

@@ -166,3 +166,32 @@ def test_double_clicks_in_the_palette_never_stack_cards(window, qtbot) -> None:
     assert abs(first[0] - center.x()) <= 10 and abs(first[1] - center.y()) <= 10
     for comp in window.document.model.components[1:]:
         assert abs(comp.position[0] - first[0]) <= 200 and abs(comp.position[1] - first[1]) <= 140
+
+
+def test_thousands_of_piled_cards_beside_placed_ones_go_in_a_block_below() -> None:
+    n = 5_000
+    components = [Component("a", "client", position=(400.0, -300.0)),
+                  Component("b", "web_server", position=(600.0, 200.0))]
+    components += [Component(f"p{i}", "web_server") for i in range(n)]
+    components += [Component(f"q{i}", "web_server", position=(600.0, 200.0)) for i in range(3)]
+    doc = Document(components=components,
+                   links=[Link("a", "b")] + [Link("b", f"p{i}") for i in range(n)])
+    moves = arrange_piled(doc)
+    # p0..p4999 sit on (0, 0) once each after p0, and q0..q2 on b's point: all but the
+    # first card on each point move; a and b stay.
+    assert "a" not in moves and "b" not in moves and "p0" not in moves
+    assert set(moves) == {f"p{i}" for i in range(1, n)} | {"q0", "q1", "q2"}
+    new = [pos for _old, pos in moves.values()]
+    assert len(set(new)) == len(new)  # no two on one point
+    assert min(y for _x, y in new) >= 200.0 + NODE_HEIGHT + MIN_GAP  # under the placed cards
+
+
+def test_layout_ignores_links_to_unknown_components_and_empty_designs() -> None:
+    assert arrange_piled(Document()) == {}
+    assert arrange_piled(Document(components=[Component("a", "client")])) == {}
+    doc = Document(components=[Component("a", "client"), Component("b", "database")],
+                   links=[Link("a", "nowhere"), Link("nowhere", "b"), Link("b", "b")])
+    new = {cid: pos for cid, (_old, pos) in arrange_piled(doc).items()}
+    # Nobody (that exists) calls b: both start the first column, the client on top.
+    assert new["a"][0] == new["b"][0] == 0.0
+    assert new["b"][1] - new["a"][1] >= NODE_HEIGHT + MIN_GAP

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QApplication, QTabBar, QToolBar, QToolButton
 
-from app.model.document import Document, Workload
+from app.model.document import Component, Document, Link, Workload
 from app.ui.canvas.node_item import compact_number
 from app.ui.results import NO_RUN_TEXT, WARMUP_STOP_TEXT, ResultsPanel
 from app.ui.run_controller import IDLE, RUNNING
@@ -401,3 +401,53 @@ def test_ctrl_n_shows_the_gallery_with_full_size_previews(window, qtbot) -> None
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert seen["size"] == PREVIEW_SIZE and seen["pixmap"] == PREVIEW_SIZE
     assert window.document.model.name == "Three-tier web app"
+
+
+# -- Hostile values: odd summaries and names never break the panels ------------------------------
+
+
+def test_odd_summary_values_show_dashes_never_raise(window, qtbot) -> None:
+    nan, inf = float("nan"), float("inf")
+    odd = {
+        "simulated_s": 5.0, "warmup_s": 1.0, "seed": 1, "wall_s": 0.0,
+        "end_to_end": {"requests": None, "error_rate": nan, "throughput_rps": inf,
+                       "latency_ms": None},
+        "components": {
+            "web": {"utilization": nan, "throughput_rps": "fast", "mean_queue_length": None,
+                    "arrival_rate_rps": -inf, "latency_ms": {"mean_ci95": [None, 3.0]}},
+            "ghost": {},  # a component the design does not have
+        },
+    }
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.show_summary(odd, {})
+    assert panel.table.rowCount() == 3
+    texts = [panel.table.item(r, c).text() for r in range(3) for c in range(3, 16)]
+    assert "nan" not in " ".join(texts).lower()
+    window.document.reset(small_design())
+    window.scene.set_summary(odd)
+    assert window.scene.node_item("web").live_text == "0% · 0.0 rps · q 0.0"
+    assert window.scene.node_item("users").live_text == "0.0 rps · p95 —"
+    window.scene.set_summary({})  # nothing at all: no figures, no error
+    assert window.scene.node_item("web").live_text is None
+
+
+def test_previews_bound_long_and_markup_names() -> None:
+    from app.ui.canvas.preview import preview_image, preview_layout
+    from app.ui.template_gallery import PREVIEW_SIZE
+
+    long_name = "x" * 5000
+    doc = Document(components=[
+        Component("a", "client", name="<img src='/dev/zero'> <b>bold</b>", position=(0.0, 0.0)),
+        Component("b", "web_server", name=long_name, position=(200.0, 0.0)),
+        Component("c", "database", name="word " * 400, position=(400.0, 0.0)),
+    ], links=[Link("a", "b"), Link("b", "c")])
+    layout = preview_layout(doc, PREVIEW_SIZE)
+    for cid, card in layout.cards.items():
+        assert 1 <= len(layout.names[cid]) <= 2
+        assert all(len(line) < 40 for line in layout.names[cid]), cid
+        assert card.width() <= 120
+    assert layout.names["a"][0].startswith("<img")  # shown as the text it is
+    assert layout.names["b"][0].endswith("…")
+    image = preview_image(doc, PREVIEW_SIZE)
+    assert image.size() == PREVIEW_SIZE
