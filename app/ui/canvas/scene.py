@@ -134,7 +134,7 @@ class DiagramScene(QGraphicsScene):
         item = self._nodes.get(component_id)
         if item is None:
             return
-        comp = self.document.model.component(component_id)
+        comp = self.document.component(component_id)
         item.set_component(comp)
         if (item.pos().x(), item.pos().y()) != tuple(comp.position):
             item.setPos(QPointF(*comp.position))
