@@ -37,8 +37,9 @@ from app.ui.editing import SelectionEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
 from app.ui.palette import PaletteWidget
-from app.ui.results import ResultsPanel, figures_caption, stopped_during_warmup
-from app.ui.run_controller import IDLE, PAUSED, RUNNING, RunController, chart_components
+from app.ui.results import ResultsPanel
+from app.ui.run_controller import IDLE, PAUSED, RunController, chart_components
+from app.ui.run_view import RunView
 from app.ui.run_worker import warm_up_engine
 from app.ui.scenario_bar import ScenarioBar
 from app.ui.settings import (
@@ -75,15 +76,12 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.document = EditorDocument(Document(), self)
         self._project_title: str | None = None
-        #: What the figures on the canvas are (a finished run's summary), for the PNG.
-        self._figures_caption: str | None = None
         self.scene = DiagramScene(self.document, self)
         self.view = DiagramView(self.scene, self)
         self.setCentralWidget(self.view)
         self.palette_panel = PaletteWidget()
         self.inspector = InspectorPanel(self.document)
         self.charts = ChartsPanel()
-        self._charts_idle_hint = self.charts.hint.text()  # shown again after File ▸ New
         self.results = ResultsPanel()
         self.palette_dock = self._dock("palette", "Palette", self.palette_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -110,6 +108,10 @@ class MainWindow(QMainWindow):
         self.files = FileController(self.document, self)
         self.runner = RunController(self.document, scene=self.scene, charts=self.charts,
                                     results=self.results, progress=self.progress, parent=self)
+        self.run_view = RunView(self.document, self.runner, scene=self.scene,
+                                charts=self.charts, results=self.results,
+                                charts_dock=self.charts_dock, results_dock=self.results_dock,
+                                parent=self)
         self.editor = SelectionEditor(self.document, self.scene, self.view, self)
         self.window_actions = WindowActions.create(self, self.document.undo_stack)
         self.scenario_bar = ScenarioBar(self.document, self)
@@ -219,7 +221,6 @@ class MainWindow(QMainWindow):
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.runner.message.connect(lambda text: self.statusBar().showMessage(text))
         self.runner.state_changed.connect(self._on_run_state)
-        self.runner.run_finished.connect(self._show_results)
         doc.changed.connect(self._validation_timer.start)
         doc.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda _m: self._update_title())
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
             if path is None:
                 return None
         target = Path(path)
-        size = export_png(self.scene, target, caption=self._figures_caption)
+        size = export_png(self.scene, target, caption=self.run_view.figures_caption)
         self.statusBar().showMessage(f"Exported {target.name} ({size.width()}×{size.height()})",
                                      4000)
         return target
@@ -320,62 +321,16 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_reset(self) -> None:
-        if self.runner.state == IDLE:
-            self._forget_run()
         self.refresh_problems()
         self.view.fit_to_view()
         self._on_selection_changed()
-
-    def _forget_run(self) -> None:
-        """New or Open: the previous design's run results no longer belong on screen."""
-        runner = self.runner
-        if not runner.snapshots and runner.last_summary is None:
-            return
-        runner.snapshots = []
-        runner.last_summary = None
-        self._figures_caption = None
-        self.results.clear_results()
-        self.scene.clear_live()  # the items are rebuilt anyway; this keeps it explicit
-        # An empty run through the charts' public API empties every curve.
-        self.charts.start_run(chart_components(self.document.model), 0)
-        self.charts.finish_run()
-        self.charts.hint.setText(self._charts_idle_hint)
 
     def _on_locked(self, locked: bool) -> None:
         self.palette_panel.set_enabled_for_editing(not locked)
         self._update_actions()
 
-    def _on_run_state(self, state: str) -> None:
-        if state != IDLE:
-            self._figures_caption = None  # live figures of one window now, not a summary
-        if state == RUNNING:
-            self._bring_to_front(self.charts_dock)  # the live charts, not last run's table
+    def _on_run_state(self, _state: str) -> None:
         self._update_actions()
-
-    @staticmethod
-    def _bring_to_front(dock: QDockWidget) -> None:
-        """Show ``dock`` and, when it is a tab behind another dock, make it the current tab.
-
-        A dock tabbed behind another still says ``isVisible()``; it is behind when none
-        of it can be seen. Raising one already in front is skipped: it re-lays out the
-        plots, a stall right when Run is pressed.
-        """
-        if dock.isHidden():
-            dock.show()
-        if dock.visibleRegion().isEmpty():
-            dock.raise_()
-
-    def _show_results(self) -> None:
-        summary = self.runner.last_summary
-        if summary is not None and not stopped_during_warmup(summary):
-            # What stays on the canvas (and goes into an exported PNG) is the run's
-            # summary, not the figures of its last window.
-            self.scene.set_summary(summary)
-            self._figures_caption = figures_caption(summary)
-        else:
-            self.scene.clear_live()
-            self._figures_caption = None
-        self._bring_to_front(self.results_dock)
 
     def _set_snap(self, on: bool) -> None:
         self.scene.snap_to_grid = on
