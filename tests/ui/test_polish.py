@@ -312,7 +312,7 @@ def test_missing_warmup_flag_means_a_normal_summary_with_dashes_for_no_latency(q
     assert panel.table.rowCount() == 2 and panel.caption.text().startswith("Finished")
 
 
-def test_a_real_run_stopped_in_warmup_never_shows_latency_zero(window, qtbot) -> None:
+def test_a_real_run_stopped_in_warmup_says_so_once_the_engine_flags_it(window, qtbot) -> None:
     doc = small_design(rate_rps=100, duration_s=600)
     doc.simulation = dataclasses.replace(doc.simulation, warmup_s=500.0)
     window.document.reset(doc)
