@@ -15,15 +15,32 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app import __version__
+from app.cli_checks import (
+    DEFAULT_MAX_REQUESTS,
+    Problems,
+    add_budget_flags,
+    one_line,
+    problem_list,
+    run_problems,
+    run_settings,
+)
 
-DEFAULT_MAX_REQUESTS = 50_000_000
+__all__ = ["DEFAULT_MAX_REQUESTS", "CliError", "build_parser", "main"]
+
 EXIT_OK = 0
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):
-    """Invalid input: printed as one line, exit code 2."""
+    """Invalid input: printed as one line, exit code 2.
+
+    ``problems`` holds every problem found, for ``validate`` to list.
+    """
+
+    def __init__(self, message: str, problems: Problems | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 def _positive_float(text: str) -> float:
@@ -60,14 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=_count, help="random seed (same seed, same results)")
     sim.add_argument("--out", type=Path, help="output folder (default: ./<file>-results)")
     sim.add_argument("--quiet", action="store_true", help="no progress bar, no table")
-    sim.add_argument(
-        "--max-requests",
-        type=_count,
-        default=DEFAULT_MAX_REQUESTS,
-        help=f"refuse runs expected to create more requests (default {DEFAULT_MAX_REQUESTS:,})",
+    add_budget_flags(sim)
+    val = sub.add_parser(
+        "validate", help="check a design without running it (every check simulate makes)"
     )
-    val = sub.add_parser("validate", help="check a design without running it")
     val.add_argument("file", type=Path, help="the .sdsim design")
+    val.add_argument("--duration", type=_positive_float, help="simulated seconds to check for")
+    val.add_argument("--warmup", type=_positive_float, help="warm-up seconds to check for")
+    add_budget_flags(val)
     return parser
 
 
@@ -82,24 +99,35 @@ def _load(path: Path) -> Any:
     try:
         return load(path)
     except DocumentError as exc:
-        raise CliError(f"{path}: {exc}") from None
+        found = Problems([" ".join(str(p).split()) for p in exc.problems],
+                         getattr(exc, "more", 0))
+        raise CliError(f"{path}: {exc}", found) from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _runnable(doc: Any, path: Path) -> None:
-    from app.model.validation import validate
-
-    problems = validate(doc)
+def _runnable(doc: Any, path: Path, args: argparse.Namespace) -> None:
+    """Refuse, in one line, what ``validate`` would list (see :mod:`app.cli_checks`)."""
+    problems = run_problems(doc, path, args)
     if problems:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise CliError(f"{path}: {problems[0]}{more}")
+        raise CliError(f"{path}: {one_line(problems)}", problems)
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    """``validate FILE``: load and check, print OK and a one-line description."""
-    doc = _load(args.file)
-    _runnable(doc, args.file)
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``validate FILE``: every check ``simulate`` makes; OK and a description, or the problems."""
+    try:
+        doc = _load(args.file)
+        problems = run_problems(doc, args.file, args)
+    except CliError as exc:
+        if exc.problems is None:
+            raise
+        problems = exc.problems
+    if problems:
+        lines = problem_list(str(args.file), problems)
+        print(f"error: {lines[0]}", file=err)
+        for line in lines[1:]:
+            print(line, file=err)
+        return EXIT_INVALID
     n_comp, n_link = len(doc.components), len(doc.links)
     print(
         f"{args.file}: OK — {n_comp} component{'s' if n_comp != 1 else ''}, "
@@ -135,7 +163,7 @@ class _ProgressBar:
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``simulate FILE``: run, stream metrics.csv, write summary.json, print a table."""
-    from app.engine.simulation import Simulation, estimate_requests
+    from app.engine.simulation import Simulation
     from app.engine.workloads import WorkloadError
     from app.model.errors import DocumentError
     from app.reports.csv_writer import MetricsCsvWriter
@@ -143,28 +171,13 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from app.reports.summary_table import format_summary_table
 
     doc = _load(args.file)
-    _runnable(doc, args.file)
+    _runnable(doc, args.file, args)
     base_dir = args.file.resolve().parent
-    duration = args.duration if args.duration is not None else doc.simulation.duration_s
-    warmup = args.warmup if args.warmup is not None else doc.simulation.warmup_s
-    if duration <= 0:
-        raise CliError("--duration must be greater than 0")
-    if warmup >= duration:
-        raise CliError(
-            f"--warmup ({warmup:g} s) must be shorter than the duration ({duration:g} s)"
-        )
-    try:
-        expected = estimate_requests(doc, duration, base_dir)
-    except WorkloadError as exc:
-        raise CliError(f"{args.file}: {exc}") from None
-    if expected > args.max_requests:
-        raise CliError(
-            f"this run would create about {expected:,.0f} requests, over the budget of "
-            f"{args.max_requests:,}; shorten --duration, lower the load, or raise --max-requests"
-        )
+    duration, warmup, _ = run_settings(doc, args)
     try:
         sim = Simulation(
-            doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed
+            doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed,
+            allow_outside_files=args.allow_outside_trace, max_work=args.max_work,
         )
     except (DocumentError, WorkloadError) as exc:
         raise CliError(f"{args.file}: {exc}") from None
@@ -198,6 +211,9 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if interrupted:
         print(f"interrupted at t={sim.now:g}s; partial results written", file=err)
         return EXIT_INTERRUPTED
+    if sim.stop_reason is not None:  # a run-time guard: the design did more than allowed
+        print(f"error: {sim.stop_reason}; partial results written", file=err)
+        return EXIT_INVALID
     return EXIT_OK
 
 
@@ -208,7 +224,7 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
     args = build_parser().parse_args(argv)
     try:
         if args.command == "validate":
-            return cmd_validate(args, out)
+            return cmd_validate(args, out, err)
         return cmd_simulate(args, out, err)
     except CliError as exc:
         print(f"error: {exc}", file=err)

@@ -10,10 +10,11 @@ from typing import Any
 
 import simpy
 
-from app.engine.budget import RunGuard, WorkEstimate, estimate_work
+from app.engine.budget import WorkEstimate, estimate_work
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
 from app.engine.links import LinkRuntime
 from app.engine.routing import make_router
+from app.engine.run_guard import RunGuard
 from app.engine.snapshot import Snapshot
 from app.engine.station import Node, Station
 from app.engine.summary import summarize
