@@ -34,7 +34,7 @@ class Simulation:
     Parameters left as ``None`` come from ``doc.simulation``. The design is
     validated first; an invalid one raises :class:`DocumentError`.
     ``allow_outside_files`` lets a trace file lie outside ``base_dir``; a
-    :class:`~app.engine.budget.RunGuard` stops the run (``stop_reason`` says
+    :class:`~app.engine.run_guard.RunGuard` stops the run (``stop_reason`` says
     why) past ``max_work`` work units, 10x the estimated visits, or its memory.
 
     Example::
@@ -236,8 +236,13 @@ class Simulation:
         return self.summary()
 
     def summary(self) -> dict[str, Any]:
-        """The run as a whole: the ``summary.json`` structure."""
-        return summarize(self)
+        """The run as a whole: the ``summary.json`` structure.
+
+        ``stop_reason`` is the run-time guard's line when it stopped the run, else ``None``.
+        """
+        out = summarize(self)
+        out["stop_reason"] = self.stop_reason
+        return out
 
     def expected_requests(self) -> float:
         """Requests the clients are expected to create over the duration."""

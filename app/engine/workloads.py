@@ -127,11 +127,13 @@ class RateEnvelope:
                 return math.inf, self.base
             if period < self._min_len:  # merged: the peak over whole periods
                 return self._grid(t, self._min_len), max(self.base, self._spike)
-            start = math.floor(t / period) * period
-            if t < start + width:
-                return start + width, max(self.base, self._spike)
-            end = start + period
-            return (end, self.base) if end > t else (t + period, max(self.base, self._spike))
+            # The same arithmetic as the rate function, so both agree at ``t``.
+            offset = t % period
+            if offset < width:
+                end, peak = t + (width - offset), max(self.base, self._spike)
+            else:
+                end, peak = t + (period - offset), self.base
+            return (end if end > t else math.nextafter(t, math.inf)), peak
         if self.pattern == "diurnal":
             period = self._period
             end = self._grid(t, period / self.ENVELOPE_SEGMENTS)
@@ -172,7 +174,8 @@ def expected_requests(
     if w.pattern == "spike":
         period = w.period_s or 1.0
         width = min(w.spike_s or 0.0, period)
-        spiking = math.floor(d / period) * width + min(d % period, width)
+        periods, rest = divmod(d, period)  # consistent pair (floor(d / p) may round up)
+        spiking = periods * width + min(rest, width)
         return rate * (d - spiking) + (w.spike_rps or 0.0) * spiking
     if w.pattern == "diurnal":
         amp = w.amplitude if w.amplitude is not None else 0.5

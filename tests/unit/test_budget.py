@@ -94,7 +94,8 @@ def test_the_envelope_bounds_the_rate_everywhere(
         end = min(end, stop)
         for q in probes:
             x = t + q * (end - t)
-            if x < end:
+            # At a breakpoint itself, rounding may put a point on either side.
+            if x < end - 1e-9 * max(1.0, end):
                 assert env.rate(x) <= peak * (1 + 1e-9) + 1e-9, (pattern, t, end, x)
         t = end
         segments += 1
