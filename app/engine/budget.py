@@ -208,12 +208,13 @@ def estimate_work(
     visits, endless = station_visits(doc, requests)
     clients = {c.id for c in doc.components if c.type == "client"}
     stations = [c for c in doc.components if c.id not in clients]
-    station_total = math.fsum(visits[c.id] for c in stations) if not endless else math.inf
+    # Plain sum: fan-out can overflow to inf, which fsum refuses.
+    station_total = sum(visits[c.id] for c in stations) if not endless else math.inf
     busiest = max(((c.id, visits[c.id]) for c in stations), key=lambda kv: kv[1], default=None)
     window = window_s if window_s is not None else doc.simulation.window_s
     return WorkEstimate(
-        requests=math.fsum(requests.values()),
-        candidates=math.fsum(candidates.values()),
+        requests=sum(requests.values()),
+        candidates=sum(candidates.values()),
         visits=station_total if math.isfinite(station_total) else math.inf,
         windows=window_count(duration_s, window),
         series=len(stations) + 1,

@@ -90,6 +90,8 @@ def _solve_cycle(
     b = np.array([inflow.get(cid, 0.0) for cid in members], dtype=np.float64)
     if not b.any():
         return dict.fromkeys(members, 0.0), False
+    if not np.all(np.isfinite(b)):  # fan-out upstream already overflowed
+        return dict.fromkeys(members, math.inf), False
     n = len(members)
     endless = dict.fromkeys(members, math.inf), True
     with np.errstate(all="ignore"), warnings.catch_warnings():

@@ -249,6 +249,10 @@ def test_trace_reader_accepts_real_world_csv(tmp_path: Path) -> None:
     assert list(read_trace_file(path)) == [0.0, 1.25, 2.0, 3.5]
     path.write_bytes(b"")
     assert list(read_trace_file(path)) == []
+    path.write_bytes(b"\n\n")
+    assert list(read_trace_file(path)) == []
+    path.write_bytes(b"t\n\n3\r\n1e1\n\n.5\n5.\n-0\n")  # the fast path's kind of file
+    assert list(read_trace_file(path)) == [0.0, 0.5, 3.0, 5.0, 10.0]
 
 
 @pytest.mark.parametrize(
@@ -256,7 +260,12 @@ def test_trace_reader_accepts_real_world_csv(tmp_path: Path) -> None:
     [
         (b"1\nnan\n", "line 2: the timestamp must be a finite"),
         (b"1\ninf\n", "line 2: the timestamp must be a finite"),
-        (b"1\n" + b"9" * 100 + b"\n", "line 2: the first column must be a timestamp"),
+        (b"1\n" + b"9" * 100 + b"x\n", "line 2: the first column must be a timestamp"),
+        (b"1\n1-2\n", "line 2: the first column must be a timestamp"),
+        (b"1\n1 2\n", "line 2: the first column must be a timestamp"),
+        (b"1\n2\r3\n", "line 2: the first column must be a timestamp"),
+        (b"1\n-0.5\n", "line 2: the timestamp must be a finite"),
+        (b"1\n1e400\n", "line 2: the timestamp must be a finite"),
         (b"1\n2\nheader?\n", "line 3: the first column must be a timestamp"),
         (b"1\n\xff\xfe\n", "line 2 is not UTF-8"),
         (b"0.5\n1\x00\n", "line 2 holds a NUL byte"),
