@@ -17,6 +17,7 @@ Results go to bench/results/budget_bench.json and docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import statistics
@@ -47,7 +48,7 @@ def _users() -> Component:
 
 def chain(n: int) -> Document:
     ids = [f"s{i}" for i in range(n)]
-    links = [Link("users", ids[0])] + [Link(a, b) for a, b in zip(ids, ids[1:], strict=False)]
+    links = [Link("users", ids[0])] + [Link(a, b) for a, b in itertools.pairwise(ids)]
     return Document(components=[_users(), *map(_station, ids)], links=links)
 
 

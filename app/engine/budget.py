@@ -232,6 +232,48 @@ def _amount(value: float) -> str:
     return f"about {value:.1e}"
 
 
+def hard_limit_problems(
+    doc: Document, duration_s: float, window_s: float
+) -> list[BudgetProblem]:
+    """The limits no flag lifts, checked from the document alone (cheap: no file is read).
+
+    The engine checks them too, before it builds anything, so no caller can
+    skip them: too many replicas in all (memory), too many metric windows.
+    """
+    problems: list[BudgetProblem] = []
+    stations = [c for c in doc.components if c.type != "client"]
+    replicas = sum(c.replicas if c.replicas is not None else 1 for c in stations)
+    if replicas > MAX_TOTAL_REPLICAS:
+        problems.append(BudgetProblem(
+            "replicas",
+            f"the design asks for {replicas:,} replicas in all; a run holds at most "
+            f"{MAX_TOTAL_REPLICAS:,} in memory: lower the replicas",
+        ))
+    windows = window_count(duration_s, window_s)
+    if windows > MAX_RUN_WINDOWS:
+        problems.append(BudgetProblem(
+            "windows",
+            f"this run would make {_amount(windows)} metric windows of {window_s:g} s, over "
+            f"the limit of {MAX_RUN_WINDOWS:,}: use a longer window_s or a shorter duration",
+        ))
+    return problems
+
+
+def endless_cycle_problem(estimate: WorkEstimate) -> BudgetProblem | None:
+    """The problem of an async cycle that never dies out, if the estimate found one."""
+    if not estimate.endless_cycle:
+        return None
+    shown = " -> ".join(shown_path(cid) for cid in estimate.endless_cycle)
+    return BudgetProblem(
+        "async_cycle",
+        f"async cycle {shown} re-generates its work forever (each message makes at "
+        "least one more): lower a link probability or a cache's misses on it, or break "
+        "the cycle",
+        None,
+        estimate.endless_cycle[:-1],
+    )
+
+
 def check_run_budget(
     doc: Document,
     duration_s: float,
@@ -259,23 +301,8 @@ def check_run_budget(
         allow_outside_files: Let a trace file lie outside ``base_dir``.
     """
     del warmup_s  # the warm-up is simulated like the rest: it costs the same
-    problems: list[BudgetProblem] = []
     window = window_s if window_s is not None else doc.simulation.window_s
-    stations = [c for c in doc.components if c.type != "client"]
-    replicas = sum(c.replicas if c.replicas is not None else 1 for c in stations)
-    if replicas > MAX_TOTAL_REPLICAS:
-        problems.append(BudgetProblem(
-            "replicas",
-            f"the design asks for {replicas:,} replicas in all; a run holds at most "
-            f"{MAX_TOTAL_REPLICAS:,} in memory: lower the replicas",
-        ))
-    windows = window_count(duration_s, window)
-    if windows > MAX_RUN_WINDOWS:
-        problems.append(BudgetProblem(
-            "windows",
-            f"this run would make {_amount(windows)} metric windows of {window:g} s, over "
-            f"the limit of {MAX_RUN_WINDOWS:,}: use a longer window_s or a shorter duration",
-        ))
+    problems = hard_limit_problems(doc, duration_s, window)
     requests: dict[str, float] = {}
     candidates: dict[str, float] = {}
     trace_failed = False
@@ -308,16 +335,9 @@ def check_run_budget(
             f"{FLAG_MAX_REQUESTS}",
             FLAG_MAX_REQUESTS,
         ))
-    if estimate.endless_cycle:
-        shown = " -> ".join(shown_path(cid) for cid in estimate.endless_cycle)
-        problems.append(BudgetProblem(
-            "async_cycle",
-            f"async cycle {shown} re-generates its work forever (each message makes at "
-            "least one more): lower a link probability or a cache's misses on it, or break "
-            "the cycle",
-            None,
-            estimate.endless_cycle[:-1],
-        ))
+    endless = endless_cycle_problem(estimate)
+    if endless is not None:
+        problems.append(endless)
         return problems
     if max_work is not None and estimate.work > max_work:
         problems.append(_work_problem(estimate, max_work))

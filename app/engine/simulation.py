@@ -10,7 +10,12 @@ from typing import Any
 
 import simpy
 
-from app.engine.budget import WorkEstimate, estimate_work
+from app.engine.budget import (
+    WorkEstimate,
+    endless_cycle_problem,
+    estimate_work,
+    hard_limit_problems,
+)
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
 from app.engine.links import LinkRuntime
 from app.engine.routing import make_router
@@ -74,6 +79,9 @@ class Simulation:
         self.document = doc
         self.base_dir = base_dir
         self._allow_outside = allow_outside_files
+        refused = hard_limit_problems(doc, self.duration_s, self.window_s)
+        if refused:  # before building: the build itself would exhaust memory
+            raise ValueError(refused[0].message)
         self.env = simpy.Environment()
         self.streams = RandomStreams(self.seed)
         self.stations: dict[str, Station] = {}
@@ -143,6 +151,9 @@ class Simulation:
             )
         except (KeyError, ValueError):  # built with validate=False from a broken design
             estimate = None
+        endless = endless_cycle_problem(estimate) if estimate is not None else None
+        if endless is not None:  # it could never end, nor be stopped between slices
+            raise ValueError(endless.message)
         return RunGuard.for_run(estimate, max_work)
 
     # -- running ------------------------------------------------------------------

@@ -70,6 +70,21 @@ def dag_25_layers() -> Doc:
     return d
 
 
+def fan_out_past_float_range() -> Doc:
+    d = _design(1.0)
+    previous = ["users"]
+    for layer in range(1100):  # 2**1100 visits: more than a float holds
+        current = [f"n{layer}_{i}" for i in range(2)]
+        d["components"] += [_station(c) for c in current]
+        d["links"] += [{"source": p, "target": c} for p in previous for c in current]
+        previous = current
+    return d
+
+
+def rate_past_float_range() -> Doc:
+    return _one_station(_design(1e308, "poisson", 60))
+
+
 def wide_parallel_fanout() -> Doc:
     d = _design(100.0, duration=60)
     mid = [f"m{i}" for i in range(300)]
@@ -159,6 +174,11 @@ HOSTILE_DESIGNS: dict[str, tuple[Callable[[], Doc], tuple[str, ...], str | None]
     # case: (design, words the line must hold, flag it must name)
     "25-layer DAG fan-out": (dag_25_layers, ("station visits", "per request"), "--max-work"),
     "wide parallel fan-out": (wide_parallel_fanout, ("station visits",), "--max-work"),
+    "fan-out past the float range": (fan_out_past_float_range,
+                                     ("an unbounded number of station visits",), "--max-work"),
+    "rate x duration past the float range": (rate_past_float_range,
+                                             ("an unbounded number of requests",),
+                                             "--max-requests"),
     "retries x timeouts": (retries_times_timeouts, ("station visits", "retry"), "--max-work"),
     "async cycle": (async_cycle_of_two, ("async cycle a -> b -> a", "forever"), None),
     "async cycle through a cache": (async_cycle_through_a_missing_cache, ("async cycle",),

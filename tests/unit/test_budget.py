@@ -306,3 +306,21 @@ def test_trace_reader_never_blocks_on_a_fifo(tmp_path: Path) -> None:
             pass
         pytest.fail("reading a FIFO blocked")
     assert outcome and "FIFO" in str(outcome[0])
+
+
+def test_the_engine_itself_refuses_what_no_flag_lifts() -> None:
+    """Whatever the caller checked, a run that cannot end or would exhaust memory is
+    refused before it is built (the GUI's engine process reports a ValueError)."""
+    ids = ["a", "b"]
+    cycle = design([client(10), *[server(c) for c in ids]],
+                   [Link("users", "a"), Link("a", "b", mode="async"),
+                    Link("b", "a", mode="async")])
+    with pytest.raises(ValueError, match="async cycle a -> b -> a"):
+        Simulation(cycle)
+    crowded = design([client(1), server("s", replicas=10_000)] + [
+        server(f"x{i}", replicas=10_000) for i in range(10)], [("users", "s")])
+    with pytest.raises(ValueError, match="110,000 replicas"):
+        Simulation(crowded)
+    simple = design([client(1), server("s")], [("users", "s")], duration=10)
+    with pytest.raises(ValueError, match="metric windows"):
+        Simulation(simple, duration_s=2e6, window_s=1)
