@@ -43,6 +43,12 @@ def resident_bytes() -> int | None:
     return peak if sys.platform == "darwin" else peak * 1024  # macOS: bytes; else KiB
 
 
+def _size(n_bytes: int) -> str:
+    if n_bytes >= 1024**3:
+        return f"{n_bytes / 1024**3:.1f} GB"
+    return f"{n_bytes / 1024**2:.1f} MB"
+
+
 def memory_growth_limit() -> int:
     """Memory a run may add: :data:`MAX_MEMORY_GROWTH_BYTES`, at most half the machine's."""
     try:
@@ -94,8 +100,9 @@ class RunGuard:
         visits = sum(station.arrivals for station in sim.stations.values())
         if visits > self.max_visits:
             return (
-                f"stopped at t={sim.now:g}s: {visits:,} station visits, over {self.max_visits:,.0f}"
-                " (10 x the estimate): the design does more work than estimated"
+                f"stopped at t={sim.now:g}s: {visits:,} station visits, over "
+                f"{self.max_visits:,.0f} ({GUARD_ESTIMATE_FACTOR:g} x the estimate): the design "
+                "does far more work than estimated"
             )
         if self.max_work is not None:
             cells = int(sim.now / sim.window_s) * (len(sim.stations) + 1)
@@ -112,7 +119,7 @@ class RunGuard:
                 assert self.memory_growth is not None
                 return (
                     f"stopped at t={sim.now:g}s: the run grew memory by more than "
-                    f"{self.memory_growth / 1024**3:.1f} GB (queues or requests in flight "
-                    "without bound?): bound the queues or lower the load"
+                    f"{_size(self.memory_growth)} (queues or requests in flight without "
+                    "bound?): bound the queues or lower the load"
                 )
         return None
