@@ -33,6 +33,7 @@ from app.engine.trace_files import TraceOutsideFolderError, WorkloadError, shown
 from app.engine.visits import station_visits
 from app.engine.workloads import THINNED_PATTERNS, expected_candidates, expected_requests
 from app.model.document import Component, Document
+from app.model.limits import MAX_WINDOWS
 
 #: Default of ``--max-requests``: client requests a run may create.
 DEFAULT_MAX_REQUESTS: Final = 50_000_000
@@ -45,8 +46,9 @@ DEFAULT_MAX_WORK: Final = 100_000_000
 WINDOW_CELL_WORK: Final = 100
 #: Replicas over all components (each holds a queue): a hard, memory limit.
 MAX_TOTAL_REPLICAS: Final = 100_000
-#: Metric windows in a run (the GUI's buffers), whatever ``--duration`` says.
-MAX_RUN_WINDOWS: Final = 1_000_000
+#: Metric windows in a run (the GUI's buffers), whatever ``--duration`` says:
+#: the format's limit on a design's own settings, applied to every run.
+MAX_RUN_WINDOWS: Final = MAX_WINDOWS
 FLAG_MAX_REQUESTS: Final = "--max-requests"
 FLAG_MAX_WORK: Final = "--max-work"
 FLAG_ALLOW_OUTSIDE: Final = "--allow-outside-trace"
