@@ -24,14 +24,19 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from app.engine.trace_files import TraceOutsideFolderError, WorkloadError, shown_path
 from app.engine.visits import station_visits
-from app.engine.workloads import THINNED_PATTERNS, expected_candidates, expected_requests
+from app.engine.workloads import (
+    THINNED_PATTERNS,
+    expected_candidates,
+    expected_requests,
+    read_trace,
+)
 from app.model.document import Component, Document
 from app.model.limits import MAX_WINDOWS
 
@@ -49,6 +54,8 @@ MAX_TOTAL_REPLICAS: Final = 100_000
 #: Metric windows in a run (the GUI's buffers), whatever ``--duration`` says:
 #: the format's limit on a design's own settings, applied to every run.
 MAX_RUN_WINDOWS: Final = MAX_WINDOWS
+#: Timestamps all trace files of a design may hold (distinct files; 160 MB of arrays).
+MAX_TRACE_TIMESTAMPS: Final = 20_000_000
 FLAG_MAX_REQUESTS: Final = "--max-requests"
 FLAG_MAX_WORK: Final = "--max-work"
 FLAG_ALLOW_OUTSIDE: Final = "--allow-outside-trace"
@@ -308,8 +315,25 @@ def check_run_budget(
     requests: dict[str, float] = {}
     candidates: dict[str, float] = {}
     trace_failed = False
+    # Traces read stay alive to the end, so clients replaying one file share
+    # one read; what they hold in all is bounded.
+    traces: dict[int, Sequence[float]] = {}
+    held = 0
     for comp in _clients(doc):
         try:
+            if comp.workload is not None and comp.workload.pattern == "trace":
+                times = read_trace(comp.workload, base_dir, allow_outside=allow_outside_files)
+                if id(times) not in traces:
+                    traces[id(times)] = times
+                    held += len(times)
+                if held > MAX_TRACE_TIMESTAMPS:
+                    problems.append(BudgetProblem(
+                        "trace",
+                        f"the trace files hold more than {MAX_TRACE_TIMESTAMPS:,} timestamps "
+                        "in all: use fewer or shorter traces",
+                        None, (comp.id,),
+                    ))
+                    return problems
             requests[comp.id], candidates[comp.id] = client_counts(
                 comp, duration_s, base_dir, allow_outside_files=allow_outside_files
             )

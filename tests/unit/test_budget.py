@@ -324,3 +324,28 @@ def test_the_engine_itself_refuses_what_no_flag_lifts() -> None:
     simple = design([client(1), server("s")], [("users", "s")], duration=10)
     with pytest.raises(ValueError, match="metric windows"):
         Simulation(simple, duration_s=2e6, window_s=1)
+
+
+def test_clients_replaying_one_trace_share_one_read(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("".join(f"{i / 100}\n" for i in range(1000)))
+    users = [Component(id=f"u{i}", type="client",
+                       workload=Workload("trace", trace_file="t.csv")) for i in range(300)]
+    doc = design([*users, server("s", 0.01, 100)], [(u.id, "s") for u in users], duration=5)
+    assert check_run_budget(doc, 5.0, 0.0, tmp_path) == []
+    sim = Simulation(doc, base_dir=tmp_path)
+    first = sim.clients["u0"]
+    assert all(c.expected_requests == 500 for c in sim.clients.values())
+    assert read_trace_file(tmp_path / "t.csv") is read_trace_file(tmp_path / "t.csv")
+    sim.run()
+    assert first.arrivals == 500 and sim.stations["s"].arrivals == 300 * 500
+
+
+def test_what_all_traces_hold_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(budget, "MAX_TRACE_TIMESTAMPS", 1500)  # the real one needs 160 MB
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("".join(f"{i / 100}\n" for i in range(1000)))
+    users = [Component(id=f"u{n}", type="client", workload=Workload("trace", trace_file=n))
+             for n in ("a.csv", "a.csv", "b.csv")]
+    doc = design([*users, server("s")], [(u.id, "s") for u in users], duration=5)
+    [problem] = check_run_budget(doc, 5.0, 0.0, tmp_path)
+    assert problem.cause == "trace" and "more than 1,500 timestamps" in problem.message
