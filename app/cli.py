@@ -164,7 +164,6 @@ class _ProgressBar:
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``simulate FILE``: run, stream metrics.csv, write summary.json, print a table."""
     from app.engine.simulation import Simulation
-    from app.engine.workloads import WorkloadError
     from app.model.errors import DocumentError
     from app.reports.csv_writer import MetricsCsvWriter
     from app.reports.summary_json import write_summary_json
@@ -179,7 +178,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed,
             allow_outside_files=args.allow_outside_trace, max_work=args.max_work,
         )
-    except (DocumentError, WorkloadError) as exc:
+    except (DocumentError, ValueError) as exc:  # WorkloadError, the engine's hard limits
         raise CliError(f"{args.file}: {exc}") from None
     out_dir: Path = args.out if args.out is not None else Path(f"{args.file.stem}-results")
     try:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 GUARD_ESTIMATE_FACTOR: Final = 10.0
 GUARD_SLACK_VISITS: Final = 100_000
 #: Resident memory a run may add, at most (and at most half the machine's memory).
-MAX_MEMORY_GROWTH_BYTES: Final = 4 * 1024**3
+MAX_MEMORY_GROWTH_BYTES: Final = 2 * 1024**3
 
 
 def resident_bytes() -> int | None:
