@@ -85,8 +85,10 @@ class RateEnvelope:
     own breakpoints, and at most :data:`ENVELOPE_SEGMENTS` pieces of a long
     ramp or period) and candidates are drawn at each segment's own peak; the
     process restarts at each segment's start, which is exact for Poisson
-    arrivals (memoryless). Segments are never shorter than
-    ``stop_s / MAX_SEGMENTS_PER_RUN``, so walking them is cheap too.
+    arrivals (memoryless). Grid pieces are never shorter than
+    ``stop_s / MAX_SEGMENTS_PER_RUN`` and a spike's period is merged below
+    that length, so a run has at most about twice that many segments and
+    walking them is cheap too.
     """
 
     #: Pieces a ramp or a diurnal period is cut into.
