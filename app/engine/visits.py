@@ -31,6 +31,8 @@ _DENSE_SOLVE_LIMIT: Final = 400
 
 
 def _attempts(link: Link) -> float:
+    if link.mode == "async":
+        return 1.0  # fire and forget: the engine neither waits nor retries
     # Worst case: every attempt fails or times out, so every retry is made.
     return 1.0 + float(link.retries or 0)
 

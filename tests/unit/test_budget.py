@@ -167,6 +167,11 @@ def test_async_cycles_finite_and_endless() -> None:
     assert estimate_work(ring(1000, None), 10.0).endless_cycle[:2] == ("r0", "r1")
     near_one = estimate_work(ring(2, 1 - 1 / (10 * ENDLESS_AMPLIFICATION)), 10.0)
     assert near_one.endless_cycle  # too close to 1 to tell apart
+    # Async calls are never retried (fire and forget): retries do not multiply a loop.
+    retried = ring(2, 0.6)
+    for link in retried.links[1:]:
+        link.retries = 5
+    assert estimate_work(retried, 10.0).visits == pytest.approx(100 * 2 / 0.4)
 
 
 def test_check_run_budget_names_cause_and_flag() -> None:
