@@ -16,17 +16,34 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from app import __version__
+from app.cli_checks import (
+    DEFAULT_MAX_REQUESTS,
+    Problems,
+    add_budget_flags,
+    one_line,
+    problem_list,
+    run_problems,
+    run_settings,
+)
 from app.reports.output_folder import OutputError
 from app.stop_signals import StopSignals
 
-DEFAULT_MAX_REQUESTS = 50_000_000
+__all__ = ["DEFAULT_MAX_REQUESTS", "CliError", "build_parser", "main"]
+
 EXIT_OK = 0
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):
-    """Invalid input: printed as one line, exit code 2."""
+    """Invalid input: printed as one line, exit code 2.
+
+    ``problems`` holds every problem found, for ``validate`` to list.
+    """
+
+    def __init__(self, message: str, problems: Problems | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 def _positive_float(text: str) -> float:
@@ -70,14 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=_count, help="random seed (same seed, same results)")
     sim.add_argument("--out", type=Path, help="output folder (default: ./<file>-results)")
     sim.add_argument("--quiet", action="store_true", help="no progress bar, no table")
-    sim.add_argument(
-        "--max-requests",
-        type=_count,
-        default=DEFAULT_MAX_REQUESTS,
-        help=f"refuse runs expected to create more requests (default {DEFAULT_MAX_REQUESTS:,})",
+    add_budget_flags(sim)
+    val = sub.add_parser(
+        "validate", help="check a design without running it (every check simulate makes)"
     )
-    val = sub.add_parser("validate", help="check a design without running it")
     val.add_argument("file", type=Path, help="the .sdsim design")
+    val.add_argument("--duration", type=_positive_float, help="simulated seconds to check for")
+    val.add_argument("--warmup", type=_positive_float, help="warm-up seconds to check for")
+    add_budget_flags(val)
     return parser
 
 
@@ -92,24 +109,35 @@ def _load(path: Path) -> Any:
     try:
         return load(path)
     except DocumentError as exc:
-        raise CliError(f"{path}: {exc}") from None
+        found = Problems([" ".join(str(p).split()) for p in exc.problems],
+                         getattr(exc, "more", 0))
+        raise CliError(f"{path}: {exc}", found) from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _runnable(doc: Any, path: Path) -> None:
-    from app.model.validation import validate
-
-    problems = validate(doc)
+def _runnable(doc: Any, path: Path, args: argparse.Namespace) -> None:
+    """Refuse, in one line, what ``validate`` would list (see :mod:`app.cli_checks`)."""
+    problems = run_problems(doc, path, args)
     if problems:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise CliError(f"{path}: {problems[0]}{more}")
+        raise CliError(f"{path}: {one_line(problems)}", problems)
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    """``validate FILE``: load and check, print OK and a one-line description."""
-    doc = _load(args.file)
-    _runnable(doc, args.file)
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``validate FILE``: every check ``simulate`` makes; OK and a description, or the problems."""
+    try:
+        doc = _load(args.file)
+        problems = run_problems(doc, args.file, args)
+    except CliError as exc:
+        if exc.problems is None:
+            raise
+        problems = exc.problems
+    if problems:
+        lines = problem_list(str(args.file), problems)
+        print(f"error: {lines[0]}", file=err)
+        for line in lines[1:]:
+            print(line, file=err)
+        return EXIT_INVALID
     n_comp, n_link = len(doc.components), len(doc.links)
     print(
         f"{args.file}: OK — {n_comp} component{'s' if n_comp != 1 else ''}, "
@@ -147,37 +175,21 @@ def cmd_simulate(
     args: argparse.Namespace, out: TextIO, err: TextIO, stop: StopSignals | None = None
 ) -> int:
     """``simulate FILE``: run, stream metrics.csv, write summary.json, print a table."""
-    from app.engine.simulation import Simulation, estimate_requests
-    from app.engine.workloads import WorkloadError
+    from app.engine.simulation import Simulation
     from app.model.errors import DocumentError
 
     stop = stop or StopSignals()
 
     doc = _load(args.file)
-    _runnable(doc, args.file)
+    _runnable(doc, args.file, args)
     base_dir = args.file.resolve().parent
-    duration = args.duration if args.duration is not None else doc.simulation.duration_s
-    warmup = args.warmup if args.warmup is not None else doc.simulation.warmup_s
-    if duration <= 0:
-        raise CliError("--duration must be greater than 0")
-    if warmup >= duration:
-        raise CliError(
-            f"--warmup ({warmup:g} s) must be shorter than the duration ({duration:g} s)"
-        )
-    try:
-        expected = estimate_requests(doc, duration, base_dir)
-    except WorkloadError as exc:
-        raise CliError(f"{args.file}: {exc}") from None
-    if expected > args.max_requests:
-        raise CliError(
-            f"this run would create about {expected:,.0f} requests, over the budget of "
-            f"{args.max_requests:,}; shorten --duration, lower the load, or raise --max-requests"
-        )
+    duration, warmup, _ = run_settings(doc, args)
     try:
         sim = Simulation(
-            doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed
+            doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed,
+            allow_outside_files=args.allow_outside_trace, max_work=args.max_work,
         )
-    except (DocumentError, WorkloadError) as exc:
+    except (DocumentError, ValueError) as exc:  # WorkloadError, the engine's hard limits
         raise CliError(f"{args.file}: {exc}") from None
     out_dir: Path = args.out if args.out is not None else Path(f"{args.file.stem}-results")
     with stop.deferred():
@@ -204,9 +216,8 @@ def _run_and_report(
     if not quiet:
         print(format_summary_table(result.summary), file=out)
         print(f"Wrote {result.summary_path} and {result.metrics_path}", file=out)
-    reason = getattr(sim, "stop_reason", None)
-    if reason:  # a guard stopped the run: the design does more than it may
-        print(f"error: {reason}; the results so far were written", file=err)
+    if sim.stop_reason is not None:  # a run-time guard: the design did more than allowed
+        print(f"error: {sim.stop_reason}; partial results written", file=err)
         return EXIT_INVALID
     if result.interrupted:
         warmup = " (stopped during warm-up: no statistics yet)" if result.summary.get(
@@ -229,7 +240,7 @@ def main(
     try:
         with StopSignals() as stop:  # SIGTERM behaves like Ctrl-C
             if args.command == "validate":
-                return cmd_validate(args, out)
+                return cmd_validate(args, out, err)
             return cmd_simulate(args, out, err, stop)
     except (CliError, OutputError) as exc:
         print(f"error: {exc}", file=err)

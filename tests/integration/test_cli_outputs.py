@@ -251,7 +251,8 @@ def test_a_stop_during_the_run_writes_whole_partial_results(tmp_path: Path, sign
     path = _design(tmp_path, duration_s=100_000)
     out = tmp_path / "out"
     _old_results(out)
-    proc = _start(["simulate", str(path), "--out", str(out), "--max-requests", str(10**11)])
+    proc = _start(["simulate", str(path), "--out", str(out), "--max-requests", str(10**11),
+                   "--max-work", "1e13"])
     deadline = time.monotonic() + 60
     partial = out / "metrics.csv.partial"
     while time.monotonic() < deadline and not (partial.exists()
