@@ -115,13 +115,13 @@ def test_lockout_after_five_failures_and_its_expiry(seeded: SeededStore) -> None
 
 def test_lockout_is_stored_in_the_database(seeded: SeededStore) -> None:
     """A lockout survives a restart: it lives in the database, not in memory."""
-    from sqlalchemy import update
-
     from app.storage import models
+    from app.storage.accounts import attempt_key
 
     with seeded.store._db.write() as db:
-        db.execute(update(models.User).where(models.User.email == "alice.archer@example.com")
-                   .values(failed_attempts=5, locked_until=seeded.clock() + LOCKOUT))
+        db.add(models.SignInAttempts(key=attempt_key("alice.archer@example.com"),
+                                     failed_attempts=5, locked_until=seeded.clock() + LOCKOUT,
+                                     last_attempt_at=seeded.clock()))
     seeded.store.close()
     from app.storage import Store
 
