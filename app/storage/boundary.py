@@ -8,8 +8,10 @@ so a hostile database or file never reaches the user as a traceback.
 :func:`guard_public_methods` applies the translation to every public method of
 a service class, so a method added later is covered too.
 
-Programming errors (``TypeError``, ``AttributeError``...) are left alone: they
-are bugs to see, not conditions to explain.
+Anything not recognised (a ``TypeError`` because an edited file holds a blob
+where a date should be...) becomes a :class:`errors.DatabaseError` naming the
+exception, and its traceback is logged: the user gets a sentence, the log
+keeps what a developer needs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import errno
 import functools
 import inspect
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +29,8 @@ from sqlalchemy import exc as sa_exc
 
 from app.paths import UnsafeName
 from app.storage import errors
+
+log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound=type)
@@ -61,20 +66,20 @@ def _driver_error(text: str, path: Path | None) -> errors.StorageError:
     return translate_text(text, path)
 
 
-def as_storage_error(exc: BaseException, path: Path | None = None) -> errors.StorageError | None:
-    """The :class:`StorageError` that explains ``exc``, or ``None`` for a programming error."""
+def as_storage_error(exc: Exception, path: Path | None = None) -> errors.StorageError:
+    """The :class:`StorageError` that explains ``exc`` (one plain sentence)."""
     if isinstance(exc, errors.StorageError):
         return exc
-    if isinstance(exc, sa_exc.StatementError) and exc.orig is not None:
+    if isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, Exception):
         # SQLAlchemy wraps both driver errors and errors binding a value.
-        return as_storage_error(exc.orig, path) or errors.DatabaseError(
-            f"Database error: {str(exc.orig)[:200]}")
+        return as_storage_error(exc.orig, path)
     if isinstance(exc, sqlite3.Error):
         return _driver_error(str(exc), path)
     if isinstance(exc, sa_exc.SQLAlchemyError):
         return errors.DatabaseError(f"Database error: {str(exc)[:200]}")
     if isinstance(exc, RecursionError):
-        return errors.InvalidDocument("The project is nested too deeply to store.")
+        return errors.InvalidDocument(
+            "The project is nested too deeply (more levels than any design has).")
     if isinstance(exc, OverflowError):
         return errors.ValidationError(
             "number", f"A number is too large to store (the limit is {MAX_SQLITE_INT:,}).")
@@ -83,14 +88,18 @@ def as_storage_error(exc: BaseException, path: Path | None = None) -> errors.Sto
             "text", "The text contains characters that cannot be stored (unpaired surrogates).")
     if isinstance(exc, UnsafeName):
         return errors.FileProblem(str(exc))
-    if isinstance(exc, ValueError):
-        return errors.ValidationError("value", f"Invalid value: {str(exc)[:200]}")
     if isinstance(exc, OSError):
         return errors.FileProblem(describe_os_error(exc),
                                   Path(exc.filename) if isinstance(exc.filename, str) else None)
     if isinstance(exc, MemoryError):
         return errors.StorageError("Not enough memory for this operation.")
-    return None
+    # Anything else (a ValueError, or a TypeError from a column holding the wrong
+    # type in an edited file) is still a storage failure for the user; the
+    # traceback goes to the log, where a bug can be found.
+    log.warning("Storage failure translated at the API boundary", exc_info=exc)
+    return errors.DatabaseError(
+        "The project database holds or was given something this version cannot handle "
+        f"({type(exc).__name__}: {str(exc)[:200]}).")
 
 
 def guarded(function: F) -> F:
@@ -103,10 +112,7 @@ def guarded(function: F) -> F:
         except errors.StorageError:
             raise
         except Exception as exc:
-            translated = as_storage_error(exc)
-            if translated is None:
-                raise
-            raise translated from exc
+            raise as_storage_error(exc) from exc
 
     return wrapper  # type: ignore[return-value]
 

@@ -22,7 +22,7 @@ from app.storage.records import ChangeSummary
 #: Documents larger than this are refused (a design is a few kB to a few MB).
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 
-_TOO_DEEP = "The project is nested too deeply to store."
+_TOO_DEEP = "The project is nested too deeply (more levels than any design has)."
 
 #: What :func:`document_text` accepts.
 DocumentInput = str | Mapping[str, Any] | object

@@ -356,6 +356,46 @@ def test_a_version_row_that_is_not_utf8_is_a_storage_error(seeded: SeededStore) 
         store.projects.get(seeded.alice, project.id)
 
 
+@pytest.mark.parametrize("sql", [
+    "UPDATE projects SET current_version = 'abc'",
+    "UPDATE projects SET current_version = 1e30",
+    "UPDATE projects SET updated_at = X'00FF'",
+    "UPDATE projects SET created_at = 'garbage'",
+    "UPDATE project_versions SET number = 'x'",
+    "UPDATE project_versions SET document = X'00FF7B'",
+    "UPDATE project_versions SET document = '" + _deep(100_000) + "'",
+    "UPDATE auth_sessions SET expires_at = 'soon'",
+], ids=["version-text", "version-real", "date-blob", "date-text", "number-text",
+        "document-blob", "document-deep", "expiry-text"])
+def test_an_edited_database_with_wrong_types_gives_storage_errors_only(
+    seeded: SeededStore, sql: str
+) -> None:
+    project = seeded.store.projects.create(seeded.alice, "Edited", _doc("a"))
+    seeded.store.close()
+    with sqlite3.connect(seeded.path) as raw:
+        raw.execute(sql)
+    with Store.open(seeded.path, clock=seeded.clock) as store:
+        projects = store.projects
+        calls: list[Callable[[], object]] = [
+            lambda: projects.list(seeded.alice),
+            lambda: projects.get(seeded.alice, project.id),
+            lambda: projects.save(seeded.alice, project.id, _doc("b")),
+            lambda: projects.versions(seeded.alice, project.id),
+            lambda: projects.changes(seeded.alice, project.id, 1),
+            lambda: projects.duplicate(seeded.alice, project.id),
+            lambda: store.recovery.write(seeded.alice, project.id, _doc("c")),
+            lambda: store.recovery.pending(seeded.alice),
+        ]
+        failures = 0
+        for call in calls:
+            try:
+                call()
+            except errors.StorageError as exc:
+                failures += 1
+                assert str(exc) and "Traceback" not in str(exc)
+        assert failures >= 1  # the edit was noticed somewhere, as a message
+
+
 def test_a_database_claiming_an_odd_schema_is_incompatible(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
     Store.open(db).close()
