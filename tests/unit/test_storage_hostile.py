@@ -17,6 +17,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -162,17 +163,27 @@ def test_an_existing_loose_folder_and_database_are_tightened(
         assert _mode(db.with_name(db.name + "-wal")) == 0o600
 
 
-def test_a_schema_backup_is_owner_only(tmp_path: Path) -> None:
-    db = tmp_path / "old.sqlite3"
-    Store.open(db).close()
-    with sqlite3.connect(db) as raw:  # pretend the file is at the first schema
+def test_upgrading_from_0001_keeps_a_lockout_and_backs_up_owner_only(
+    seeded: SeededStore,
+) -> None:
+    seeded.store.close()
+    locked_until = (T0.replace(tzinfo=None) + timedelta(minutes=10)).isoformat(" ")
+    with sqlite3.connect(seeded.path) as raw:  # the file as the first schema had it
         raw.execute("UPDATE alembic_version SET version_num = '0001'")
         raw.execute("DROP TABLE sign_in_attempts")
         raw.execute("ALTER TABLE users ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0")
         raw.execute("ALTER TABLE users ADD COLUMN locked_until DATETIME")
-    Store.open(db).close()
-    [backup] = tmp_path.glob("*.bak")
+        raw.execute("UPDATE users SET failed_attempts = 5, locked_until = ? WHERE email = ?",
+                    (locked_until, ALICE_EMAIL.casefold()))
+    with Store.open(seeded.path, clock=seeded.clock) as store:
+        with pytest.raises(errors.AccountLocked, match="10 min"):
+            store.accounts.login(ALICE_EMAIL, WRONG)
+        assert store.projects.count(seeded.bob) == 0  # the other tables came through
+    [backup] = seeded.path.parent.glob("*.bak")
     assert _mode(backup) == 0o600
+    with sqlite3.connect(seeded.path) as raw:
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(users)")}
+    assert "locked_until" not in columns and "failed_attempts" not in columns
 
 
 # -- read-only file systems ------------------------------------------------------------------

@@ -31,7 +31,7 @@ def _key(normalized_email: str) -> str:
 
 def upgrade() -> None:
     """Apply this migration."""
-    attempts = op.create_table(
+    op.create_table(
         'sign_in_attempts',
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('failed_attempts', sa.Integer(), nullable=False),
@@ -46,10 +46,12 @@ def upgrade() -> None:
     rows = connection.execute(sa.text(
         "SELECT email, failed_attempts, locked_until, updated_at FROM users "
         "WHERE failed_attempts > 0 OR locked_until IS NOT NULL")).all()
-    if rows:
-        op.bulk_insert(attempts, [
-            {"key": _key(email), "failed_attempts": failed or 0,
-             "locked_until": locked_until, "last_attempt_at": locked_until or updated_at}
+    if rows:  # times are copied as SQLite stored them (text), so no conversion is needed
+        connection.execute(sa.text(
+            "INSERT INTO sign_in_attempts (key, failed_attempts, locked_until, last_attempt_at) "
+            "VALUES (:key, :failed, :locked_until, :last)"), [
+            {"key": _key(email), "failed": failed or 0, "locked_until": locked_until,
+             "last": locked_until or updated_at}
             for email, failed, locked_until, updated_at in rows
         ])
     with op.batch_alter_table('users', schema=None) as batch_op:
