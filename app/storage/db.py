@@ -91,15 +91,18 @@ def prepare_file(path: Path) -> None:
     """Make sure ``path`` can become the database: a private file in a private folder.
 
     A missing folder is created ``0700`` and a missing file ``0600`` (SQLite
-    gives ``-wal`` and ``-shm`` the file's permissions); existing ones of ours
-    are tightened. A folder or another non-file where the database should be,
-    or a file where its folder should be, raises :class:`errors.FileProblem`.
+    gives ``-wal`` and ``-shm`` the file's permissions); an existing database
+    and its ``-wal``/``-shm`` of ours are tightened to ``0600``. A folder or
+    another non-file where the database should be, or a file where its folder
+    should be, raises :class:`errors.FileProblem`.
     """
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise errors.FileProblem(
             f"Cannot open the project database: {folder} is a file, not a folder.", folder)
-    paths.private_dir(folder)
+    # Created private; an existing folder the caller chose is left as it is (the
+    # data folder itself is tightened by paths.data_dir()).
+    folder.mkdir(mode=paths.PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file"
         raise errors.FileProblem(

@@ -52,12 +52,18 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise errors.FileProblem(describe_os_error(exc), path) from exc
     try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise errors.InvalidDocument(f"{path.name} is {kind}, not a project file.")
         with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise errors.InvalidDocument(f"{path.name} is not a regular file.")
+            descriptor = -1  # the file object owns it now
             data = handle.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as exc:
         raise errors.FileProblem(describe_os_error(exc), path) from exc
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
     if len(data) > MAX_DOCUMENT_BYTES:
         raise errors.InvalidDocument(f"{path.name} is too large to be a project file.")
     try:

@@ -344,7 +344,7 @@ def test_import_of_a_fifo_a_folder_or_a_device_is_refused_without_waiting(
     os.mkfifo(tmp_path / "pipe.sdsim")
     (tmp_path / "dir.sdsim").mkdir()
     for path, fragment in ((tmp_path / "pipe.sdsim", "not a regular file"),
-                           (tmp_path / "dir.sdsim", "folder"),
+                           (tmp_path / "dir.sdsim", "dir.sdsim is a folder"),
                            (Path("/dev/zero"), "not a regular file")):
         with pytest.raises(errors.StorageError, match=fragment):
             seeded.store.projects.import_file(seeded.alice, path)
