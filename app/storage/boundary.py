@@ -56,7 +56,7 @@ _OS_REASONS = {
 def describe_os_error(exc: OSError) -> str:
     """One sentence for an :class:`OSError`, naming the path when it has one."""
     reason = _OS_REASONS.get(exc.errno or 0) or (exc.strerror or type(exc).__name__).lower()
-    where = f" {exc.filename}" if isinstance(exc.filename, (str, bytes, Path)) else ""
+    where = f" {exc.filename}" if isinstance(exc.filename, (str, Path)) else ""
     return f"Cannot use{where}: {reason}."
 
 
