@@ -224,7 +224,11 @@ class ProjectSession(QObject):
         if self.dialogs.busy() or not self._ensure_session():
             return None
         assert self.store is not None and self.session is not None
-        dialog = ProfileDialog(self.store, self.session, self.window)
+        try:
+            dialog = ProfileDialog(self.store, self.session, self.window)  # reads the profile
+        except errors.StorageError as exc:
+            self.show_error("Account", str(exc))
+            return None
         dialog.profile_changed.connect(self._profile_changed)
         return self.dialogs.open(dialog)
 
@@ -440,8 +444,13 @@ class ProjectSession(QObject):
         self.window.statusBar().showMessage(text, 5000)
 
     def show_error(self, title: str, text: str) -> None:
-        """Tell the user why an account or project operation failed."""
-        QMessageBox.warning(self.window, title, text)
+        """Tell the user why an account or project operation failed (plain text: it may
+        quote a project name or a path)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                          self.window)
+        box.setObjectName("projectErrorDialog")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
 
     def show_store_problem(self, text: str) -> None:
         """The one dialog shown when the database cannot be opened."""
