@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from app.storage import errors
+from app.storage.boundary import guarded
 from app.storage.records import ChangeSummary
 
 #: Documents larger than this are refused (a design is a few kB to a few MB).
@@ -127,6 +128,7 @@ def _links(doc: Mapping[str, Any]) -> Counter[str]:
     return Counter(json.dumps(item, sort_keys=True) for item in items)
 
 
+@guarded
 def summarize_changes(
     old: str | Mapping[str, Any], new: str | Mapping[str, Any]
 ) -> ChangeSummary:
