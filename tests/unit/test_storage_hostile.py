@@ -29,10 +29,11 @@ from app import paths
 from app.storage import ManualClock, Store, errors, models, passwords
 from app.storage.accounts import MAX_FAILED_ATTEMPTS
 from tests.support import storage_fixtures
-from tests.support.storage_fixtures import ALICE_EMAIL, T0, SeededStore
+from tests.support.storage_fixtures import ALICE_EMAIL, T0, BcryptCalls, SeededStore
 
 seeded = storage_fixtures.seeded
 seeded_users = storage_fixtures.seeded_users
+bcrypt_calls = storage_fixtures.bcrypt_calls
 
 WRONG = "definitely not the password"
 CHEAP_PASSWORD = "a cheap test passphrase"
@@ -515,22 +516,6 @@ def test_a_save_based_on_an_old_version_conflicts_and_can_keep_both(seeded: Seed
 
 
 @pytest.fixture
-def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count real bcrypt checks (the library call, not our code)."""
-    calls: list[int] = []
-    lock = threading.Lock()
-    real = bcrypt.checkpw
-
-    def counting(password: bytes, hashed: bytes) -> bool:
-        with lock:
-            calls.append(1)
-        return real(password, hashed)
-
-    monkeypatch.setattr(bcrypt, "checkpw", counting)
-    return calls
-
-
-@pytest.fixture
 def cheap_hashes(seeded: SeededStore, monkeypatch: pytest.MonkeyPatch) -> SeededStore:
     """Cost-4 hashes for Alice and for unknown emails: the races stay fast on 2 cores."""
     monkeypatch.setattr(passwords, "DUMMY_HASH", passwords.hash_password("dummy", cost=4))
@@ -564,14 +549,14 @@ def _race(count: int, attempt: Callable[[], object]) -> list[BaseException | obj
 
 @pytest.mark.parametrize("email", [ALICE_EMAIL, "nobody@example.com"])
 def test_twelve_simultaneous_sign_ins_check_at_most_five_passwords(
-    cheap_hashes: SeededStore, counted_checks: list[int], email: str
+    cheap_hashes: SeededStore, bcrypt_calls: BcryptCalls, email: str
 ) -> None:
     accounts = cheap_hashes.store.accounts
     accounts.limiter.per_key = accounts.limiter.total = 100  # the lockout alone is tested
     results = _race(12, lambda: accounts.login(email, WRONG))
     assert len(results) == 12
     assert all(isinstance(r, (errors.InvalidCredentials, errors.AccountLocked)) for r in results)
-    assert len(counted_checks) <= MAX_FAILED_ATTEMPTS
+    assert bcrypt_calls.checks <= MAX_FAILED_ATTEMPTS
     assert sum(isinstance(r, errors.AccountLocked) for r in results) >= 12 - MAX_FAILED_ATTEMPTS
     with pytest.raises(errors.AccountLocked):
         accounts.login(email, CHEAP_PASSWORD)  # locked even for the right password
@@ -619,18 +604,18 @@ def test_twelve_processes_signing_in_at_once_check_at_most_five_passwords(
 
 
 def test_unknown_and_real_emails_get_the_same_messages_lockout_and_work(
-    cheap_hashes: SeededStore, counted_checks: list[int]
+    cheap_hashes: SeededStore, bcrypt_calls: BcryptCalls
 ) -> None:
     accounts, clock = cheap_hashes.store.accounts, cheap_hashes.clock
 
     def sequence(email: str) -> tuple[list[str], list[int]]:
         messages, checks = [], []
         for _ in range(MAX_FAILED_ATTEMPTS + 2):
-            before = len(counted_checks)
+            before = bcrypt_calls.checks
             with pytest.raises(errors.AuthError) as caught:
                 accounts.login(email, WRONG)
             messages.append(f"{type(caught.value).__name__}: {caught.value}")
-            checks.append(len(counted_checks) - before)
+            checks.append(bcrypt_calls.checks - before)
             clock.advance(10)
         return messages, checks
 
