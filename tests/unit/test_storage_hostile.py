@@ -191,9 +191,9 @@ def test_upgrading_from_0001_keeps_a_lockout_and_backs_up_owner_only(
 
 
 @contextlib.contextmanager
-def _tmpfs(where: Path) -> Iterator[Path]:
+def _tmpfs(where: Path, size: str = "16m") -> Iterator[Path]:
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(where)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
                              capture_output=True, check=False)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode()[:200]}")
@@ -240,6 +240,14 @@ def test_a_new_database_on_a_read_only_file_system_says_why(tmp_path: Path) -> N
         _remount_read_only(mount)
         with pytest.raises(errors.StorageError, match="read-only"):
             Store.open(mount / "new.sqlite3")
+
+
+def test_a_full_disk_is_a_message_and_the_store_stays_usable(tmp_path: Path) -> None:
+    with _tmpfs(tmp_path / "mnt", size="1m") as mount, \
+            Store.open(mount / "store.sqlite3") as store:
+        with pytest.raises(errors.DatabaseError, match="full"):
+            store.recovery.write(None, None, {"blob": "x" * 3_000_000})
+        store.recovery.write(None, None, _doc("small"))  # nothing half-written
 
 
 # -- every failure is a StorageError -----------------------------------------------------------
