@@ -20,8 +20,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import replace
-from itertools import accumulate
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,12 +30,19 @@ from app.model.errors import (
     ERROR,
     DocumentError,
     Problem,
+    ProblemList,
     UnsupportedFormatVersionError,
     in_document_order,
 )
 from app.model.json_reader import JsonObject, ReadResult, read_document
 from app.model.json_writer import canonical_text, document_to_json
-from app.model.limits import MAX_COMPONENTS, MAX_FILE_BYTES, MAX_LINKS, MAX_NESTING_DEPTH
+from app.model.limits import (
+    MAX_COMPONENTS,
+    MAX_FILE_BYTES,
+    MAX_JSON_CONTAINERS,
+    MAX_LINKS,
+    MAX_NESTING_DEPTH,
+)
 from app.model.validation import validate
 from app.model.value_checks import describe
 
@@ -54,9 +60,12 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 #: migration are refused with :class:`UnsupportedFormatVersionError`.
 MIGRATIONS: dict[int, Migration] = {}
 
-_STRING_LITERAL: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP: Final = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+#: Per byte of UTF-8 JSON: +1 opens an object or list, -1 closes one, 0 anything else.
+_BRACKET_STEP: Final = bytes(
+    {ord("["): 1, ord("{"): 1, ord("]"): 255, ord("}"): 255}.get(b, 0) for b in range(256)
+)
+_QUOTE: Final = ord('"')
+_SCAN_CHUNK: Final = 1 << 20
 _FILE_ROW: Final = re.compile(r"^\$\.(components|links)\[(\d+)\]")
 _NON_FINITE: Final = {"NaN": float("nan"), "Infinity": float("inf"),
                       "-Infinity": float("-inf")}
@@ -66,17 +75,58 @@ def _refuse(message: str, path: str = "$") -> DocumentError:
     return DocumentError([Problem(path, message)])
 
 
-def nesting_depth(text: str) -> int:
-    """Deepest nesting of ``[``/``{`` in JSON text, brackets inside strings excluded.
+@dataclass(frozen=True)
+class JsonShape:
+    """How many objects and lists JSON text opens, and how deep they nest."""
 
-    A cheap scan (regular expressions and C-level iteration) run *before* the
-    JSON parser, whose recursion a deeply nested file would exhaust.
+    containers: int
+    depth: int
+
+
+def json_shape(text: str) -> JsonShape:
+    """Count and nesting depth of the objects and lists in JSON text, strings excluded.
+
+    Run *before* the JSON parser, whose recursion a deeply nested file would
+    exhaust and whose memory a file of a million ``{}`` would fill. Linear in
+    the length of the text whatever it holds, in bounded extra memory: plain
+    ``str.replace`` first, then numpy over 1 MB chunks (nothing can backtrack).
+
+    Escapes go first: dropping ``\\\\`` pairs left to right, as JSON reads them,
+    then escaped quotes, leaves only the quotes that open and close strings,
+    so a byte lies inside a string when an odd number of quotes precede it.
+    An unterminated string runs to the end of the text. For invalid JSON the
+    answer may be off; that only changes which refusal the file gets, since
+    the parser refuses it anyway.
     """
-    brackets = _NOT_BRACKET.sub("", _STRING_LITERAL.sub("", text))
-    if not brackets:
-        return 0
-    steps = map(_BRACKET_STEP.__getitem__, brackets.encode("ascii"))
-    return max(0, max(accumulate(steps), default=0))
+    import numpy as np
+
+    plain = text.replace("\\\\", "").replace('\\"', "")
+    data = np.frombuffer(plain.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    table = np.frombuffer(_BRACKET_STEP, dtype=np.int8)
+    in_string = 0
+    depth = deepest = containers = 0
+    for start in range(0, len(data), _SCAN_CHUNK):
+        chunk = data[start:start + _SCAN_CHUNK]
+        quotes = np.cumsum(chunk == _QUOTE, dtype=np.int32)
+        outside = ((quotes + in_string) & 1) == 0
+        steps = np.where(outside, table[chunk], 0)
+        levels = np.cumsum(steps, dtype=np.int32)
+        deepest = max(deepest, depth + int(levels.max()))
+        depth += int(levels[-1])
+        containers += int(np.count_nonzero(steps == 1))
+        in_string = (in_string + int(quotes[-1])) & 1
+    return JsonShape(containers, deepest)
+
+
+def _check_shape(text: str) -> None:
+    """Refuse text nested too deep or holding too many objects and lists to parse safely."""
+    shape = json_shape(text)
+    if shape.depth > MAX_NESTING_DEPTH:
+        raise _refuse(f"not a .sdsim document: nested more than {MAX_NESTING_DEPTH} levels deep")
+    if shape.containers > MAX_JSON_CONTAINERS:
+        raise _refuse(f"not a .sdsim document: it holds over {MAX_JSON_CONTAINERS:,} JSON "
+                      "objects and lists (the largest design the format allows needs far "
+                      "fewer)")
 
 
 def _decode(data: str | bytes) -> str:
@@ -104,15 +154,15 @@ def _decode(data: str | bytes) -> str:
 
 def _parse(data: str | bytes) -> dict[str, Any]:
     text = _decode(data)
-    if nesting_depth(text) > MAX_NESTING_DEPTH:
-        raise _refuse(f"not a .sdsim document: nested more than {MAX_NESTING_DEPTH} levels deep")
+    _check_shape(text)
     try:
         # NaN/Infinity literals become non-finite floats, refused where they stand
         # (with their path) by the field checks.
         value = json.loads(text, parse_constant=_NON_FINITE.__getitem__,
                            object_pairs_hook=JsonObject.from_pairs)
     except json.JSONDecodeError as exc:
-        raise _refuse(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        what = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise _refuse(f"not valid JSON: {what} at line {exc.lineno}, column {exc.colno}"
                       ) from None
     except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
         raise _refuse(f"not valid JSON: {exc}") from None
@@ -188,16 +238,25 @@ def _prefixes(path: str) -> list[str]:
     return [path[:i] for i in cuts[1:]] + [path]
 
 
-def _validation_errors(result: ReadResult) -> list[Problem]:
-    """Errors :func:`validate` finds, minus those the reader already reported."""
+def _validation_errors(result: ReadResult) -> ProblemList:
+    """Errors :func:`validate` finds, minus those the reader already reported.
+
+    They fill what the reader's problem list left free; past it they are only
+    counted. Run only when the reader's list is not full, so every problem the
+    reader found is known here and none is counted twice.
+    """
     reported = {problem.path for problem in result.problems}
-    errors: list[Problem] = []
-    for problem in validate(result.document):
+
+    def admit(problem: Problem) -> Problem | None:
         if problem.severity != ERROR:
-            continue
+            return None
         path = _path_in_file(problem.path, result)
-        if not any(prefix in reported for prefix in _prefixes(path)):
-            errors.append(replace(problem, path=path))
+        if any(prefix in reported for prefix in _prefixes(path)):
+            return None
+        return replace(problem, path=path)
+
+    errors = ProblemList(result.problems.limit - len(result.problems), admit)
+    validate(result.document, errors)
     return errors
 
 
@@ -213,15 +272,23 @@ def loads(text: str | bytes) -> Document:
     Raises:
         UnsupportedFormatVersionError: The file's version is newer than
             :data:`FORMAT_VERSION`, or older than any migration reaches.
-        DocumentError: Anything else wrong; ``.problems`` lists every problem
-            with its JSON path, ``str()`` names the first.
+        DocumentError: Anything else wrong; ``.problems`` lists the problems
+            with their JSON paths (the first 100 of a huge file, ``.more``
+            counting at least the rest), ``str()`` names the first.
     """
     raw = _upgrade(_parse(text))
     _check_counts(raw.get("components"), raw.get("links"))
     result = read_document(raw)
-    problems = result.problems + _validation_errors(result)
-    if problems:
-        raise DocumentError(in_document_order(problems))
+    problems: list[Problem] = list(result.problems)
+    more = result.problems.more
+    # A file whose reading alone fills the list is not validated too: its
+    # first problems are known, and "more" is then a lower bound.
+    if not result.problems.full:
+        errors = _validation_errors(result)
+        problems += errors
+        more += errors.more
+    if problems or more:
+        raise DocumentError(in_document_order(problems), more)
     return result.document
 
 
@@ -251,9 +318,10 @@ def dumps(doc: Document) -> str:
             :func:`loads` would refuse); incomplete designs are written.
     """
     _check_counts(doc.components, doc.links)
-    errors = [problem for problem in validate(doc) if problem.severity == ERROR]
+    errors = ProblemList(admit=lambda problem: problem if problem.severity == ERROR else None)
+    validate(doc, errors)
     if errors:
-        raise DocumentError(errors)
+        raise DocumentError(in_document_order(errors), errors.more)
     return canonical_text(document_to_json(doc, FORMAT_NAME, FORMAT_VERSION))
 
 

@@ -13,15 +13,16 @@ from app.model.errors import INCOMPLETE, Problem
 from app.model.limits import MAX_RETRIES
 from app.model.value_checks import Checker, describe, suggest
 
+#: Components of a call cycle named in its message (a cycle can hold thousands).
+_CYCLE_SHOWN = 8
 
-def check_graph(doc: Document) -> list[Problem]:
-    """Problems with ids, links, clients and synchronous call cycles in ``doc``."""
-    problems: list[Problem] = []
+
+def check_graph(doc: Document, problems: list[Problem]) -> None:
+    """Append the problems with ids, links, clients and synchronous call cycles in ``doc``."""
     known = _check_ids(doc, problems)
     _check_links(doc, known, problems)
     _check_clients(doc, problems)
     problems.extend(_cycle_problems(doc, known))
-    return problems
 
 
 def _check_ids(doc: Document, problems: list[Problem]) -> set[str]:
@@ -44,8 +45,19 @@ def _check_ids(doc: Document, problems: list[Problem]) -> set[str]:
 
 
 def _endpoints(link: Link, known: set[str]) -> tuple[str, ...]:
-    ends = [end for end in (link.source, link.target) if isinstance(end, str) and end in known]
-    return tuple(dict.fromkeys(ends))
+    source, target = link.source, link.target
+    ends = (source,) if source == target else (source, target)
+    return tuple(end for end in ends if isinstance(end, str) and end in known)
+
+
+def _end_ok(ck: Checker, path: str, value: object, known: set[str]) -> bool:
+    """A link end names an existing component (ids were checked on the components)."""
+    if isinstance(value, str) and value in known:
+        return True
+    if ck.identifier(path, value):
+        hint = "" if ck.full else suggest(str(value), known)
+        ck.fail(path, f"no component has id {describe(value)}{hint}")
+    return False
 
 
 def _check_links(doc: Document, known: set[str], problems: list[Problem]) -> None:
@@ -54,22 +66,15 @@ def _check_links(doc: Document, known: set[str], problems: list[Problem]) -> Non
     for index, link in enumerate(doc.links):
         path = f"$.links[{index}]"
         ck = Checker(problems, _endpoints(link, known))
-        ends_ok = True
-        for end in ("source", "target"):
-            value = getattr(link, end)
-            if not ck.identifier(f"{path}.{end}", value):
-                ends_ok = False
-            elif value not in known:
-                ck.fail(f"{path}.{end}", f"no component has id {describe(value)}"
-                                         f"{suggest(value, known)}")
-                ends_ok = False
-        if ends_ok:
+        source_ok = _end_ok(ck, f"{path}.source", link.source, known)
+        if _end_ok(ck, f"{path}.target", link.target, known) and source_ok:
+            key = (link.source, link.target)
             if link.source == link.target:
                 ck.fail(path, f"a component cannot call itself ({describe(link.source)})")
-            elif link.key in seen:
+            elif key in seen:
                 ck.fail(path, f"duplicate link {describe(link.source)} -> "
                               f"{describe(link.target)}: one link per ordered pair")
-            seen.add(link.key)
+            seen.add(key)
             if link.target in client_ids:
                 problems.append(Problem(
                     f"{path}.target",
@@ -205,7 +210,8 @@ def _cycle_problems(doc: Document, known: set[str]) -> list[Problem]:
         start = min(members, key=order.__getitem__)
         cycle = _shortest_cycle(start, set(members), adjacency)
         closing = cycle[1] if len(cycle) > 1 else start
-        shown = " -> ".join([*cycle, start])
+        shown = " -> ".join([*cycle, start]) if len(cycle) <= _CYCLE_SHOWN else (
+            " -> ".join(cycle[:_CYCLE_SHOWN]) + f" -> ... -> {start} ({len(cycle)} components)")
         found.append((order[start], Problem(
             f"$.links[{first_link[(start, closing)]}]",
             f"synchronous call cycle {shown}: a request would call itself forever "

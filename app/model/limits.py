@@ -13,6 +13,10 @@ from typing import Final
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 #: Deepest nesting of JSON arrays/objects (a valid file needs 4).
 MAX_NESTING_DEPTH: Final = 64
+#: Most JSON objects and lists in one file. The largest design the format allows
+#: (20,000 components with every section, 100,000 links) needs about 220,000; the
+#: cap keeps a file of a million empty ``{}`` from costing seconds and half a GB.
+MAX_JSON_CONTAINERS: Final = 500_000
 MAX_COMPONENTS: Final = 20_000
 MAX_LINKS: Final = 100_000
 #: Longest component id (ids appear in CSV rows, charts and file names).
@@ -24,3 +28,5 @@ MAX_RETRIES: Final = 100
 MAX_SEED: Final = 2**64 - 1
 #: Longest run in metric windows (``duration_s / window_s``): bounds the GUI's buffers.
 MAX_WINDOWS: Final = 1_000_000
+#: Problems a DocumentError lists; beyond them a huge file's problems are only counted.
+MAX_LISTED_PROBLEMS: Final = 100

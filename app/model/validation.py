@@ -67,23 +67,27 @@ _WORKLOAD_BOUNDS: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-def validate(doc: Document) -> list[Problem]:
+def validate(doc: Document, into: list[Problem] | None = None) -> list[Problem]:
     """Every problem of ``doc``, in document order.
 
     Args:
         doc: The document to check; it is not modified.
+        into: Where to collect the problems, e.g. a
+            :class:`~app.model.errors.ProblemList` that keeps only the first
+            ones of a huge document (and counts the rest in its ``more``).
 
     Returns:
-        The problems found (empty when the document is valid and runnable).
+        The problems found (empty when the document is valid and runnable),
+        or those ``into`` kept.
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = [] if into is None else into
     ck = Checker(problems)
     ck.text("$.name", doc.name)
     if doc.description is not None:
         ck.text("$.description", doc.description)
     for index, comp in enumerate(doc.components):
         _check_component(comp, f"$.components[{index}]", problems)
-    problems.extend(check_graph(doc))
+    check_graph(doc, problems)
     _check_simulation(doc.simulation, problems)
     return in_document_order(problems)
 

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
+from typing import Final
 
-from app.model.errors import Problem
+from app.model.errors import Problem, is_full
 from app.model.limits import MAX_ID_LENGTH
+
+#: Most character pairs a did-you-mean hint may compare (word length x all choices):
+#: difflib is quadratic, and a file can ask for a hint per problem.
+SUGGEST_BUDGET: Final = 20_000
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def describe(value: object) -> str:
@@ -43,8 +50,14 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean "x"?)`` for a close match among ``choices``, else ``""``."""
+def suggest(word: str, choices: Collection[str]) -> str:
+    """`` (did you mean "x"?)`` for a close match among ``choices``, else ``""``.
+
+    No hint when the comparison would cost more than :data:`SUGGEST_BUDGET`
+    (a long word, thousands of component ids).
+    """
+    if len(word) * (len(choices) + sum(map(len, choices))) > SUGGEST_BUDGET:
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
@@ -78,6 +91,11 @@ class Checker:
     ) -> None:
         self.problems = problems
         self.component_ids = component_ids
+
+    @property
+    def full(self) -> bool:
+        """True when the problem list keeps no more problems (skip costly hints)."""
+        return is_full(self.problems)
 
     def fail(self, path: str, message: str) -> bool:
         """Record an error at ``path``; always returns False."""
@@ -129,7 +147,8 @@ class Checker:
         if not isinstance(value, str):
             return self.fail(path, f"must be a {what} name, got {describe(value)}")
         if value not in options:
-            hint = suggest(value, options) or " (one of: " + ", ".join(options) + ")"
+            hint = "" if self.full else (
+                suggest(value, options) or " (one of: " + ", ".join(options) + ")")
             return self.fail(path, f"unknown {what} {describe(value)}{hint}")
         return True
 
@@ -152,6 +171,6 @@ class Checker:
         if len(value) > MAX_ID_LENGTH:
             return self.fail(path, f"is too long ({len(value)} characters, at most "
                                    f"{MAX_ID_LENGTH})")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        if _CONTROL.search(value):
             return self.fail(path, "must not contain control characters")
         return True
