@@ -30,3 +30,14 @@ MAX_SEED: Final = 2**64 - 1
 MAX_WINDOWS: Final = 1_000_000
 #: Problems a DocumentError lists; beyond them a huge file's problems are only counted.
 MAX_LISTED_PROBLEMS: Final = 100
+#: Longest mean service time, link latency or timeout (about 11.6 days), in ms:
+#: far beyond any design, and far from where floating point loses the sums.
+MAX_SERVICE_MS: Final = 1e9
+#: Hardware of one replica: beyond these a profile's scaling overflows or means nothing.
+MAX_CPU_CORES: Final = 100_000
+MAX_CPU_GHZ: Final = 1_000.0
+MIN_MEMORY_GB: Final = 1 / 1024  # 1 MB
+MAX_MEMORY_GB: Final = 2.0**20  # 1 PB
+MAX_NETWORK_MBPS: Final = 1e9
+#: Largest response payload (1 TB).
+MAX_PAYLOAD_KB: Final = 1e9

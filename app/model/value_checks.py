@@ -82,20 +82,23 @@ class Checker:
     Args:
         problems: The list problems are appended to (all with severity "error").
         component_ids: Components the reported problems are about.
+        hints: False to leave out did-you-mean hints (problems only counted).
     """
 
     def __init__(
         self,
         problems: list[Problem],
         component_ids: tuple[str, ...] = (),
+        hints: bool = True,
     ) -> None:
         self.problems = problems
         self.component_ids = component_ids
+        self.hints = hints
 
     @property
     def full(self) -> bool:
-        """True when the problem list keeps no more problems (skip costly hints)."""
-        return is_full(self.problems)
+        """True when problems are only counted now, so costly hints are skipped."""
+        return not self.hints or is_full(self.problems)
 
     def fail(self, path: str, message: str) -> bool:
         """Record an error at ``path``; always returns False."""
