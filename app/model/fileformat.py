@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -297,12 +298,18 @@ def load(path: str | os.PathLike[str]) -> Document:
 
     Raises:
         DocumentError: The file cannot be read (the ``OSError`` is chained),
-            is too large, or is not a valid document.
+            is not a regular file, is too large, or is not a valid document.
     """
     file = Path(path)
     try:
-        with file.open("rb") as stream:
-            if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
+        # Non-blocking open: a FIFO must not hang the reader before it is refused.
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as stream:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise _refuse(f"cannot read {file.name}: not a regular file (a device, a pipe "
+                              "or a socket?)")
+            if info.st_size > MAX_FILE_BYTES:
                 raise _refuse(f"the file is too large (over {MAX_FILE_BYTES // 2**20} MB)")
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
