@@ -41,3 +41,5 @@ MAX_MEMORY_GB: Final = 2.0**20  # 1 PB
 MAX_NETWORK_MBPS: Final = 1e9
 #: Largest response payload (1 TB).
 MAX_PAYLOAD_KB: Final = 1e9
+#: Largest link weight: a balancer sums its links' weights, which must stay finite.
+MAX_LINK_WEIGHT: Final = 1e9

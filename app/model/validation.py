@@ -165,7 +165,7 @@ def _check_fields(ck: Checker, comp: Component, path: str) -> None:
     if comp.fanout is not None:
         ck.choice(f"{path}.fanout", comp.fanout, FANOUT_MODES, "fanout mode")
     if comp.payload_kb is not None:
-        ck.number(f"{path}.payload_kb", comp.payload_kb, minimum=0.0, maximum=MAX_PAYLOAD_KB)
+        ck.number(f"{path}.payload_kb", comp.payload_kb, minimum=0.0, limit=MAX_PAYLOAD_KB)
     if comp.workload is not None:
         if comp.type in COMPONENT_TYPES and not is_client:
             ck.fail(f"{path}.workload", "only a client generates traffic: remove the workload "
@@ -196,7 +196,7 @@ def _check_specs(ck: Checker, path: str, specs: Specs) -> None:
         if value is not None:
             above, minimum, maximum = _SPEC_RANGES[field.name]
             ck.number(f"{path}.{field.name}", value, above=above, minimum=minimum,
-                      maximum=maximum)
+                      limit=maximum)
 
 
 def _check_service_time(ck: Checker, path: str, service: ServiceTime) -> None:
@@ -206,7 +206,7 @@ def _check_service_time(ck: Checker, path: str, service: ServiceTime) -> None:
         value = getattr(service, name)
         maximum = MAX_SERVICE_MS * (MAX_STD_RATIO if name == "std_ms" else 1.0)
         if value is not None and ck.number(f"{path}.{name}", value, minimum=0.0,
-                                           maximum=maximum):
+                                           limit=maximum):
             valid[name] = value
     if service.shape is not None:
         if service.distribution == "pareto":

@@ -113,8 +113,14 @@ class Checker:
         minimum: float | None = None,
         above: float | None = None,
         maximum: float | None = None,
+        limit: float | None = None,
     ) -> bool:
-        """A finite number, ``>= minimum``, ``> above`` and ``<= maximum`` when given."""
+        """A finite number, ``>= minimum``, ``> above`` and ``<= maximum`` when given.
+
+        ``minimum`` and ``maximum`` together are a natural range ("between 0
+        and 1"); ``limit`` is a cap of the format, reported on its own ("at
+        most 1e+09") so a negative value still hears "at least 0".
+        """
         if not is_number(value):
             return self.fail(path, f"must be a number, got {describe(value)}")
         assert isinstance(value, int | float)
@@ -130,6 +136,8 @@ class Checker:
             return self.fail(path, f"must be greater than {above:g}, got {describe(value)}")
         if maximum is not None and value > maximum:
             return self.fail(path, f"must be at most {maximum:g}, got {describe(value)}")
+        if limit is not None and value > limit:
+            return self.fail(path, f"must be at most {limit:g}, got {describe(value)}")
         return True
 
     def integer(

@@ -250,7 +250,7 @@ FIELD_REFUSALS = [
     ("components", 3, "hit_ratio", False, "$.components[3].hit_ratio",
      "must be a number, got false"),
     ("components", 2, "payload_kb", -2, "$.components[2].payload_kb",
-     "must be between 0 and 1e+09, got -2"),
+     "must be at least 0, got -2"),
     ("components", 2, "fanout", "paralel", "$.components[2].fanout",
      'unknown fanout mode "paralel" (did you mean "parallel"?)'),
     ("components", 1, "routing", {"algorithm": "round_robbin"},
@@ -261,7 +261,7 @@ FIELD_REFUSALS = [
     ("components", 2, "service_time", {"distribution": "weibull", "mean_ms": 2},
      "$.components[2].service_time.distribution", 'unknown distribution "weibull"'),
     ("components", 2, "service_time", {"distribution": "constant", "mean_ms": -1},
-     "$.components[2].service_time.mean_ms", "must be between 0 and 1e+09, got -1"),
+     "$.components[2].service_time.mean_ms", "must be at least 0, got -1"),
     ("components", 2, "specs", {"cpu_cores": 0}, "$.components[2].specs.cpu_cores",
      "must be greater than 0, got 0"),
     ("components", 2, "specs", [4, 2.4], "$.components[2].specs",
@@ -567,11 +567,11 @@ def documents(draw: st.DrawFn) -> Document:
     links = [
         Link(
             a, b,
-            latency_ms=draw(_opt(_non_negative)),
-            bandwidth_mbps=draw(_opt(_positive)),
+            latency_ms=draw(_opt(_between(0, 1e9))),
+            bandwidth_mbps=draw(_opt(_between(1e-3, 1e9))),
             probability=draw(_opt(_unit)),
-            weight=draw(_opt(_non_negative)),
-            timeout_ms=draw(_opt(_positive)),
+            weight=draw(_opt(_between(1e-3, 1e9))),  # a balancer needs a positive one
+            timeout_ms=draw(_opt(_between(1e-6, 1e9))),
             retries=draw(_opt(st.integers(0, 100))),
             mode=draw(_opt(st.sampled_from(["sync", "async"]))),
         )
