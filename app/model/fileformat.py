@@ -16,6 +16,7 @@ The format is described for users in docs/file-format.md.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -239,12 +240,38 @@ def _prefixes(path: str) -> list[str]:
     return [path[:i] for i in cuts[1:]] + [path]
 
 
+def _fully_read_part(result: ReadResult) -> Document | None:
+    """The part of the document the reader finished before its problem list filled.
+
+    The reader goes through the components, then the links, in file order;
+    when the list fills at row ``r`` of one of them, the rows before ``r``
+    have every reader problem listed, so their validation errors can be
+    listed beside them without counting anything twice. ``None``: nothing
+    (the list filled on the top-level keys).
+    """
+    doc = result.document
+    if not result.problems.full:
+        return doc
+    match = _FILE_ROW.match(result.problems[-1].path)
+    if match is None:
+        return None
+    row = int(match.group(2))
+    if match.group(1) == "components":
+        count = bisect.bisect_left(result.component_rows, row)
+        return Document(name=doc.name, description=doc.description,
+                        components=doc.components[:count])
+    count = bisect.bisect_left(result.link_rows, row)
+    return Document(name=doc.name, description=doc.description, components=doc.components,
+                    links=doc.links[:count])
+
+
 def _validation_errors(result: ReadResult) -> ProblemList:
     """Errors :func:`validate` finds, minus those the reader already reported.
 
-    They fill what the reader's problem list left free; past it they are only
-    counted. Run only when the reader's list is not full, so every problem the
-    reader found is known here and none is counted twice.
+    When the reader's list has room, they fill it and the rest are counted;
+    when reading alone filled it, only the part read in full is validated
+    (see :func:`_fully_read_part`: bounded work, and the listed problems are
+    still the first ones of the file), and ``more`` is a lower bound.
     """
     reported = {problem.path for problem in result.problems}
 
@@ -256,8 +283,11 @@ def _validation_errors(result: ReadResult) -> ProblemList:
             return None
         return replace(problem, path=path)
 
-    errors = ProblemList(result.problems.limit - len(result.problems), admit)
-    validate(result.document, errors)
+    free = result.problems.limit - len(result.problems)
+    errors = ProblemList(free if free > 0 else result.problems.limit, admit)
+    part = _fully_read_part(result)
+    if part is not None:
+        validate(part, errors)
     return errors
 
 
@@ -280,16 +310,11 @@ def loads(text: str | bytes) -> Document:
     raw = _upgrade(_parse(text))
     _check_counts(raw.get("components"), raw.get("links"))
     result = read_document(raw)
-    problems: list[Problem] = list(result.problems)
-    more = result.problems.more
-    # A file whose reading alone fills the list is not validated too: its
-    # first problems are known, and "more" is then a lower bound.
-    if not result.problems.full:
-        errors = _validation_errors(result)
-        problems += errors
-        more += errors.more
-    if problems or more:
-        raise DocumentError(in_document_order(problems), more)
+    errors = _validation_errors(result)
+    if result.problems or errors:
+        # DocumentError lists the first MAX_LISTED_PROBLEMS and counts the rest.
+        raise DocumentError(in_document_order([*result.problems, *errors]),
+                            result.problems.more + errors.more)
     return result.document
 
 
