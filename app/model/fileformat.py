@@ -100,7 +100,7 @@ def json_shape(text: str) -> JsonShape:
     answer may be off; that only changes which refusal the file gets, since
     the parser refuses it anyway.
     """
-    import numpy as np
+    import numpy as np  # here, not at the top: importing app.model stays cheap
 
     plain = text.replace("\\\\", "").replace('\\"', "")
     data = np.frombuffer(plain.encode("utf-8", "surrogatepass"), dtype=np.uint8)
@@ -166,8 +166,12 @@ def _parse(data: str | bytes) -> dict[str, Any]:
         what = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
         raise _refuse(f"not valid JSON: {what} at line {exc.lineno}, column {exc.colno}"
                       ) from None
-    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
-        raise _refuse(f"not valid JSON: {exc}") from None
+    except ValueError as exc:  # an integer of 5,000 digits (Python's conversion limit)
+        what = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise _refuse(f"not valid JSON: {what}") from None
+    except RecursionError:  # the shape check makes this unreachable; kept as a net
+        raise _refuse(f"not a .sdsim document: nested more than {MAX_NESTING_DEPTH} levels "
+                      "deep") from None
     if not isinstance(value, dict):
         raise _refuse(f"not a .sdsim document: expected a JSON object {{...}} at the top "
                       f"level, got {describe(value)}")
