@@ -217,8 +217,18 @@ def _report_unknown_keys(problems: list[Problem], path: str, keys: list[str],
         problems.append(unknown_key_problem(path, key, known))
 
 
+#: Longest key written whole into a path (a file may use a megabyte-long key).
+_KEY_SHOWN = 40
+
+
 def key_path(path: str, key: str) -> str:
-    """``path.key``, or ``path["odd key"]`` when the key is not a plain name."""
+    """``path.key``, or ``path["odd key"]`` when the key is not a plain name.
+
+    A key longer than 40 characters is cut (``path["abc..."]``): messages stay one
+    short line.
+    """
+    if len(key) > _KEY_SHOWN:
+        return f"{path}[{json.dumps(key[:_KEY_SHOWN - 3] + '...')}]"
     return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 

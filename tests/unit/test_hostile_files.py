@@ -268,6 +268,13 @@ def test_dangling_links_to_many_components_stay_bounded() -> None:
     assert error.more > 0
 
 
+@pytest.mark.parametrize("key", ["k" * 1_000_000, "\u0007" * 100_000])
+def test_a_megabyte_long_unknown_key_gives_a_bounded_message(key: str) -> None:
+    error = refusal(design({key: 1}))
+    assert error.problems[0].path.startswith(f"{WEB}[")
+    assert len(str(error)) < 1_000  # bounded, whatever the key
+
+
 def test_problem_list_counts_past_its_limit() -> None:
     problems = ProblemList(limit=2)
     problems.extend(DocumentError([]).problems * 5)
