@@ -193,7 +193,7 @@ def _check_format(raw: dict[str, Any]) -> int:
     if version > FORMAT_VERSION:
         raise UnsupportedFormatVersionError(
             version,
-            f"version {version} is newer than this app supports ({FORMAT_VERSION}): "
+            f"version {describe(version)} is newer than this app supports ({FORMAT_VERSION}): "
             "update System Design Simulator to open this file",
         )
     return version
@@ -208,7 +208,7 @@ def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
             oldest = min([*MIGRATIONS, FORMAT_VERSION])
             raise UnsupportedFormatVersionError(
                 version,
-                f"version {version} is not supported (this app reads versions "
+                f"version {describe(version)} is not supported (this app reads versions "
                 f"{oldest} to {FORMAT_VERSION})",
             )
         try:

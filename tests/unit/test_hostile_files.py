@@ -183,6 +183,9 @@ REFUSED: list[tuple[str, str | bytes, str, str]] = [
      "$.links[1].weight", "has weight 0"),
     ("version as a string", design(version="1"), "$.version", "whole number"),
     ("version 2**80", design(version=2**80), "$.version", "newer than this app"),
+    ("version of 4,000 digits", design(version=10**4000), "$.version",
+     "version a huge number is newer"),
+    ("version -5", design(version=-5), "$.version", "version -5 is not supported"),
     ("not a design", json.dumps({"format": "docx"}), "$.format", 'must be "sdsim"'),
 ]
 
