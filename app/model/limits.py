@@ -43,3 +43,5 @@ MAX_NETWORK_MBPS: Final = 1e9
 MAX_PAYLOAD_KB: Final = 1e9
 #: Largest link weight: a balancer sums its links' weights, which must stay finite.
 MAX_LINK_WEIGHT: Final = 1e9
+#: Largest canvas coordinate (either sign): Qt's scene arithmetic must stay finite.
+MAX_COORDINATE: Final = 1e7

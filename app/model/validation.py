@@ -34,6 +34,7 @@ from app.model.errors import INCOMPLETE, Problem, in_document_order, is_full
 from app.model.graph_checks import check_graph
 from app.model.limits import (
     MAX_CONCURRENCY,
+    MAX_COORDINATE,
     MAX_CPU_CORES,
     MAX_CPU_GHZ,
     MAX_MEMORY_GB,
@@ -178,7 +179,7 @@ def _check_position(ck: Checker, path: str, position: object) -> None:
         ck.fail(path, f"must be [x, y], got {describe(position)}")
         return
     for axis, value in enumerate(position):
-        ck.number(f"{path}[{axis}]", value)
+        ck.number(f"{path}[{axis}]", value, minimum=-MAX_COORDINATE, maximum=MAX_COORDINATE)
 
 
 #: (strictly above, at least, at most) of each hardware field.

@@ -490,7 +490,7 @@ _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 _ident = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(
     lambda s: bool(s.strip())
 )
-_finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+_finite = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False)  # MAX_COORDINATE
 _positive = st.floats(min_value=1e-6, max_value=1e12, allow_nan=False)
 _non_negative = st.floats(min_value=0, max_value=1e12, allow_nan=False)
 _unit = st.floats(min_value=0, max_value=1, allow_nan=False)

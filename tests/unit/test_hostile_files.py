@@ -76,6 +76,8 @@ REFUSED: list[tuple[str, str | bytes, str, str]] = [
      "must be a finite number, got Infinity"),
     ("-Infinity in a position", with_literal("position", "[-Infinity, 0]"),
      f"{WEB}.position[0]", "finite"),
+    ("a position at 1e308", with_literal("position", "[1e308, 0]"), f"{WEB}.position[0]",
+     "between -1e+07 and 1e+07"),
     ("1e400 overflows to infinity", with_literal("hit_ratio", "1e400"), f"{WEB}.hit_ratio",
      "finite"),
     ("integer of 5,000 digits", with_literal("replicas", "9" * 5_000), "$",
