@@ -21,6 +21,12 @@ MAX_COMPONENTS: Final = 20_000
 MAX_LINKS: Final = 100_000
 #: Longest component id (ids appear in CSV rows, charts and file names).
 MAX_ID_LENGTH: Final = 200
+#: Longest design or component name (names are drawn on the canvas and charts).
+MAX_NAME_LENGTH: Final = 1_000
+#: Longest design description.
+MAX_DESCRIPTION_LENGTH: Final = 100_000
+#: Longest trace-file path.
+MAX_PATH_LENGTH: Final = 4_096
 MAX_REPLICAS: Final = 10_000
 MAX_CONCURRENCY: Final = 1_000_000
 MAX_QUEUE_CAPACITY: Final = 1_000_000_000

@@ -37,8 +37,11 @@ from app.model.limits import (
     MAX_COORDINATE,
     MAX_CPU_CORES,
     MAX_CPU_GHZ,
+    MAX_DESCRIPTION_LENGTH,
     MAX_MEMORY_GB,
+    MAX_NAME_LENGTH,
     MAX_NETWORK_MBPS,
+    MAX_PATH_LENGTH,
     MAX_PAYLOAD_KB,
     MAX_QUEUE_CAPACITY,
     MAX_REPLICAS,
@@ -92,9 +95,9 @@ def validate(doc: Document, into: list[Problem] | None = None) -> list[Problem]:
     """
     problems: list[Problem] = [] if into is None else into
     ck = Checker(problems)
-    ck.text("$.name", doc.name)
+    ck.text("$.name", doc.name, MAX_NAME_LENGTH)
     if doc.description is not None:
-        ck.text("$.description", doc.description)
+        ck.text("$.description", doc.description, MAX_DESCRIPTION_LENGTH)
     for index, comp in enumerate(doc.components):
         _check_component(comp, f"$.components[{index}]", problems)
     check_graph(doc, problems)
@@ -138,7 +141,7 @@ def _check_fields(ck: Checker, comp: Component, path: str) -> None:
     if ck.choice(f"{path}.type", comp.type, COMPONENT_TYPES, "component type"):
         is_client = COMPONENT_TYPES[comp.type].is_client
     if comp.name is not None:
-        ck.text(f"{path}.name", comp.name)
+        ck.text(f"{path}.name", comp.name, MAX_NAME_LENGTH)
     _check_position(ck, f"{path}.position", comp.position)
     if comp.profile is not None:
         ck.choice(f"{path}.profile", comp.profile, PROFILES, "profile")
@@ -262,7 +265,7 @@ def _check_workload(ck: Checker, path: str, workload: Workload) -> None:
         ck.number(f"{path}.amplitude", workload.amplitude, minimum=0.0, maximum=1.0)
     if (
         workload.trace_file is not None
-        and ck.text(f"{path}.trace_file", workload.trace_file)
+        and ck.text(f"{path}.trace_file", workload.trace_file, MAX_PATH_LENGTH)
         and not workload.trace_file.strip()
     ):
         ck.fail(f"{path}.trace_file", "must name a CSV file")

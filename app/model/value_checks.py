@@ -163,10 +163,13 @@ class Checker:
             return self.fail(path, f"unknown {what} {describe(value)}{hint}")
         return True
 
-    def text(self, path: str, value: object) -> bool:
-        """A string that can be stored as UTF-8."""
+    def text(self, path: str, value: object, max_length: int | None = None) -> bool:
+        """A string that can be stored as UTF-8, of at most ``max_length`` characters."""
         if not isinstance(value, str):
             return self.fail(path, f"must be a string, got {describe(value)}")
+        if max_length is not None and len(value) > max_length:
+            return self.fail(path, f"is too long ({len(value):,} characters, at most "
+                                   f"{max_length:,})")
         if not is_storable_text(value):
             return self.fail(path, "contains an unpaired surrogate character, which UTF-8 "
                                    "cannot store")
