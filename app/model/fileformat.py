@@ -336,13 +336,15 @@ def load(path: str | os.PathLike[str]) -> Document:
         with os.fdopen(fd, "rb") as stream:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise _refuse(f"cannot read {file.name}: not a regular file (a device, a pipe "
-                              "or a socket?)")
+                raise _refuse(f"cannot read {file.name}: not a regular file (a "
+                              "device, a pipe or a socket?)")
             if info.st_size > MAX_FILE_BYTES:
                 raise _refuse(f"the file is too large (over {MAX_FILE_BYTES // 2**20} MB)")
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _refuse(f"cannot read {file.name}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # a path with a NUL character
+        raise _refuse(f"cannot read {file.name}: {exc}") from exc
     return loads(data)
 
 

@@ -337,6 +337,14 @@ def test_dev_zero_is_refused() -> None:
         load("/dev/zero")
 
 
+def test_a_path_with_a_nul_or_a_newline_is_refused_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="cannot read"):
+        load(str(tmp_path / "a\x00b.sdsim"))
+    with pytest.raises(DocumentError) as caught:
+        load(tmp_path / "no\nsuch.sdsim")
+    assert "\n" not in str(caught.value) and "no such file" in str(caught.value).lower()
+
+
 # -- the CLI: exit 2 and one line ------------------------------------------------------------
 
 def _validate_in_process(path: Path) -> tuple[int, str, str]:
