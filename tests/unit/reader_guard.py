@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,10 +32,16 @@ def reader_guard(seconds: float = GUARD_SECONDS) -> Iterator[None]:
     def hang(signum: int, frame: object) -> None:
         raise ReaderHang(f"still running after {seconds:g} s")
 
+    # Another SIGALRM timer (pytest-timeout's signal method) is put back with the
+    # time it had left, so the two compose.
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, hang)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    earlier_delay, earlier_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if earlier_delay > 0:
+            left = earlier_delay - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), earlier_interval)

@@ -22,10 +22,16 @@ from app.model.errors import DocumentError, ProblemList, count_phrase
 from app.model.fileformat import json_shape, load, loads
 from app.model.limits import MAX_JSON_CONTAINERS, MAX_LISTED_PROBLEMS
 from app.model.validation import validate
-from tests.unit.reader_guard import reader_guard
+from tests.unit.reader_guard import ReaderHang, reader_guard
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = '{"format": "sdsim", "version": 1, '
+
+
+def test_the_hang_guard_stops_a_loop() -> None:
+    with pytest.raises(ReaderHang), reader_guard(0.05):
+        while True:
+            pass
 
 
 def design(server: dict[str, Any] | None = None, **top: Any) -> str:
