@@ -88,6 +88,8 @@ def truncated_normal_location(mean: float, std: float) -> float:
     ratio = mean / std
     if ratio > 38.0:
         return mean  # the truncation moves the mean by less than phi(38)
+    if not ratio >= 1e-6:  # the model refuses std_ms over 100 x mean_ms long before
+        raise ValueError(f"normal service time: std {std!r} is out of range for mean {mean!r}")
     lo, hi = -2.0 / ratio, ratio
     for _ in range(200):
         mid = 0.5 * (lo + hi)
