@@ -110,7 +110,7 @@ def _load(path: Path) -> Any:
         return load(path)
     except DocumentError as exc:
         found = Problems([" ".join(str(p).split()) for p in exc.problems],
-                         getattr(exc, "more", 0))
+                         exc.more)
         raise CliError(f"{path}: {exc}", found) from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from None
