@@ -88,13 +88,17 @@ class LinkRuntime:
             and self.back_s == 0.0
         )
 
+    def send_async(self, req: Request) -> None:
+        """Deliver ``req`` as a fire-and-forget message (the caller does not wait)."""
+        _Hop(self, req, ignore_reply).send()
+
     def call(self, req: Request, reply: Reply) -> None:
         """Send ``req`` to the target; ``reply(status)`` is called with the outcome."""
         if self._partitioned:
             reply(FAILED)
             return
         if self.asynchronous:
-            _Hop(self, req, ignore_reply).send()
+            self.send_async(req)
             reply(OK)
             return
         if self.timeout_s is None and self.retries == 0:

@@ -14,7 +14,7 @@ from app.engine.distributions import BlockSampler, RandomStreams, service_draw, 
 from app.engine.links import LinkRuntime
 from app.engine.routing import make_router
 from app.engine.snapshot import Snapshot
-from app.engine.station import Node, Station
+from app.engine.station import Node, ReplyLoop, Station
 from app.engine.summary import summarize
 from app.engine.window import EndToEndWindow, StationWindow
 from app.engine.workloads import ClientNode, expected_requests
@@ -87,6 +87,7 @@ class Simulation:
     def _build(self) -> None:
         env, streams = self.env, self.streams
         nodes: dict[str, Node] = {}
+        replies = ReplyLoop()
         for comp in self.document.components:
             if comp.type == "client":
                 assert comp.workload is not None
@@ -107,6 +108,7 @@ class Simulation:
                 rc,
                 BlockSampler(streams.generator(f"{comp.id}/service"), service_draw(rc.service)),
                 BlockSampler(streams.generator(f"{comp.id}/coin"), uniform01_draw()),
+                replies,
             )
             self.stations[comp.id] = station
             nodes[comp.id] = station

@@ -9,6 +9,12 @@ one frees it as soon as its own service ends.
 
 State that faults, alerts and autoscaling will change mid-run lives here as
 plain attributes: ``up``, ``slowdown`` and the ``replicas`` list.
+
+Replies never unwind by recursion: on zero-latency links a reply reaches the
+caller's station in the same instant, which replies to its own caller, and so
+on up the chain. Each station's reply goes through the run's shared
+:class:`ReplyLoop`, which runs nested replies one after the other in a loop,
+so a chain of 20,000 components needs no deeper stack than a chain of two.
 """
 
 from __future__ import annotations
@@ -32,6 +38,41 @@ class Request:
     def __init__(self, t0: float, key: int) -> None:
         self.t0 = t0
         self.key = key
+
+
+class ReplyLoop:
+    """Runs replies one after the other instead of nesting them (one per run).
+
+    The first reply of an instant runs the loop; a reply made while the loop
+    is running is queued and runs when the current one returns. Every reply
+    is the last thing its caller does (a tail call), so the order of events is
+    exactly that of direct calls, without the stack depth.
+    """
+
+    __slots__ = ("active", "pending")
+
+    def __init__(self) -> None:
+        self.active = False
+        self.pending: deque[Visit] = deque()
+
+    def reply(self, visit: Visit, status: int) -> None:
+        """Call ``visit.reply(status)``, or queue it when a reply is already running."""
+        if self.active:
+            visit.status = status
+            self.pending.append(visit)
+            return
+        self.active = True
+        try:
+            visit.reply(status)
+            pending = self.pending
+            while pending:
+                nxt = pending.popleft()
+                nxt.reply(nxt.status)
+        except BaseException:
+            self.pending.clear()
+            raise
+        finally:
+            self.active = False
 
 
 class Replica:
@@ -72,8 +113,11 @@ class Station(Node):
         rc: ResolvedComponent,
         service: BlockSampler,
         coin: BlockSampler,
+        replies: ReplyLoop | None = None,
     ) -> None:
         self.env = env
+        #: Shared by all stations of a run, so a chain of replies unwinds in one loop.
+        self.replies = replies if replies is not None else ReplyLoop()
         self.id = rc.id
         self.resolved = rc
         self.blocking = rc.blocking
@@ -200,7 +244,13 @@ class Station(Node):
             self.lat_start.append(visit.t_arr)
         else:
             self.failed += 1
-        visit.reply(status)
+        # Inlined ReplyLoop.reply (a call per hop on the hottest path).
+        loop = self.replies
+        if loop.active:
+            visit.status = status
+            loop.pending.append(visit)
+            return
+        loop.reply(visit, status)
 
 
 class Visit:
@@ -265,6 +315,10 @@ class Visit:
             if link.probability >= 1.0 or self.node.coin() < link.probability:
                 if link.direct:
                     link.target.arrive(self.req, self._next)
+                elif link.asynchronous and not link.partitioned:
+                    # Answered at once: go on in this loop, not by a nested reply.
+                    link.send_async(self.req)
+                    continue
                 else:
                     link.call(self.req, self._next)
                 return
