@@ -7,8 +7,9 @@ time, then makes its downstream calls and replies to its caller. A blocking
 station keeps the worker until the downstream calls return; a non-blocking
 one frees it as soon as its own service ends.
 
-State that faults, alerts and autoscaling will change mid-run lives here as
-plain attributes: ``up``, ``slowdown`` and the ``replicas`` list.
+State that faults, alerts and autoscaling will change mid-run lives here:
+``up``, ``slowdown`` and the ``replicas`` list (``up`` and the list record
+their changes, which availability integrates over time).
 
 Replies never unwind by recursion: on zero-latency links a reply reaches the
 caller's station in the same instant, which replies to its own caller, and so
@@ -25,19 +26,27 @@ import simpy
 
 from app.engine.distributions import BlockSampler
 from app.engine.links import LinkRuntime
+from app.engine.replicas import Replica, ReplicaList, UpTime, up_share
 from app.engine.routing import Router, TrackedReply
-from app.engine.scheduling import FAILED, OK, REJECTED, Reply, Wake
+from app.engine.scheduling import FAILED, OK, REJECTED, AsyncLedger, Reply, Wake
 from app.model.resolve import ResolvedComponent
+
+__all__ = ["Node", "Replica", "ReplyLoop", "Request", "Station", "Visit"]
 
 
 class Request:
-    """One end-to-end request: when a client created it, and its routing key."""
+    """One end-to-end request: when a client created it, and its routing key.
 
-    __slots__ = ("key", "t0")
+    ``async_failed`` is set once async work done on its behalf has failed
+    downstream, so the end-to-end figures count each request once.
+    """
+
+    __slots__ = ("async_failed", "key", "t0")
 
     def __init__(self, t0: float, key: int) -> None:
         self.t0 = t0
         self.key = key
+        self.async_failed = False
 
 
 class ReplyLoop:
@@ -75,19 +84,6 @@ class ReplyLoop:
             self.active = False
 
 
-class Replica:
-    """One instance of a component: ``concurrency`` workers and a waiting room."""
-
-    __slots__ = ("busy", "capacity", "concurrency", "queue", "up")
-
-    def __init__(self, concurrency: int, capacity: int | None) -> None:
-        self.concurrency = concurrency
-        self.capacity = capacity
-        self.busy = 0
-        self.queue: deque[Visit] = deque()
-        self.up = True
-
-
 class Node:
     """What a visit needs from the component it is at: its outgoing calls."""
 
@@ -98,6 +94,10 @@ class Node:
     hit_ratio: float
     parallel: bool
     coin: BlockSampler
+
+    def add_link(self, link: LinkRuntime) -> None:
+        """Attach an outgoing link (while the run is built)."""
+        self.calls.append(link)
 
     def visit_finished(self, visit: Visit, status: int) -> None:
         """The visit's downstream work is over; account for it and reply."""
@@ -113,11 +113,15 @@ class Station(Node):
         rc: ResolvedComponent,
         service: BlockSampler,
         coin: BlockSampler,
+        *,
         replies: ReplyLoop | None = None,
+        ledger: AsyncLedger | None = None,
     ) -> None:
         self.env = env
         #: Shared by all stations of a run, so a chain of replies unwinds in one loop.
         self.replies = replies if replies is not None else ReplyLoop()
+        #: Shared by all stations of a run: async work that failed, end to end.
+        self.ledger = ledger if ledger is not None else AsyncLedger()
         self.id = rc.id
         self.resolved = rc
         self.blocking = rc.blocking
@@ -129,10 +133,14 @@ class Station(Node):
         self.coin = coin
         self.calls: list[LinkRuntime] = []
         self.router: Router | None = None
-        self.replicas = [Replica(rc.concurrency, rc.queue_capacity) for _ in range(rc.replicas)]
+        self._up = True
+        self.replicas = ReplicaList(
+            Replica(rc.concurrency, rc.queue_capacity) for _ in range(rc.replicas)
+        )
+        #: Time integral of the share of replicas up (availability).
+        self.uptime = UpTime(lambda: float(env._now), lambda: up_share(self._up, self.replicas))
+        self.replicas.bind(self.uptime)
         self._rr = 0
-        #: Mutable by faults: a station that is down fails every request at once.
-        self.up = True
         #: Mutable by faults: multiplies every service time.
         self.slowdown = 1.0
         # Counters since the start (windows and the summary take differences).
@@ -158,9 +166,20 @@ class Station(Node):
         self.lat_start: list[float] = []
 
     @property
+    def up(self) -> bool:
+        """Mutable by faults: a station that is down fails every request at once."""
+        return self._up
+
+    @up.setter
+    def up(self, value: bool) -> None:
+        self.uptime.changing()
+        self._up = bool(value)
+        self.uptime.changed()
+
+    @property
     def workers(self) -> int:
         """Total workers over the replicas that are up."""
-        return sum(r.concurrency for r in self.replicas if r.up)
+        return sum(r.concurrency for r in self.replicas if r._up)
 
     def areas(self, now: float) -> dict[str, float]:
         """Time integrals (count x seconds) since the start of each count, up to ``now``."""
@@ -175,21 +194,22 @@ class Station(Node):
         replicas = self.replicas
         n = len(replicas)
         for _ in range(n):
-            rep = replicas[self._rr]
-            self._rr = (self._rr + 1) % n
-            if rep.up:
+            i = self._rr % n  # the list may have shrunk since the last pick
+            rep = replicas[i]
+            self._rr = i + 1
+            if rep._up:
                 return rep
         return None
 
     def arrive(self, req: Request, reply: Reply) -> None:
         """A request arrives: serve it, queue it, or refuse it."""
         self.arrivals += 1
-        if not self.up:
+        if not self._up:
             self.failed += 1
             reply(FAILED)
             return
         replicas = self.replicas
-        if len(replicas) == 1 and replicas[0].up:
+        if len(replicas) == 1 and replicas[0]._up:
             rep: Replica | None = replicas[0]
         else:
             rep = self._pick()
