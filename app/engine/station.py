@@ -50,7 +50,7 @@ class Request:
 
 
 class ReplyLoop:
-    """Runs replies one after the other instead of nesting them (one per run).
+    """Replies waiting to run, shared by the stations of a run (see :meth:`Station.reply`).
 
     The first reply of an instant runs the loop; a reply made while the loop
     is running is queued and runs when the current one returns. Every reply
@@ -63,25 +63,6 @@ class ReplyLoop:
     def __init__(self) -> None:
         self.active = False
         self.pending: deque[Visit] = deque()
-
-    def reply(self, visit: Visit, status: int) -> None:
-        """Call ``visit.reply(status)``, or queue it when a reply is already running."""
-        if self.active:
-            visit.status = status
-            self.pending.append(visit)
-            return
-        self.active = True
-        try:
-            visit.reply(status)
-            pending = self.pending
-            while pending:
-                nxt = pending.popleft()
-                nxt.reply(nxt.status)
-        except BaseException:
-            self.pending.clear()
-            raise
-        finally:
-            self.active = False
 
 
 class Node:
@@ -264,13 +245,24 @@ class Station(Node):
             self.lat_start.append(visit.t_arr)
         else:
             self.failed += 1
-        # Inlined ReplyLoop.reply (a call per hop on the hottest path).
+        # Reply through the run's ReplyLoop (inlined: this runs once per hop).
         loop = self.replies
-        if loop.active:
+        if loop.active:  # a reply is running further up the stack: queue this one
             visit.status = status
             loop.pending.append(visit)
             return
-        loop.reply(visit, status)
+        loop.active = True
+        try:
+            visit.reply(status)
+            pending = loop.pending
+            while pending:
+                nxt = pending.popleft()
+                nxt.reply(nxt.status)
+        except BaseException:
+            loop.pending.clear()
+            raise
+        finally:
+            loop.active = False
 
 
 class Visit:

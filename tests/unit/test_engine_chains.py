@@ -17,6 +17,7 @@ from app.model import (
     Component,
     Document,
     Link,
+    Routing,
     ServiceTime,
     SimulationSettings,
     Workload,
@@ -98,3 +99,46 @@ def test_a_chain_of_20000_components_runs() -> None:
     assert (e2e["requests"], e2e["completed"], e2e["failed"]) == (2, 2, 0)
     assert e2e["latency_ms"]["mean"] == pytest.approx(n * 0.01, rel=1e-9)
     assert all(c["completed"] == 2 for c in out["components"].values())
+
+
+def _variant_chain(n: int, variant: str) -> Document:
+    """A chain whose replies go through each kind of reply path."""
+    doc = chain(n)
+    for comp in doc.components[1:]:
+        if variant == "parallel":
+            comp.fanout = "parallel"
+        elif variant == "balancer":
+            comp.type = "load_balancer"
+            comp.routing = Routing("least_connections")  # tracked replies
+        elif variant == "cache_miss":
+            comp.type = "cache"
+            comp.hit_ratio = 0.0
+    return doc
+
+
+@pytest.mark.parametrize("variant", ["parallel", "balancer", "cache_miss"])
+def test_every_reply_path_unwinds_in_a_loop(variant: str) -> None:
+    n = 1500
+    out = Simulation(_variant_chain(n, variant)).run()
+    e2e = out["end_to_end"]
+    assert (e2e["completed"], e2e["failed"]) == (4, 0)
+    assert e2e["latency_ms"]["mean"] == pytest.approx(n * 0.01, rel=1e-9)
+
+
+def test_a_chain_of_brokers_delivers_every_message() -> None:
+    # users -> mq0 -> mq1 -> ... -> worker: each broker acknowledges its
+    # producer at once and delivers downstream by the consumer's capacity.
+    n = 1000
+    comps = [Component(id="users", type="client", workload=Workload("constant", rate_rps=4.0))]
+    comps += [Component(id=f"mq{i}", type="message_queue", concurrency=1,
+                        service_time=ServiceTime("constant", mean_ms=0.01)) for i in range(n)]
+    comps.append(Component(id="worker", type="worker", concurrency=1,
+                           service_time=ServiceTime("constant", mean_ms=0.01)))
+    links = [Link("users", "mq0")] + [Link(f"mq{i}", f"mq{i + 1}") for i in range(n - 1)]
+    links.append(Link(f"mq{n - 1}", "worker", mode="async"))
+    doc = Document(name="brokers", components=comps, links=links,
+                   simulation=SimulationSettings(duration_s=2.0, warmup_s=0.0, seed=1))
+    out = Simulation(doc).run()
+    assert out["components"]["worker"]["completed"] == 8
+    assert out["end_to_end"]["async_failed"] == 0
+    assert all(out["components"][f"mq{i}"]["dropped"] == 0 for i in range(n))

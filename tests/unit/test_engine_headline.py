@@ -67,11 +67,12 @@ def test_async_failures_are_in_the_windows_error_rate() -> None:
 
 # -- a message queue is a broker ---------------------------------------------------------
 
-def _broker_design(capacity: object, *, worker_servers: int = 1, duration: float = 4.0):
+def _broker_design(capacity: object, *, worker_servers: int = 1, duration: float = 4.0,
+                   worker_ms: float = 2.0):
     # 1000 messages/s into a broker; the consumer takes 2 ms per message with
     # one worker (500/s) and has no waiting room at all.
     mq = _explicit("mq", "message_queue", 10, 0.1, capacity)
-    worker = _explicit("worker", "worker", worker_servers, 2.0, 0)
+    worker = _explicit("worker", "worker", worker_servers, worker_ms, 0)
     return design([client(1000, "constant"), mq, worker],
                   [("users", "mq"), Link("mq", "worker", mode="async")], duration=duration)
 
@@ -288,3 +289,43 @@ def test_end_to_end_availability_is_successes_over_requests_that_ended() -> None
         e2e["completed"] / (e2e["completed"] + e2e["failed"]), rel=1e-12)
     assert e2e["availability"] == pytest.approx(1 - e2e["error_rate"], rel=1e-12)
     assert not math.isclose(e2e["availability"], 1.0)
+
+
+def test_a_broker_with_no_room_delivers_only_to_a_free_consumer() -> None:
+    # queue_capacity 0: a message goes straight to a free consumer or is lost.
+    # Messages are stored at k ms + 0.1 ms; the consumer takes 2.5 ms, so it
+    # takes the messages at 0.1, 3.1, 6.1 ... ms (every third: 1334 of 4000)
+    # and is busy when each of the others comes.
+    out = Simulation(_broker_design(0, worker_ms=2.5)).run()
+    mq, worker = out["components"]["mq"], out["components"]["worker"]
+    assert mq["backlog_at_end"] == 0 and mq["mean_backlog"] == 0.0
+    assert worker["arrivals"] + mq["dropped"] == mq["completed"] == 4000
+    assert (worker["arrivals"], mq["dropped"]) == (1334, 2666)
+    assert out["end_to_end"]["async_failed"] == mq["dropped"]
+
+
+def test_a_broker_without_consumers_is_a_plain_station() -> None:
+    mq = _explicit("mq", "message_queue", 10, 0.1, 5)
+    out = Simulation(design([client(1000, "constant"), mq], [("users", "mq")],
+                            duration=2)).run()
+    comp = out["components"]["mq"]
+    assert comp["completed"] == 2000 and comp["dropped"] == 0 and comp["backlog_at_end"] == 0
+    assert out["end_to_end"]["error_rate"] == 0.0
+
+
+def test_a_consumer_failing_downstream_is_an_async_failure() -> None:
+    # The consumer calls a database that is down: every message it takes fails.
+    mq = _explicit("mq", "message_queue", 10, 0.1, UNBOUNDED)
+    worker = _explicit("worker", "worker", 4, 1.0, UNBOUNDED)
+    db = _explicit("db", "database", 4, 1.0, UNBOUNDED)
+    doc = design([client(100, "constant"), mq, worker, db],
+                 [("users", "mq"), Link("mq", "worker", mode="async"), ("worker", "db")],
+                 duration=2)
+    sim = Simulation(doc)
+    sim.stations["db"].up = False
+    out = sim.run()
+    e2e = out["end_to_end"]
+    assert e2e["failed"] == 0 and e2e["completed"] == 200
+    assert e2e["async_failed"] == out["components"]["worker"]["failed"] == 200
+    assert e2e["error_rate"] == 1.0 and e2e["availability"] == 1.0
+    assert out["components"]["db"]["availability"] == 0.0
