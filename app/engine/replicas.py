@@ -103,8 +103,8 @@ def _reports(method: Callable[..., Any]) -> Callable[..., Any]:
 class ReplicaList(list[Replica]):
     """A station's replicas; adding or removing one is integrated into availability.
 
-    Mutate it in place (``append``, ``pop``, ``remove``, slices...): assigning
-    a new plain list to ``station.replicas`` would bypass the integral.
+    Mutated in place (``append``, ``pop``, ``remove``, slices...) or replaced
+    (``station.replicas = [...]``, which wraps the new list in one of these).
     """
 
     uptime: UpTime

@@ -21,6 +21,7 @@ so a chain of 20,000 components needs no deeper stack than a chain of two.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 import simpy
 
@@ -115,12 +116,15 @@ class Station(Node):
         self.calls: list[LinkRuntime] = []
         self.router: Router | None = None
         self._up = True
-        self.replicas = ReplicaList(
+        self._replicas = ReplicaList(
             Replica(rc.concurrency, rc.queue_capacity) for _ in range(rc.replicas)
         )
+        #: The replica when there is exactly one (kept by every change of the list):
+        #: arrivals skip the round robin, and indexing a list subclass.
+        self._only: Replica | None = None
         #: Time integral of the share of replicas up (availability).
-        self.uptime = UpTime(lambda: float(env._now), lambda: up_share(self._up, self.replicas))
-        self.replicas.bind(self.uptime)
+        self.uptime = UpTime(lambda: float(env._now), self._share_up)
+        self._replicas.bind(self.uptime)
         self._rr = 0
         #: Mutable by faults: multiplies every service time.
         self.slowdown = 1.0
@@ -158,6 +162,23 @@ class Station(Node):
         self.uptime.changed()
 
     @property
+    def replicas(self) -> ReplicaList:
+        """Mutable by faults and autoscaling: change it in place, or assign a new list."""
+        return self._replicas
+
+    @replicas.setter
+    def replicas(self, value: Iterable[Replica]) -> None:
+        self.uptime.changing()
+        self._replicas = ReplicaList(value)
+        self._replicas.bind(self.uptime)
+        self.uptime.changed()
+
+    def _share_up(self) -> float:
+        replicas = self.replicas
+        self._only = replicas[0] if len(replicas) == 1 else None
+        return up_share(self._up, replicas)
+
+    @property
     def workers(self) -> int:
         """Total workers over the replicas that are up."""
         return sum(r.concurrency for r in self.replicas if r._up)
@@ -189,10 +210,8 @@ class Station(Node):
             self.failed += 1
             reply(FAILED)
             return
-        replicas = self.replicas
-        if len(replicas) == 1 and replicas[0]._up:
-            rep: Replica | None = replicas[0]
-        else:
+        rep = self._only
+        if rep is None or not rep._up:
             rep = self._pick()
         if rep is None:
             self.failed += 1

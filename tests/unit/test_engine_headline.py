@@ -255,7 +255,7 @@ def test_component_availability_integrates_replicas_up_over_time() -> None:
 def test_availability_follows_replicas_added_removed_and_a_component_down() -> None:
     s = server("s", 1.0, 4)
     s.replicas = 2
-    doc = design([client(200), s], [("users", "s")], duration=5)
+    doc = design([client(200), s], [("users", "s")], duration=6)
     sim = Simulation(doc)
     station = sim.stations["s"]
     station.replicas[1].up = False
@@ -269,6 +269,10 @@ def test_availability_follows_replicas_added_removed_and_a_component_down() -> N
     station.replicas.clear()  # and then has no replicas at all
     station.up = True
     empty = sim.step_window()
+    station.replicas = [Replica(4, None)]  # a new list: one fresh replica takes it all
+    back = sim.step_window().components["s"]
+    assert back.availability == 1.0 and back.failed == 0
+    assert back.arrivals > 150 and back.completed >= back.arrivals - 4  # the last in service
     assert (half, two_thirds, whole) == pytest.approx((0.5, 2 / 3, 1.0))
     assert down.components["s"].availability == 0.0
     assert empty.components["s"].availability == 0.0
