@@ -44,9 +44,14 @@ class Subscription:
         self.pumping = False
 
     def capacity(self) -> int:
-        """Messages the consumer may hold unacknowledged: its workers that are up."""
-        target = self.link.target
-        return target.workers if target._up else 0
+        """Messages the consumer may hold unacknowledged: its workers that are up.
+
+        None while the consumer is down or cut off by a partition: its
+        messages wait in the backlog.
+        """
+        link = self.link
+        target = link.target
+        return target.workers if target._up and not link.partitioned else 0
 
     def pump(self) -> None:
         """Deliver waiting messages while the consumer has capacity (a loop, not recursion).

@@ -143,6 +143,21 @@ def test_a_broker_holds_messages_while_its_consumer_is_down() -> None:
     assert out["components"]["worker"]["rejected"] == 0
 
 
+def test_a_partition_between_broker_and_consumer_keeps_the_messages() -> None:
+    sim = Simulation(_broker_design(5000, worker_servers=4, duration=3))
+    link = sim.stations["mq"].subscriptions[0].link  # type: ignore[attr-defined]
+    link.partitioned = True
+    cut = sim.step_window()
+    link.partitioned = False
+    sim.step_window()
+    sim.step_window()
+    out = sim.summary()
+    assert cut.components["worker"].arrivals == 0 and cut.end_to_end.async_failed == 0
+    assert cut.components["mq"].backlog == pytest.approx(500, abs=1)
+    assert out["components"]["mq"]["backlog_at_end"] == 0
+    assert out["end_to_end"]["async_failed"] == 0 and out["components"]["mq"]["dropped"] == 0
+
+
 # -- summary and windows count the same completions -------------------------------------------
 
 def test_summary_counts_agree_with_the_windows_for_a_slow_component() -> None:
