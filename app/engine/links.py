@@ -6,7 +6,8 @@ transmit the target's response payload over the link's bandwidth. With a
 timeout the caller gives up at ``timeout_ms`` (the target keeps working: the
 work is wasted, as in real systems); with retries it tries again after an
 exponential backoff (10 ms, 20 ms, 40 ms ... capped at 1 s). An async call
-returns to the caller at once and delivers the message later.
+returns to the caller at once and delivers the message later; if the work
+behind it fails, the run's :class:`AsyncLedger` counts it end to end.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from app.engine.scheduling import FAILED, OK, TIMED_OUT, Reply, Wake, ignore_reply
+from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, Wake
 from app.model.resolve import ResolvedLink
 
 if TYPE_CHECKING:
@@ -88,14 +89,32 @@ class LinkRuntime:
             and self.back_s == 0.0
         )
 
+    def send_async(self, req: Request) -> None:
+        """Deliver ``req`` as a fire-and-forget message (the caller does not wait).
+
+        A failure behind it is counted end to end by the target's ledger.
+        """
+        _Hop(self, req, AsyncOutcome(self.target.ledger, req)).send()
+
     def call(self, req: Request, reply: Reply) -> None:
         """Send ``req`` to the target; ``reply(status)`` is called with the outcome."""
+        if self.direct:
+            self.target.arrive(req, reply)
+            return
+        if self.asynchronous and not self._partitioned:
+            self.send_async(req)
+            reply(OK)
+            return
+        self.deliver(req, reply)
+
+    def deliver(self, req: Request, reply: Reply) -> None:
+        """Send ``req`` and wait for the target's outcome, even over an async link.
+
+        A broker delivers messages this way: it needs the consumer's answer
+        (its acknowledgement) to know when the consumer can take the next one.
+        """
         if self._partitioned:
             reply(FAILED)
-            return
-        if self.asynchronous:
-            _Hop(self, req, ignore_reply).send()
-            reply(OK)
             return
         if self.timeout_s is None and self.retries == 0:
             if self.out_s == 0.0 and self.back_s == 0.0:

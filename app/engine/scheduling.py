@@ -10,10 +10,13 @@ stay deterministic and can be driven in slices with ``env.run(until=...)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.events import NORMAL
+
+if TYPE_CHECKING:
+    from app.engine.station import Request
 
 #: Status codes a call returns to its caller (ints: compared on the hot path).
 OK = 0
@@ -38,5 +41,36 @@ class Wake(simpy.Event):
         env.schedule(self, NORMAL, delay)
 
 
-def ignore_reply(_status: int) -> None:
-    """Reply target for fire-and-forget (async) calls."""
+class AsyncLedger:
+    """Async work that failed downstream, counted end to end (one ledger per run).
+
+    An async call answers its caller at once, so a failure behind it (a
+    consumer rejecting the message, a broker dropping it when full) never
+    reaches the client's reply. The ledger counts each request whose async
+    work failed, once, when the first failure happens.
+    """
+
+    __slots__ = ("failed",)
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def fail(self, req: Request) -> None:
+        """Async work done for ``req`` failed."""
+        if not req.async_failed:
+            req.async_failed = True
+            self.failed += 1
+
+
+class AsyncOutcome:
+    """The reply target of an async message: a failure goes to the ledger."""
+
+    __slots__ = ("ledger", "req")
+
+    def __init__(self, ledger: AsyncLedger, req: Request) -> None:
+        self.ledger = ledger
+        self.req = req
+
+    def __call__(self, status: int) -> None:
+        if status != OK:
+            self.ledger.fail(self.req)

@@ -17,10 +17,21 @@ END_TO_END = "end_to_end"
 class WindowMetrics:
     """One component's (or the end-to-end) figures over one window.
 
+    Counts are of events in the window (window-based, see docs/model.md).
     Latencies are in milliseconds; for a component they are its own queueing
-    plus service time, end to end they are measured at the clients.
-    ``utilization`` and ``memory_utilization`` are fractions in [0, 1];
-    ``queue_length`` and ``in_flight`` are time averages over the window.
+    plus service time, end to end they are measured at the clients. A window
+    in which nothing completed has no latency: the latency fields are
+    ``None``, never 0. ``utilization`` and ``memory_utilization`` are
+    fractions in [0, 1]; ``queue_length``, ``in_flight`` and ``backlog`` are
+    time averages over the window.
+
+    ``availability``: for a component, the time-averaged share of its
+    replicas that were up (0 while the component is down); end to end,
+    completed / (completed + failed), ``None`` when no request ended.
+    ``dropped`` and ``backlog`` are a message broker's lost messages and its
+    messages waiting for a consumer (0 elsewhere). ``async_failed`` (end to
+    end only) counts requests whose async work failed downstream; it is in
+    the end-to-end ``error_rate``.
     """
 
     arrivals: int = 0
@@ -30,21 +41,28 @@ class WindowMetrics:
     failed: int = 0
     throughput_rps: float = 0.0
     error_rate: float = 0.0
-    latency_mean_ms: float = 0.0
-    latency_p50_ms: float = 0.0
-    latency_p90_ms: float = 0.0
-    latency_p95_ms: float = 0.0
-    latency_p99_ms: float = 0.0
-    latency_max_ms: float = 0.0
+    latency_mean_ms: float | None = None
+    latency_p50_ms: float | None = None
+    latency_p90_ms: float | None = None
+    latency_p95_ms: float | None = None
+    latency_p99_ms: float | None = None
+    latency_max_ms: float | None = None
     utilization: float = 0.0
     memory_utilization: float = 0.0
     queue_length: float = 0.0
     in_flight: float = 0.0
-    availability: float = 1.0
+    availability: float | None = 1.0
+    dropped: int = 0
+    backlog: float = 0.0
+    async_failed: int = 0
 
-    def as_dict(self) -> dict[str, float]:
-        """Metric name -> value, in field order (the CSV's metric names)."""
-        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
+    def as_dict(self) -> dict[str, float | None]:
+        """Metric name -> value, in field order (the CSV's metric names); ``None`` stays."""
+        out: dict[str, float | None] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = None if value is None else float(value)
+        return out
 
 
 METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(WindowMetrics))
@@ -52,13 +70,18 @@ METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(WindowMetrics))
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """All metrics of one window: ``time_s`` is the window's end (simulated seconds)."""
+    """All metrics of one window: ``time_s`` is the window's end (simulated seconds).
+
+    ``warming_up`` is True for a window that ends by the end of the warm-up:
+    its figures are live measurements but not part of the summary.
+    """
 
     time_s: float
     window_s: float
     progress: float
     end_to_end: WindowMetrics
     components: Mapping[str, WindowMetrics]
+    warming_up: bool = False
 
     @staticmethod
     def build(
@@ -67,6 +90,11 @@ class Snapshot:
         progress: float,
         end_to_end: WindowMetrics,
         components: dict[str, WindowMetrics],
+        *,
+        warming_up: bool = False,
     ) -> Snapshot:
         """Freeze the per-component dict so no one can change it afterwards."""
-        return Snapshot(time_s, window_s, progress, end_to_end, MappingProxyType(dict(components)))
+        return Snapshot(
+            time_s, window_s, progress, end_to_end, MappingProxyType(dict(components)),
+            warming_up,
+        )

@@ -1,10 +1,11 @@
 """Closing a window: counters and integrals become a WindowMetrics, and run totals grow.
 
 Stations and clients keep cumulative counters and time integrals; a window's
-figures are differences against the previous close. Latencies gathered during
-the window are folded into the whole-run histogram and batch sums — only
-those of requests that arrived after the warm-up, so the summary excludes
-the warm-up exactly as PRODUCT.md §4 asks.
+figures are differences against the previous close (window-based: the
+events that happened in the window). Latencies gathered during the window
+are folded into the whole-run histogram and batch sums — only those of
+requests that arrived after the warm-up (cohort-based), so the summary's
+latencies exclude the warm-up exactly as PRODUCT.md §4 asks.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.messaging import BrokerStation
+from app.engine.scheduling import AsyncLedger
 from app.engine.snapshot import WindowMetrics
 from app.engine.station import Station
 from app.engine.stats import BatchMeans, LatencyHistogram, window_percentiles
@@ -20,6 +23,10 @@ from app.engine.workloads import ClientNode
 
 _COUNTERS = ("arrivals", "completed", "rejected", "failed", "timed_out")
 _STATION_AREAS = ("queued_area", "serving_area", "busy_area", "insys_area")
+_LATENCY_FIELDS = (
+    "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p95_ms", "latency_p99_ms",
+    "latency_max_ms",
+)
 
 
 class RunAccumulator:
@@ -32,19 +39,32 @@ class RunAccumulator:
         self.warmup_time = 0.0
         self.worker_seconds = 0.0
 
-    def fold(self, lat_ms: np.ndarray, starts: np.ndarray, warmup_s: float) -> None:
+    def fold(self, lat_ms: Latencies, starts: list[float], warmup_s: float) -> None:
         """Add one window's latencies of requests that arrived after the warm-up."""
         # Latencies are listed in completion order, so look at every start.
-        if warmup_s > 0.0 and starts.size and float(starts.min()) < warmup_s:
-            lat_ms = lat_ms[starts >= warmup_s]
+        if warmup_s > 0.0 and starts and min(starts) < warmup_s:
+            if isinstance(lat_ms, np.ndarray):
+                lat_ms = lat_ms[np.asarray(starts, dtype=float) >= warmup_s]
+            else:
+                lat_ms = [x for x, t in zip(lat_ms, starts, strict=True) if t >= warmup_s]
         self.histogram.add(lat_ms)
-        self.batches.add_window(int(lat_ms.size), float(lat_ms.sum()))
+        self.batches.add_window(len(lat_ms), float(sum(lat_ms)) if isinstance(lat_ms, list)
+                                else float(lat_ms.sum()))
 
 
-def _latency_fields(lat_ms: np.ndarray) -> dict[str, Any]:
+#: A window's latencies in ms: a list when few (no numpy call), an array when many.
+Latencies = list[float] | np.ndarray
+_FEW = 32
+
+
+def _latency_fields(lat_ms: Latencies) -> dict[str, Any]:
+    """The window's latency figures; all ``None`` when nothing completed."""
+    n = len(lat_ms)
+    if n == 0:
+        return dict.fromkeys(_LATENCY_FIELDS)
     p50, p90, p95, p99, mx = window_percentiles(lat_ms)
     return {
-        "latency_mean_ms": float(lat_ms.mean()) if lat_ms.size else 0.0,
+        "latency_mean_ms": sum(lat_ms) / n if isinstance(lat_ms, list) else float(lat_ms.mean()),
         "latency_p50_ms": p50,
         "latency_p90_ms": p90,
         "latency_p95_ms": p95,
@@ -60,9 +80,13 @@ def _count_fields(d: dict[str, float], length: float) -> dict[str, Any]:
     return counts
 
 
-def _take_latencies(node: Station | ClientNode) -> tuple[np.ndarray, np.ndarray]:
-    lat = np.asarray(node.lat, dtype=float) * 1000.0
-    starts = np.asarray(node.lat_start, dtype=float)
+def _take_latencies(node: Station | ClientNode) -> tuple[Latencies, list[float]]:
+    """The window's latencies (ms) and their requests' arrival times; clears the lists."""
+    lat_s = node.lat
+    lat: Latencies = (
+        [x * 1000.0 for x in lat_s] if len(lat_s) < _FEW else np.asarray(lat_s, float) * 1000.0
+    )
+    starts = node.lat_start
     node.lat = []
     node.lat_start = []
     return lat, starts
@@ -73,14 +97,19 @@ class StationWindow:
 
     def __init__(self, station: Station) -> None:
         self.station = station
+        self.broker = station if isinstance(station, BrokerStation) else None
         self.run = RunAccumulator()
-        self._prev: dict[str, float] = dict.fromkeys(_COUNTERS + _STATION_AREAS, 0.0)
+        self._prev = self.values(0.0)
 
     def values(self, now: float) -> dict[str, float]:
         """Cumulative counters and time integrals at ``now``."""
         st = self.station
         vals = {name: float(getattr(st, name)) for name in _COUNTERS}
         vals.update(st.areas(now))
+        vals["up_area"] = st.uptime.area(now)
+        broker = self.broker
+        vals["dropped"] = float(broker.dropped) if broker is not None else 0.0
+        vals["backlog_area"] = broker.backlog_area(now) if broker is not None else 0.0
         return vals
 
     def mark_warmup(self, now: float) -> None:
@@ -110,7 +139,9 @@ class StationWindow:
             memory_utilization=min(1.0, memory),
             queue_length=d["queued_area"] / length if length > 0 else 0.0,
             in_flight=in_flight,
-            availability=1.0 if st.up else 0.0,
+            availability=d["up_area"] / length if length > 0 else st.uptime.share,
+            dropped=int(d["dropped"]),
+            backlog=d["backlog_area"] / length if length > 0 else 0.0,
             **_latency_fields(lat),
         )
 
@@ -133,7 +164,7 @@ class ClientWindow:
         """Remember the cumulative figures at the end of the warm-up."""
         self.at_warmup = self.values(now)
 
-    def take(self, end: float) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+    def take(self, end: float) -> tuple[dict[str, float], Latencies, list[float]]:
         """This window's counter differences and latencies."""
         now_vals = self.values(end)
         d = {k: now_vals[k] - self._prev[k] for k in now_vals}
@@ -142,12 +173,34 @@ class ClientWindow:
         return d, lat, starts
 
 
+def end_to_end_rates(completed: float, failed: float, async_failed: float) -> dict[str, Any]:
+    """End-to-end ``error_rate`` and ``availability`` from counts of one period.
+
+    Availability is successful responses / requests that ended (``None`` when
+    none ended). The error rate adds the requests whose async work failed
+    downstream to those whose reply failed, over the requests that ended,
+    capped at 1 (a request that failed both ways counts twice; async failures
+    can trail their requests' replies by a window).
+    """
+    ended = completed + failed
+    if ended:
+        error_rate = min(1.0, (failed + async_failed) / ended)
+    else:
+        error_rate = 1.0 if async_failed else 0.0
+    return {
+        "error_rate": error_rate,
+        "availability": completed / ended if ended else None,
+    }
+
+
 class EndToEndWindow:
     """Combines every client's window into the end-to-end metrics."""
 
-    def __init__(self, clients: list[ClientNode]) -> None:
+    def __init__(self, clients: list[ClientNode], ledger: AsyncLedger | None = None) -> None:
         self.windows = [ClientWindow(c) for c in clients]
+        self.ledger = ledger if ledger is not None else AsyncLedger()
         self.run = RunAccumulator()
+        self._prev_async_failed = 0
 
     def mark_warmup(self, now: float) -> None:
         """Remember the cumulative figures at the end of the warm-up."""
@@ -156,6 +209,7 @@ class EndToEndWindow:
             w.mark_warmup(now)
             for k, v in w.at_warmup.items():
                 total[k] = total.get(k, 0.0) + v
+        total["async_failed"] = float(self.ledger.failed)
         self.run.at_warmup = total
         self.run.warmup_time = now
 
@@ -165,25 +219,32 @@ class EndToEndWindow:
         for w in self.windows:
             for k, v in w.values(now).items():
                 total[k] = total.get(k, 0.0) + v
+        total["async_failed"] = float(self.ledger.failed)
         return total
 
     def close(self, end: float, length: float, warmup_s: float) -> WindowMetrics:
         """End-to-end metrics of the window ending at ``end``."""
         d: dict[str, float] = dict.fromkeys((*_COUNTERS, "in_flight_area"), 0.0)
-        lats, starts = [], []
+        lats: list[Latencies] = []
+        starts: list[float] = []
         for w in self.windows:
-            dw, lat, st = w.take(end)
+            dw, lat_w, st = w.take(end)
             for k, v in dw.items():
                 d[k] += v
-            lats.append(lat)
-            starts.append(st)
-        lat = np.concatenate(lats) if lats else np.empty(0)
-        start = np.concatenate(starts) if starts else np.empty(0)
-        self.run.fold(lat, start, warmup_s)
-        ended = d["completed"] + d["failed"]
+            if len(lat_w):
+                lats.append(lat_w)
+            starts.extend(st)
+        lat: Latencies = (
+            [] if not lats else lats[0] if len(lats) == 1
+            else np.concatenate([np.asarray(x, dtype=float) for x in lats])
+        )
+        self.run.fold(lat, starts, warmup_s)
+        async_failed = self.ledger.failed - self._prev_async_failed
+        self._prev_async_failed = self.ledger.failed
         return WindowMetrics(
             **_count_fields(d, length),
-            error_rate=d["failed"] / ended if ended else 0.0,
+            **end_to_end_rates(d["completed"], d["failed"], async_failed),
             in_flight=d["in_flight_area"] / length if length > 0 else 0.0,
+            async_failed=async_failed,
             **_latency_fields(lat),
         )

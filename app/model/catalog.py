@@ -32,6 +32,9 @@ class ComponentType:
         True for load balancers and gateways: they pick *one* outgoing link.
     caching:
         True for caches and CDNs: downstream calls happen only on a miss.
+    broker:
+        True for message queues: messages wait in a bounded backlog until the
+        consumers (the outgoing links) have capacity (see app/engine/messaging.py).
     description:
         One sentence for tooltips and docs.
     """
@@ -43,6 +46,7 @@ class ComponentType:
     blocking: bool = True
     balancer: bool = False
     caching: bool = False
+    broker: bool = False
     description: str = ""
 
     @property
@@ -84,7 +88,8 @@ _TYPES: Final = (
     ComponentType("object_storage", "Object storage", "Data", "object_storage",
                   description="Blob store: high latency, high parallelism."),
     ComponentType("message_queue", "Message queue", "Messaging", "message_queue",
-                  blocking=False, description="Broker: accepts messages, workers consume later."),
+                  blocking=False, broker=True,
+                  description="Broker: accepts messages, workers consume later."),
     ComponentType("worker", "Worker", "Messaging", "worker",
                   description="Consumes queued work in the background."),
 )

@@ -1,0 +1,72 @@
+"""The engine's statistics without scipy: t-quantile, histogram, window percentiles."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.engine.stats import LatencyHistogram, t_quantile_975, window_percentiles
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_t_quantile_matches_scipy_for_every_df_up_to_1000() -> None:
+    from scipy.stats import t  # a test-time dependency only
+
+    dfs = np.arange(1, 1001)
+    expected = t.ppf(0.975, dfs)
+    ours = np.array([t_quantile_975(int(df)) for df in dfs])
+    # Newton on the exact CDF: agreement to rounding, far inside what a CI needs.
+    np.testing.assert_allclose(ours, expected, rtol=1e-10, atol=0)
+    for df in (1001, 2000, 10**5, 10**9):  # the series alone, beyond 1000
+        assert t_quantile_975(df) == pytest.approx(float(t.ppf(0.975, df)), rel=1e-10)
+
+
+def test_t_quantile_refuses_no_degrees_of_freedom() -> None:
+    with pytest.raises(ValueError, match="degree"):
+        t_quantile_975(0)
+
+
+def test_a_run_and_its_summary_never_import_scipy() -> None:
+    code = (
+        "import sys\n"
+        "from app.engine import Simulation\n"
+        "from tests.unit.engine_docs import client, design, server\n"
+        "out = Simulation(design([client(200), server('s', 1.0)], [('users', 's')])).run()\n"
+        "assert out['end_to_end']['latency_ms']['mean_ci95'][0] is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "[]"
+
+
+def test_histogram_stores_only_the_bins_it_saw_and_keeps_percentiles() -> None:
+    rng = np.random.default_rng(7)
+    hist = LatencyHistogram()
+    batches = [rng.lognormal(0.0, 0.3, 5000), rng.lognormal(3.0, 0.3, 5000),
+               rng.lognormal(-3.0, 0.3, 5000), np.array([]), np.array([2.5])]
+    for b in batches:  # grows to the right, then to the left
+        hist.add(b)
+    every = np.concatenate(batches)
+    assert hist.total == every.size
+    # Three decades and a half at 0.5 % per bin: ~1,700 bins, not the full 6,000+.
+    assert hist.counts.size < 2000
+    for q in (1, 25, 50, 90, 99, 99.9):
+        # A percentile is the centre of its bin: within half a bin (0.25 %),
+        # plus the gap between neighbouring samples at that rank.
+        assert hist.percentile(q) == pytest.approx(np.percentile(every, q), rel=0.006)
+    assert hist.max_ms == every.max()
+    assert LatencyHistogram().percentile(50) is None
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 31, 32, 33, 1000])
+def test_window_percentiles_match_numpy_for_small_and_large_windows(n: int) -> None:
+    x = np.random.default_rng(n).exponential(3.0, n)
+    expected = (*np.percentile(x, (50, 90, 95, 99)).tolist(), float(x.max()))
+    assert window_percentiles(x.tolist()) == expected
+    assert window_percentiles(x) == expected
