@@ -52,9 +52,13 @@ def format_summary_table(summary: dict[str, Any]) -> str:
     lines = [
         _heading(summary),
         "",
-        f"End to end: {e2e['requests']:,} requests, {e2e['completed']:,} completed, "
+        # Counts cover events after the warm-up, so a request created during the
+        # warm-up may complete after it: completed can exceed requests slightly.
+        f"End to end, after warm-up: {e2e['requests']:,} requests, "
+        f"{e2e['completed']:,} completed, "
         f"{e2e['failed']:,} failed, {e2e.get('rejected', 0):,} rejected, "
-        f"{e2e.get('timed_out', 0):,} timed out "
+        f"{e2e.get('timed_out', 0):,} timed out, "
+        f"{e2e.get('async_failed', 0):,} failed in async work "
         f"(error rate {_num(e2e['error_rate'], '.2f', scale=100)} %), "
         f"{_num(e2e['throughput_rps'], ',.1f')} req/s",
         f"  latency ms: mean {_ms(lat['mean'])} ({_ci(lat)} 95% CI)  p50 {_ms(lat['p50'])}  "
@@ -63,7 +67,8 @@ def format_summary_table(summary: dict[str, Any]) -> str:
     ]
     header = (
         f"{'component':<20} {'req/s':>10} {'util %':>7} {'queue':>8} "
-        f"{'mean ms':>9} {'p99 ms':>9} {'rejected':>9} {'timed out':>9} {'failed':>8}"
+        f"{'mean ms':>9} {'p99 ms':>9} {'rejected':>9} {'timed out':>9} {'failed':>8} "
+        f"{'dropped':>8}"
     )
     lines.append(header)
     lines.append("-" * len(header))
@@ -73,6 +78,7 @@ def format_summary_table(summary: dict[str, Any]) -> str:
             f"{_table_text(cid, 20):<20} {_num(c['throughput_rps'], ',.1f', 10)} "
             f"{_num(c['utilization'], '.1f', 7, 100)} {_num(c['mean_queue_length'], '.2f', 8)} "
             f"{_ms(cl['mean'], 9)} {_ms(cl['p99'], 9)} "
-            f"{c['rejected']:>9,} {c.get('timed_out', 0):>9,} {c['failed']:>8,}"
+            f"{c['rejected']:>9,} {c.get('timed_out', 0):>9,} {c['failed']:>8,} "
+            f"{c.get('dropped', 0):>8,}"
         )
     return "\n".join(lines)

@@ -390,3 +390,37 @@ def test_table_shows_rejected_timed_out_and_dashes_for_no_latency(tmp_path: Path
     assert "rejected" in header and "timed out" in header and "failed" in header
     web = next(line for line in text.splitlines() if line.startswith("web "))
     assert "4,242" in web and "—" in web
+
+
+def test_table_shows_async_failures_and_a_full_brokers_dropped_messages(tmp_path: Path) -> None:
+    # A broker with a 5-message backlog in front of a consumer that can take half
+    # the load: messages are lost at the broker, and the end-to-end line says so.
+    design = {
+        "format": "sdsim", "version": 1, "name": "full broker",
+        "components": [
+            {"id": "users", "type": "client",
+             "workload": {"pattern": "poisson", "rate_rps": 200}},
+            {"id": "mq", "type": "message_queue", "queue_capacity": 5, "concurrency": 8,
+             "service_time": {"distribution": "constant", "mean_ms": 0.1}},
+            {"id": "worker", "type": "worker", "concurrency": 1, "queue_capacity": 0,
+             "service_time": {"distribution": "constant", "mean_ms": 10}},
+        ],
+        "links": [{"source": "users", "target": "mq"},
+                  {"source": "mq", "target": "worker", "mode": "async"}],
+        "simulation": {"duration_s": 20, "warmup_s": 2, "seed": 3},
+    }
+    path = tmp_path / "broker.sdsim"
+    path.write_text(json.dumps(design), encoding="utf-8")
+    out = io.StringIO()
+    code = main(["simulate", str(path), "--out", str(tmp_path / "o")], out, io.StringIO())
+    assert code == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    dropped = summary["components"]["mq"]["dropped"]
+    async_failed = summary["end_to_end"]["async_failed"]
+    assert dropped > 1000 and async_failed >= dropped
+    text = out.getvalue()
+    assert f"{async_failed:,} failed in async work" in text
+    header = next(line for line in text.splitlines() if line.startswith("component"))
+    assert header.split()[-1] == "dropped"
+    mq = next(line for line in text.splitlines() if line.startswith("mq "))
+    assert mq.split()[-1] == f"{dropped:,}"
