@@ -145,12 +145,32 @@ def _run_gui(launch: Launch) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_INVALID
+    problem = _folders_problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         from app.ui.application import run_gui
     except ImportError as exc:  # a Qt library the import itself needs is missing
         print(f"error: cannot load Qt for the desktop app: {exc}", file=sys.stderr)
         return EXIT_INVALID
     return run_gui(list(launch.args), open_path=launch.open_path)
+
+
+def _folders_problem() -> str | None:
+    """One line when the data, settings or log folder cannot be made (a file where
+    a folder belongs, a read-only parent): the GUI needs all three before it shows."""
+    from app import paths
+
+    for what, folder in (("data", paths.data_dir), ("settings", paths.config_dir),
+                         ("log", paths.log_dir)):
+        try:
+            folder()
+        except OSError as exc:
+            where = exc.filename if isinstance(exc.filename, str) else "?"
+            return (f"cannot use the {what} folder {_shown(where)}: "
+                    f"{exc.strerror or exc}; set SDSIM_DATA_DIR to a folder you can write")
+    return None
 
 
 def _tolerant_streams() -> None:

@@ -333,3 +333,15 @@ def test_headless_commands_never_load_qt(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(),
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("where", ["file", "under a file"])
+def test_a_data_folder_that_cannot_be_made_is_one_line_before_qt(tmp_path: Path,
+                                                                 where: str) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    data = blocker if where == "file" else blocker / "sdsim"
+    proc = _run("--offline", env=_env(SDSIM_DATA_DIR=str(data), QT_QPA_PLATFORM="offscreen"))
+    assert proc.returncode == 2
+    line = _one_error_line(proc)
+    assert "data folder" in line and "SDSIM_DATA_DIR" in line
