@@ -14,6 +14,7 @@ from app.logging_setup import configure_logging
 from app.ui.errors import install_excepthook
 from app.ui.main_window import MainWindow
 from app.ui.project_session import ProjectSession
+from app.ui.settings import redirect_qt_settings
 from app.ui.theme import follow_system_color_scheme
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    redirect_qt_settings()  # SDSIM_DATA_DIR holds Qt's own settings too
     return app
 
 
