@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog
 
 from app.model import fileformat
 from app.model.document import Document
@@ -31,6 +31,7 @@ from app.ui.accounts.save_version import SaveVersionDialog
 from app.ui.accounts.sign_in import SignInDialog
 from app.ui.autosave import AUTOSAVE_INTERVAL_MS, Autosave, AutosaveTarget
 from app.ui.main_window import MainWindow
+from app.ui.plain_text import warn
 
 log = logging.getLogger(__name__)
 
@@ -407,7 +408,7 @@ class ProjectSession(QObject):
 
     def show_error(self, title: str, text: str) -> None:
         """Tell the user why an account or project operation failed."""
-        QMessageBox.warning(self.window, title, text)
+        warn(self.window, title, text)
 
     def show_store_problem(self, text: str) -> None:
         """The one dialog shown when the database cannot be opened."""
