@@ -14,10 +14,16 @@ results as messages on a pipe:
 * ``("batch", [wire snapshot, ...])`` at most every ``batch_interval_s``;
 * ``("finished", summary or None, stopped)`` at the end;
 * ``("failed", message)`` if the design cannot run or the engine crashes.
+
+The process runs at a lower scheduling priority (:func:`lower_priority`): on a
+busy machine the GUI, which only wakes to draw, then gets a core before the
+engine, which would take every cycle it is given.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 import traceback
 from dataclasses import astuple, dataclass
@@ -28,6 +34,12 @@ from typing import Any
 
 from app.engine.snapshot import Snapshot, WindowMetrics
 from app.model.document import Document
+
+log = logging.getLogger(__name__)
+
+#: How much nicer than the GUI the engine process is (0-19; 10 leaves it ~10 % of a
+#: core the GUI wants, while a GUI that sleeps leaves it the whole core).
+ENGINE_NICENESS = 10
 
 #: A snapshot as plain tuples (a Snapshot's read-only mapping does not pickle).
 WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]]]
@@ -87,14 +99,35 @@ class EngineControl:
             return self.speed.value, self.speed_version.value
 
 
+def lower_priority(niceness: int = ENGINE_NICENESS) -> None:
+    """Make the calling process yield the CPU to the GUI (best effort, per platform).
+
+    ``os.nice`` raises the niceness by ``niceness``; on Linux the process is also
+    marked ``SCHED_BATCH`` (CPU-bound: it never preempts a waking GUI thread).
+    """
+    try:
+        os.nice(niceness)
+    except (AttributeError, OSError) as exc:  # not on Windows; or not permitted
+        log.debug("Could not lower the engine's priority: %s", exc)
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_BATCH"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+        except OSError as exc:
+            log.debug("Could not make the engine SCHED_BATCH: %s", exc)
+
+
 def run_engine(
     document: Document,
     base_dir: Path | None,
     conn: Connection,
     control: EngineControl,
     batch_interval_s: float,
+    *,
+    low_priority: bool = True,
 ) -> None:
     """Child-process entry: build the simulation and step it to the end or a stop."""
+    if low_priority:
+        lower_priority()
     from app.engine import Simulation
     from app.model.errors import DocumentError
 
