@@ -37,9 +37,11 @@ from app.model.document import Document
 
 log = logging.getLogger(__name__)
 
-#: How much nicer than the GUI the engine process is (0-19; 10 leaves it ~10 % of a
-#: core the GUI wants, while a GUI that sleeps leaves it the whole core).
-ENGINE_NICENESS = 10
+#: How much nicer than the GUI the engine process is (0-19). At +5 the kernel weighs
+#: the GUI about 3 times the engine, so a GUI that wakes to draw gets a core at once,
+#: while on a machine busy with other work the engine still gets a third of a fair
+#: share (at +10 it got a tenth: a run on a loaded machine took 3 times as long).
+ENGINE_NICENESS = 5
 
 #: A snapshot as plain tuples (a Snapshot's read-only mapping does not pickle).
 WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]]]
