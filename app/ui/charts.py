@@ -246,6 +246,7 @@ class ChartsPanel(QWidget):
         self.prepare(components)
         self.buffers = MetricBuffers(list(self._names), windows + 2)
         self.redraw_count = 0
+        self.y_top = dict.fromkeys(AUTO_Y_PLOTS, MIN_Y_TOP)
         # Same one line as before: the plots' layout (costly to redo) does not move.
         self.hint.setText("Live figures of the current run; the table of results follows "
                           "when it ends.")
@@ -328,9 +329,11 @@ class ChartsPanel(QWidget):
         }
         for key, arrays in series.items():
             top = max((_finite_max(a) for a in arrays), default=0.0)
-            self.y_top[key] = max(MIN_Y_TOP, _nice_ceil(top * Y_HEADROOM))
-            if tuple(self._plots[key].viewRange()[1]) != (0.0, self.y_top[key]):
-                self._plots[key].setYRange(0.0, self.y_top[key], padding=0)
+            new_top = max(MIN_Y_TOP, _nice_ceil(top * Y_HEADROOM))
+            if new_top != self.y_top[key] or self.redraw_count == 0:
+                self.y_top[key] = new_top
+                # A little padding: a line at 0 shows above the axis, not on it.
+                self._plots[key].setYRange(0.0, new_top, padding=0.02)
 
     def _on_pick_changed(self, _item: QListWidgetItem) -> None:
         self._picked = [
