@@ -2,7 +2,7 @@
 
 Run offscreen from the repository root::
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_bench.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_bench.py [runs] [--stall-only]
 
 Prints Markdown tables for docs/benchmarks.md (section "GUI"):
 
@@ -203,7 +203,8 @@ def measure_stall(
 
 def main() -> int:
     """Print the measurements as Markdown."""
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    runs = int(args[0]) if args else 5
     print("Flat-out run of a 5-component design (1,000 req/s, 60 simulated s), "
           f"5 ms GUI timer, {runs} runs per row:\n")
     print("| machine | engine priority | wall time (median) | worst gap (max of runs) "
@@ -220,6 +221,8 @@ def main() -> int:
                   f"| {max(worst):.0f} ms | {statistics.median(worst):.0f} ms "
                   f"| {statistics.median(r['p99_ms'] for r in stalls):.0f} ms |")
     print()
+    if "--stall-only" in sys.argv:
+        return 0
     results = measure()
     print(f"Viewport {results['viewport_w']:.0f}×{results['viewport_h']:.0f} px, offscreen.\n")
     print("| measurement | result | target |")

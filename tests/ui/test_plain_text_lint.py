@@ -74,8 +74,12 @@ def _problems_in(path: Path, root: Path = UI) -> list[str]:
                 report(node, f"QMessageBox.{callee}(): use plain_text.warn/ask/about")
             elif callee in ("setHtml", "insertHtml"):
                 report(node, f"{callee}(): file text must not become HTML")
-            elif callee == "setToolTip" and node.args and not _safe_tooltip(node.args[-1]):
-                report(node, "setToolTip() without plain_tooltip()")
+            elif callee in ("setToolTip", "setWhatsThis") and node.args and not _safe_tooltip(
+                    node.args[-1]):
+                report(node, f"{callee}() without plain_tooltip()")
+            elif owner == "QToolTip" and callee == "showText" and len(node.args) > 1 and not (
+                    _safe_tooltip(node.args[1])):
+                report(node, "QToolTip.showText() without plain_tooltip()")
             elif owner == "QInputDialog" and callee in INPUT_DIALOG_STATICS:
                 if not all(_is_literal(arg) for arg in node.args[1:3]):
                     report(node, f"QInputDialog.{callee}(): title and label must be literals")
@@ -113,11 +117,13 @@ def test_the_lint_catches_each_kind_of_bypass(tmp_path: Path) -> None:
         "edit.setHtml(text)\n"
         "QInputDialog.getText(self, 'Rename', f'New name for {name}:')\n"
         "form.addRow(f'{name}:', field)\n"
-        "plot.plot(pen=pen, name=component_name)\n",
+        "plot.plot(pen=pen, name=component_name)\n"
+        "QToolTip.showText(pos, message)\n"
+        "button.setWhatsThis(description)\n",
         encoding="utf-8")
     problems = _problems_in(bad, bad.parent)
     assert sorted(int(p.split(":")[1]) for p in problems) == (
-        [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12])
+        [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14])
     good = tmp_path / "ui" / "good.py"
     good.write_text(
         "label = PlainLabel(name)\n"
