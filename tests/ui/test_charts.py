@@ -79,3 +79,13 @@ def test_the_end_to_end_charts_say_so() -> None:
 def test_the_plot_titles_shown_name_end_to_end(charts: ChartsPanel) -> None:
     for key in ("throughput", "latency", "errors"):
         assert "End-to-end" in charts._plots[key].titleLabel.text
+
+
+def test_the_canvas_shows_a_dash_for_a_window_without_latency(window) -> None:
+    from tests.ui.helpers import small_design
+
+    window.document.reset(small_design())
+    ids = [c.id for c in window.document.model.components]
+    e2e = WindowMetrics(throughput_rps=0.0, latency_p95_ms=None)  # type: ignore[arg-type]
+    window.scene.set_live(Snapshot.build(1.0, 1.0, 0.1, e2e, {cid: WindowMetrics() for cid in ids}))
+    assert window.scene.node_item("users").live_text.endswith("rps · p95 —")

@@ -212,7 +212,7 @@ class DiagramScene(QGraphicsScene):
                 metrics = e2e
                 text = None if metrics is None else (
                     f"{compact_number(metrics.throughput_rps)} rps · "
-                    f"p95 {metrics.latency_p95_ms:.0f} ms")
+                    f"p95 {_latency(metrics.latency_p95_ms)}")
                 item.set_live(None, text)
             elif metrics is None:
                 item.set_live(None, None)
@@ -364,6 +364,11 @@ class DiagramScene(QGraphicsScene):
         if moved:
             self.document.move_components(moved)
             self._schedule_rect_update()
+
+
+def _latency(ms: float | None) -> str:
+    """A latency in ms, or a dash for a window in which nothing completed."""
+    return "—" if ms is None else f"{ms:.0f} ms"
 
 
 def _queue(length: float) -> str:
