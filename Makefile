@@ -19,6 +19,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+# main.py checks before Qt loads: no display, or Qt's X11 plugin missing system
+# libraries, is one line naming them and the apt-get command (README: System libraries).
 run: $(VENV)/.installed-run
 	$(PY) main.py
 

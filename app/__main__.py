@@ -1,23 +1,15 @@
-"""Entry point: no arguments opens the GUI; ``simulate``/``validate`` run headless."""
+"""``python -m app``: the one entry point (see :mod:`app.entry_point`)."""
 
 from __future__ import annotations
 
 import sys
 
-HEADLESS_COMMANDS = ("simulate", "validate")
+try:
+    from app.entry_point import main
+except KeyboardInterrupt:  # Ctrl-C while Python is still starting: no traceback
+    sys.exit(130)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Dispatch to the headless CLI or start the desktop application."""
-    args = sys.argv[1:] if argv is None else argv
-    if args and (args[0] in HEADLESS_COMMANDS or args[0] in ("-h", "--help", "--version")):
-        from app.cli import main as cli_main
-
-        return cli_main(args)
-    from app.ui.application import run_gui
-
-    return run_gui(args)
-
+__all__ = ["main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,10 @@
 """The headless command line: ``simulate`` and ``validate``.
 
-Exit codes: 0 success; 2 invalid input (one line on stderr naming the
-problem, never a traceback); 130 interrupted by Ctrl-C (what was simulated
-so far is still written).
+Exit codes: 0 success; 2 invalid input or an output folder that cannot take
+the results (one line on stderr naming the problem, never a traceback); 130
+interrupted by Ctrl-C or SIGTERM (during the run what was simulated so far is
+still written; while the run is being built nothing is). How results are
+written: :mod:`app.headless_run` and :mod:`app.reports.output_folder`.
 """
 
 from __future__ import annotations
@@ -10,20 +12,38 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from app import __version__
+from app.cli_checks import (
+    DEFAULT_MAX_REQUESTS,
+    Problems,
+    add_budget_flags,
+    one_line,
+    problem_list,
+    run_problems,
+    run_settings,
+)
+from app.reports.output_folder import OutputError
+from app.stop_signals import StopSignals
 
-DEFAULT_MAX_REQUESTS = 50_000_000
+__all__ = ["DEFAULT_MAX_REQUESTS", "CliError", "build_parser", "main"]
+
 EXIT_OK = 0
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):
-    """Invalid input: printed as one line, exit code 2."""
+    """Invalid input: printed as one line, exit code 2.
+
+    ``problems`` holds every problem found, for ``validate`` to list.
+    """
+
+    def __init__(self, message: str, problems: Problems | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 def _positive_float(text: str) -> float:
@@ -46,9 +66,16 @@ def _count(text: str) -> int:
     return value
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes are one line too ("error: ... (see main.py simulate --help)"), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INVALID, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``main.py simulate|validate``."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="main.py", description="System Design Simulator (headless commands)"
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -60,14 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=_count, help="random seed (same seed, same results)")
     sim.add_argument("--out", type=Path, help="output folder (default: ./<file>-results)")
     sim.add_argument("--quiet", action="store_true", help="no progress bar, no table")
-    sim.add_argument(
-        "--max-requests",
-        type=_count,
-        default=DEFAULT_MAX_REQUESTS,
-        help=f"refuse runs expected to create more requests (default {DEFAULT_MAX_REQUESTS:,})",
+    add_budget_flags(sim)
+    val = sub.add_parser(
+        "validate", help="check a design without running it (every check simulate makes)"
     )
-    val = sub.add_parser("validate", help="check a design without running it")
     val.add_argument("file", type=Path, help="the .sdsim design")
+    val.add_argument("--duration", type=_positive_float, help="simulated seconds to check for")
+    val.add_argument("--warmup", type=_positive_float, help="warm-up seconds to check for")
+    add_budget_flags(val)
     return parser
 
 
@@ -82,24 +109,35 @@ def _load(path: Path) -> Any:
     try:
         return load(path)
     except DocumentError as exc:
-        raise CliError(f"{path}: {exc}") from None
+        found = Problems([" ".join(str(p).split()) for p in exc.problems],
+                         exc.more)
+        raise CliError(f"{path}: {exc}", found) from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _runnable(doc: Any, path: Path) -> None:
-    from app.model.validation import validate
-
-    problems = validate(doc)
+def _runnable(doc: Any, path: Path, args: argparse.Namespace) -> None:
+    """Refuse, in one line, what ``validate`` would list (see :mod:`app.cli_checks`)."""
+    problems = run_problems(doc, path, args)
     if problems:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise CliError(f"{path}: {problems[0]}{more}")
+        raise CliError(f"{path}: {one_line(problems)}", problems)
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    """``validate FILE``: load and check, print OK and a one-line description."""
-    doc = _load(args.file)
-    _runnable(doc, args.file)
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``validate FILE``: every check ``simulate`` makes; OK and a description, or the problems."""
+    try:
+        doc = _load(args.file)
+        problems = run_problems(doc, args.file, args)
+    except CliError as exc:
+        if exc.problems is None:
+            raise
+        problems = exc.problems
+    if problems:
+        lines = problem_list(str(args.file), problems)
+        print(f"error: {lines[0]}", file=err)
+        for line in lines[1:]:
+            print(line, file=err)
+        return EXIT_INVALID
     n_comp, n_link = len(doc.components), len(doc.links)
     print(
         f"{args.file}: OK — {n_comp} component{'s' if n_comp != 1 else ''}, "
@@ -133,83 +171,80 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_simulate(
+    args: argparse.Namespace, out: TextIO, err: TextIO, stop: StopSignals | None = None
+) -> int:
     """``simulate FILE``: run, stream metrics.csv, write summary.json, print a table."""
-    from app.engine.simulation import Simulation, estimate_requests
-    from app.engine.workloads import WorkloadError
+    from app.engine.simulation import Simulation
     from app.model.errors import DocumentError
-    from app.reports.csv_writer import MetricsCsvWriter
-    from app.reports.summary_json import write_summary_json
-    from app.reports.summary_table import format_summary_table
+
+    stop = stop or StopSignals()
 
     doc = _load(args.file)
-    _runnable(doc, args.file)
+    _runnable(doc, args.file, args)
     base_dir = args.file.resolve().parent
-    duration = args.duration if args.duration is not None else doc.simulation.duration_s
-    warmup = args.warmup if args.warmup is not None else doc.simulation.warmup_s
-    if duration <= 0:
-        raise CliError("--duration must be greater than 0")
-    if warmup >= duration:
-        raise CliError(
-            f"--warmup ({warmup:g} s) must be shorter than the duration ({duration:g} s)"
-        )
-    try:
-        expected = estimate_requests(doc, duration, base_dir)
-    except WorkloadError as exc:
-        raise CliError(f"{args.file}: {exc}") from None
-    if expected > args.max_requests:
-        raise CliError(
-            f"this run would create about {expected:,.0f} requests, over the budget of "
-            f"{args.max_requests:,}; shorten --duration, lower the load, or raise --max-requests"
-        )
+    duration, warmup, _ = run_settings(doc, args)
     try:
         sim = Simulation(
-            doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed
+            doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed,
+            allow_outside_files=args.allow_outside_trace, max_work=args.max_work,
         )
-    except (DocumentError, WorkloadError) as exc:
+    except (DocumentError, ValueError) as exc:  # WorkloadError, the engine's hard limits
         raise CliError(f"{args.file}: {exc}") from None
     out_dir: Path = args.out if args.out is not None else Path(f"{args.file.stem}-results")
+    with stop.deferred():
+        return _run_and_report(sim, out_dir, stop, quiet=args.quiet, out=out, err=err)
+
+
+def _run_and_report(
+    sim: Any, out_dir: Path, stop: StopSignals, *, quiet: bool, out: TextIO, err: TextIO
+) -> int:
+    """Run to the end or a stop signal, write the results, print the table."""
+    from app.headless_run import run_to_folder
+    from app.reports.summary_table import format_summary_table
+
+    bar = _ProgressBar(err, not quiet)
+
+    def progress(snap: Any) -> None:
+        bar.update(sim.progress,
+                   f"t={sim.now:,.0f}s  {snap.end_to_end.throughput_rps:,.0f} req/s")
+
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
-    bar = _ProgressBar(err, not args.quiet)
-    interrupted = False
-    started = time.perf_counter()
-    with MetricsCsvWriter(out_dir / "metrics.csv") as csv_out:
-        try:
-            while not sim.finished:
-                snap = sim.step_window()
-                csv_out.write(snap)
-                bar.update(
-                    sim.progress,
-                    f"t={sim.now:,.0f}s  {snap.end_to_end.throughput_rps:,.0f} req/s",
-                )
-        except KeyboardInterrupt:
-            interrupted = True
-    bar.done()
-    summary = sim.summary()
-    summary["wall_s"] = time.perf_counter() - started
-    summary["interrupted"] = interrupted
-    write_summary_json(summary, out_dir / "summary.json")
-    if not args.quiet:
-        print(format_summary_table(summary), file=out)
-        print(f"Wrote {out_dir / 'summary.json'} and {out_dir / 'metrics.csv'}", file=out)
-    if interrupted:
-        print(f"interrupted at t={sim.now:g}s; partial results written", file=err)
+        result = run_to_folder(sim, out_dir, stop, on_window=progress)
+    finally:
+        bar.done()
+    if not quiet:
+        print(format_summary_table(result.summary), file=out)
+        print(f"Wrote {result.summary_path} and {result.metrics_path}", file=out)
+    if sim.stop_reason is not None:  # a run-time guard: the design did more than allowed
+        print(f"error: {sim.stop_reason}; partial results written", file=err)
+        return EXIT_INVALID
+    if result.interrupted:
+        warmup = " (stopped during warm-up: no statistics yet)" if result.summary.get(
+            "stopped_during_warmup") else ""
+        print(f"interrupted at t={sim.now:g}s{warmup}; partial results written", file=err)
         return EXIT_INTERRUPTED
     return EXIT_OK
 
 
-def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run a headless command; returns the exit code."""
+def main(
+    argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run a headless command (``argv`` defaults to ``sys.argv[1:]``); returns the exit code.
+
+    Programs start at :func:`app.entry_point.main`, which calls this for commands.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        if args.command == "validate":
-            return cmd_validate(args, out)
-        return cmd_simulate(args, out, err)
-    except CliError as exc:
+        with StopSignals() as stop:  # SIGTERM behaves like Ctrl-C
+            if args.command == "validate":
+                return cmd_validate(args, out, err)
+            return cmd_simulate(args, out, err, stop)
+    except (CliError, OutputError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted before the run started; nothing was written", file=err)
+        return EXIT_INTERRUPTED

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.model.resolve import ResolvedService
+from app.model.service_time import ResolvedService, completed
 
 BLOCK_SIZE = 4096
 
@@ -55,35 +55,85 @@ class BlockSampler:
         return self._buf[i]
 
 
-def _truncated_normal_mean(mu: float, sigma: float) -> float:
-    """Mean of a normal(mu, sigma) truncated below at zero."""
-    z = mu / sigma
-    pdf = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    cdf = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-    return mu + sigma * pdf / cdf if cdf > 0.0 else 0.0
+#: Rounds of vectorised rejection before a block gives up (each round accepts
+#: at least half the proposals, so the fallback is never reached in practice).
+_MAX_ROUNDS = 64
+_SQRT2 = math.sqrt(2.0)
+_SQRT2PI = math.sqrt(2.0 * math.pi)
 
 
-def _truncated_normal(mean: float, std: float) -> Draw:
-    # Truncating at zero raises the mean (by ~3 % at std = mean/2), so pick the
-    # underlying location whose truncated mean is the requested one (bisection:
-    # the truncated mean grows monotonically with the location).
-    lo, hi = mean - 20.0 * std, mean
-    for _ in range(100):
+def _hazard(z: float) -> float:
+    """phi(z) / Phi(z) for the standard normal: the inverse Mills ratio at -z.
+
+    Direct below |z| = 30; further into the lower tail both terms underflow,
+    so a continued fraction for Mills' ratio R(t) = Phi(-t) / phi(t) is used.
+    """
+    if z >= -30.0:
+        return math.exp(-0.5 * z * z) / _SQRT2PI / (0.5 * math.erfc(-z / _SQRT2))
+    t = -z
+    fraction = t
+    for k in range(60, 0, -1):
+        fraction = t + k / fraction
+    return fraction  # 1 / R(t)
+
+
+def truncated_normal_location(mean: float, std: float) -> float:
+    """The location mu whose normal(mu, std), truncated below at zero, has mean ``mean``.
+
+    In units of ``std`` the truncated mean is ``z + hazard(z)``, increasing
+    from 0 (far below zero) to ``z`` (far above), so every positive mean has
+    one location; bisection finds it. ``z + hazard(z) < 1/|z|`` below zero
+    brackets it from under, ``z = mean/std`` from above.
+    """
+    ratio = mean / std
+    if ratio > 38.0:
+        return mean  # the truncation moves the mean by less than phi(38)
+    if not ratio >= 1e-6:  # the model refuses std_ms over 100 x mean_ms long before
+        raise ValueError(f"normal service time: std {std!r} is out of range for mean {mean!r}")
+    lo, hi = -2.0 / ratio, ratio
+    for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if _truncated_normal_mean(mid, std) < mean:
+        if mid + _hazard(mid) < ratio:
             lo = mid
         else:
             hi = mid
-    loc = 0.5 * (lo + hi)
+        if hi - lo <= 1e-15 * max(1.0, abs(mid)):
+            break
+    return 0.5 * (lo + hi) * std
+
+
+def _truncated_normal(mean: float, std: float) -> Draw:
+    # A service time cannot be negative: a normal truncated at zero, located so
+    # that its mean is the requested one. Far below zero (std several times the
+    # mean) plain rejection would accept one draw in millions, so the tail is
+    # sampled by Robert's exponential proposal (acceptance above 1/2 for every
+    # truncation point); either way the rounds are bounded.
+    loc = truncated_normal_location(mean, std)
+    alpha = -loc / std  # the truncation point in standard units
+    if alpha <= 0.0:
+        def propose(rng: np.random.Generator, n: int) -> np.ndarray:
+            z = rng.standard_normal(n)
+            return z[z >= alpha]
+    else:
+        rate = 0.5 * (alpha + math.sqrt(alpha * alpha + 4.0))
+
+        def propose(rng: np.random.Generator, n: int) -> np.ndarray:
+            z = alpha + rng.exponential(1.0 / rate, n)
+            return z[rng.random(n) <= np.exp(-0.5 * (z - rate) ** 2)]
 
     def draw(rng: np.random.Generator, n: int) -> np.ndarray:
-        out = rng.normal(loc, std, n)
-        bad = out < 0.0
-        # A service time cannot be negative: redraw the negatives.
-        while bad.any():
-            out[bad] = rng.normal(loc, std, int(bad.sum()))
-            bad = out < 0.0
-        return out
+        parts: list[np.ndarray] = []
+        got = 0
+        for _ in range(_MAX_ROUNDS):
+            accepted = propose(rng, 2 * (n - got) + 16)
+            parts.append(accepted)
+            got += len(accepted)
+            if got >= n:
+                break
+        z = np.concatenate(parts)[:n]
+        if len(z) < n:  # probability below 2**-64: fill with the mean, never loop on
+            z = np.concatenate([z, np.full(n - len(z), (mean - loc) / std)])
+        return np.maximum(loc + std * z, 0.0)
 
     return draw
 
@@ -91,8 +141,13 @@ def _truncated_normal(mean: float, std: float) -> Draw:
 def service_draw(service: ResolvedService, scale: float = 1e-3) -> Draw:
     """The block-drawing function for a service-time distribution.
 
-    Values come out multiplied by ``scale`` (ms to simulated seconds by default).
+    Values come out multiplied by ``scale`` (ms to simulated seconds by
+    default). The parameters must have passed the model's checks
+    (:func:`app.model.service_time.service_problems`); missing ones take the
+    model's defaults. The sample mean is ``service.mean_ms`` for every
+    distribution.
     """
+    service = completed(service)
     mean = service.mean_ms * scale
     dist = service.distribution
     if dist == "constant" or mean <= 0.0:
@@ -100,37 +155,31 @@ def service_draw(service: ResolvedService, scale: float = 1e-3) -> Draw:
     if dist == "exponential":
         return lambda rng, n: rng.exponential(mean, n)
     if dist == "uniform":
-        lo_ms, hi_ms = uniform_bounds(service)
-        return lambda rng, n: rng.uniform(lo_ms * scale, hi_ms * scale, n)
-    std = (service.std_ms if service.std_ms is not None else service.mean_ms / 2.0) * scale
-    if dist == "normal":
-        return _truncated_normal(mean, std)
-    if dist == "lognormal":
+        assert service.min_ms is not None and service.max_ms is not None
+        low, high = service.min_ms * scale, service.max_ms * scale
+        return lambda rng, n: rng.uniform(low, high, n)
+    if dist in ("normal", "lognormal"):
+        assert service.std_ms is not None
+        std = service.std_ms * scale
+        if std <= 0.0:
+            return lambda rng, n: np.full(n, mean)
+        if dist == "normal":
+            return _truncated_normal(mean, std)
         sigma2 = math.log1p((std / mean) ** 2)
         mu = math.log(mean) - sigma2 / 2.0
         sigma = math.sqrt(sigma2)
         return lambda rng, n: rng.lognormal(mu, sigma, n)
+    assert service.shape is not None
     if dist == "gamma":
-        k = service.shape if service.shape is not None else 2.0
+        k = service.shape
         return lambda rng, n: rng.gamma(k, mean / k, n)
     if dist == "pareto":
-        alpha = service.shape if service.shape is not None else 3.0
+        alpha = service.shape
         # Classic Pareto with minimum xm has mean alpha*xm/(alpha-1); numpy's
         # pareto() is the Lomax form, so 1 + X is Pareto with xm = 1.
         xm = mean * (alpha - 1.0) / alpha
         return lambda rng, n: xm * (1.0 + rng.pareto(alpha, n))
     raise ValueError(f"unknown service-time distribution {dist!r}")
-
-
-def uniform_bounds(service: ResolvedService) -> tuple[float, float]:
-    """(min, max) in ms of a uniform service time, keeping the mean when one bound is missing."""
-    mean = service.mean_ms
-    if service.min_ms is not None and service.max_ms is not None:
-        return service.min_ms, service.max_ms
-    if service.max_ms is not None:
-        return max(0.0, 2.0 * mean - service.max_ms), service.max_ms
-    lo = service.min_ms if service.min_ms is not None else 0.0
-    return lo, 2.0 * mean - lo
 
 
 def exponential_draw(mean: float) -> Draw:

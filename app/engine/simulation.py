@@ -10,9 +10,16 @@ from typing import Any
 
 import simpy
 
+from app.engine.budget import (
+    WorkEstimate,
+    endless_cycle_problem,
+    estimate_work,
+    hard_limit_problems,
+)
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
 from app.engine.links import LinkRuntime
 from app.engine.routing import make_router
+from app.engine.run_guard import RunGuard
 from app.engine.snapshot import Snapshot
 from app.engine.station import Node, Station
 from app.engine.summary import summarize
@@ -31,6 +38,9 @@ class Simulation:
 
     Parameters left as ``None`` come from ``doc.simulation``. The design is
     validated first; an invalid one raises :class:`DocumentError`.
+    ``allow_outside_files`` lets a trace file lie outside ``base_dir``; a
+    :class:`~app.engine.run_guard.RunGuard` stops the run (``stop_reason`` says
+    why) past ``max_work`` work units, 10x the estimated visits, or its memory.
 
     Example::
 
@@ -50,6 +60,8 @@ class Simulation:
         seed: int | None = None,
         window_s: float | None = None,
         validate: bool = True,
+        allow_outside_files: bool = False,
+        max_work: float | None = None,
     ) -> None:
         settings = doc.simulation
         self.duration_s = float(duration_s if duration_s is not None else settings.duration_s)
@@ -66,6 +78,10 @@ class Simulation:
             raise ValueError("need duration > 0, 0 <= warm-up < duration and window > 0")
         self.document = doc
         self.base_dir = base_dir
+        self._allow_outside = allow_outside_files
+        refused = hard_limit_problems(doc, self.duration_s, self.window_s)
+        if refused:  # before building: the build itself would exhaust memory
+            raise ValueError(refused[0].message)
         self.env = simpy.Environment()
         self.streams = RandomStreams(self.seed)
         self.stations: dict[str, Station] = {}
@@ -78,6 +94,9 @@ class Simulation:
             self._capture_warmup()
         self._wall_start: float | None = None
         self._stop_requested = False
+        #: Why a guard stopped the run (one line), or ``None``.
+        self.stop_reason: str | None = None
+        self._guard = self._make_guard(max_work)
         self.wall_s = 0.0
         for client in self.clients.values():
             client.start()
@@ -97,6 +116,7 @@ class Simulation:
                     streams=streams,
                     stop_s=self.duration_s,
                     base_dir=self.base_dir,
+                    allow_outside=self._allow_outside,
                 )
                 self.clients[comp.id] = client
                 nodes[comp.id] = client
@@ -121,6 +141,20 @@ class Simulation:
                     station.calls,
                     BlockSampler(streams.generator(f"{sid}/routing"), uniform01_draw()),
                 )
+
+    def _make_guard(self, max_work: float | None) -> RunGuard:
+        requests = {cid: c.expected_requests for cid, c in self.clients.items()}
+        try:
+            estimate: WorkEstimate | None = estimate_work(
+                self.document, self.duration_s, window_s=self.window_s,
+                requests=requests, candidates=requests,
+            )
+        except (KeyError, ValueError):  # built with validate=False from a broken design
+            estimate = None
+        endless = endless_cycle_problem(estimate) if estimate is not None else None
+        if endless is not None:  # it could never end, nor be stopped between slices
+            raise ValueError(endless.message)
+        return RunGuard.for_run(estimate, max_work)
 
     # -- running ------------------------------------------------------------------
 
@@ -179,6 +213,9 @@ class Simulation:
                 self._capture_warmup()
             if target > self.env.now:
                 self.env.run(until=target)
+            if (reason := self._guard.check(self)) is not None:
+                self.stop_reason = reason
+                self._stop_requested = True
             if i < SLICES_PER_WINDOW:
                 if between_slices is not None:
                     between_slices()
@@ -210,15 +247,17 @@ class Simulation:
         return self.summary()
 
     def summary(self) -> dict[str, Any]:
-        """The run as a whole: the ``summary.json`` structure."""
-        return summarize(self)
+        """The run as a whole: the ``summary.json`` structure.
+
+        ``stop_reason`` is the run-time guard's line when it stopped the run, else ``None``.
+        """
+        out = summarize(self)
+        out["stop_reason"] = self.stop_reason
+        return out
 
     def expected_requests(self) -> float:
         """Requests the clients are expected to create over the duration."""
-        return sum(
-            expected_requests(c.workload, self.duration_s, self.base_dir)
-            for c in self.clients.values()
-        )
+        return sum(c.expected_requests for c in self.clients.values())
 
 
 def estimate_requests(doc: Document, duration_s: float, base_dir: Path | None = None) -> float:

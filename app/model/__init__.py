@@ -15,7 +15,13 @@ from app.model.document import (
     Specs,
     Workload,
 )
-from app.model.errors import DocumentError, Problem, UnsupportedFormatVersionError
+from app.model.errors import (
+    DocumentError,
+    Problem,
+    ProblemList,
+    UnsupportedFormatVersionError,
+    count_phrase,
+)
 from app.model.fileformat import FORMAT_VERSION, dumps, load, loads, save
 from app.model.profiles import PROFILES, REFERENCE_SPECS, Profile, profile
 from app.model.resolve import ResolvedComponent, ResolvedLink, resolve, resolve_link
@@ -43,6 +49,7 @@ __all__ = [
     "DocumentError",
     "Link",
     "Problem",
+    "ProblemList",
     "Profile",
     "ResolvedComponent",
     "ResolvedLink",
@@ -54,6 +61,7 @@ __all__ = [
     "UnsupportedFormatVersionError",
     "Workload",
     "component_type",
+    "count_phrase",
     "dumps",
     "list_architecture_templates",
     "load",

@@ -56,11 +56,13 @@ class Specs:
 class ServiceTime:
     """Distribution of the time one request holds a worker.
 
-    ``mean_ms`` is always the mean. Shape parameters by distribution:
+    ``mean_ms`` is always the mean (a uniform given both bounds and no
+    ``mean_ms`` has their midpoint). Shape parameters by distribution:
     ``uniform`` uses ``min_ms``/``max_ms`` (default ``0 .. 2*mean``);
     ``normal`` and ``lognormal`` use ``std_ms`` (default ``mean/2``; the normal
     is truncated at zero); ``gamma`` uses ``shape`` (k, default 2);
-    ``pareto`` uses ``shape`` (alpha > 1, default 3).
+    ``pareto`` uses ``shape`` (alpha > 1, default 3). Which sets are refused,
+    and what is sampled: :mod:`app.model.service_time`.
     """
 
     distribution: str = "exponential"

@@ -16,12 +16,13 @@ The format is described for users in docs/file-format.md.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
+import stat
 from collections.abc import Callable
-from dataclasses import replace
-from itertools import accumulate
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,12 +32,19 @@ from app.model.errors import (
     ERROR,
     DocumentError,
     Problem,
+    ProblemList,
     UnsupportedFormatVersionError,
     in_document_order,
 )
 from app.model.json_reader import JsonObject, ReadResult, read_document
 from app.model.json_writer import canonical_text, document_to_json
-from app.model.limits import MAX_COMPONENTS, MAX_FILE_BYTES, MAX_LINKS, MAX_NESTING_DEPTH
+from app.model.limits import (
+    MAX_COMPONENTS,
+    MAX_FILE_BYTES,
+    MAX_JSON_CONTAINERS,
+    MAX_LINKS,
+    MAX_NESTING_DEPTH,
+)
 from app.model.validation import validate
 from app.model.value_checks import describe
 
@@ -54,9 +62,12 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 #: migration are refused with :class:`UnsupportedFormatVersionError`.
 MIGRATIONS: dict[int, Migration] = {}
 
-_STRING_LITERAL: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP: Final = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+#: Per byte of UTF-8 JSON: +1 opens an object or list, -1 closes one, 0 anything else.
+_BRACKET_STEP: Final = bytes(
+    {ord("["): 1, ord("{"): 1, ord("]"): 255, ord("}"): 255}.get(b, 0) for b in range(256)
+)
+_QUOTE: Final = ord('"')
+_SCAN_CHUNK: Final = 1 << 20
 _FILE_ROW: Final = re.compile(r"^\$\.(components|links)\[(\d+)\]")
 _NON_FINITE: Final = {"NaN": float("nan"), "Infinity": float("inf"),
                       "-Infinity": float("-inf")}
@@ -66,17 +77,58 @@ def _refuse(message: str, path: str = "$") -> DocumentError:
     return DocumentError([Problem(path, message)])
 
 
-def nesting_depth(text: str) -> int:
-    """Deepest nesting of ``[``/``{`` in JSON text, brackets inside strings excluded.
+@dataclass(frozen=True)
+class JsonShape:
+    """How many objects and lists JSON text opens, and how deep they nest."""
 
-    A cheap scan (regular expressions and C-level iteration) run *before* the
-    JSON parser, whose recursion a deeply nested file would exhaust.
+    containers: int
+    depth: int
+
+
+def json_shape(text: str) -> JsonShape:
+    """Count and nesting depth of the objects and lists in JSON text, strings excluded.
+
+    Run *before* the JSON parser, whose recursion a deeply nested file would
+    exhaust and whose memory a file of a million ``{}`` would fill. Linear in
+    the length of the text whatever it holds, in bounded extra memory: plain
+    ``str.replace`` first, then numpy over 1 MB chunks (nothing can backtrack).
+
+    Escapes go first: dropping ``\\\\`` pairs left to right, as JSON reads them,
+    then escaped quotes, leaves only the quotes that open and close strings,
+    so a byte lies inside a string when an odd number of quotes precede it.
+    An unterminated string runs to the end of the text. For invalid JSON the
+    answer may be off; that only changes which refusal the file gets, since
+    the parser refuses it anyway.
     """
-    brackets = _NOT_BRACKET.sub("", _STRING_LITERAL.sub("", text))
-    if not brackets:
-        return 0
-    steps = map(_BRACKET_STEP.__getitem__, brackets.encode("ascii"))
-    return max(0, max(accumulate(steps), default=0))
+    import numpy as np  # here, not at the top: importing app.model stays cheap
+
+    plain = text.replace("\\\\", "").replace('\\"', "")
+    data = np.frombuffer(plain.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    table = np.frombuffer(_BRACKET_STEP, dtype=np.int8)
+    in_string = 0
+    depth = deepest = containers = 0
+    for start in range(0, len(data), _SCAN_CHUNK):
+        chunk = data[start:start + _SCAN_CHUNK]
+        quotes = np.cumsum(chunk == _QUOTE, dtype=np.int32)
+        outside = ((quotes + in_string) & 1) == 0
+        steps = np.where(outside, table[chunk], 0)
+        levels = np.cumsum(steps, dtype=np.int32)
+        deepest = max(deepest, depth + int(levels.max()))
+        depth += int(levels[-1])
+        containers += int(np.count_nonzero(steps == 1))
+        in_string = (in_string + int(quotes[-1])) & 1
+    return JsonShape(containers, deepest)
+
+
+def _check_shape(text: str) -> None:
+    """Refuse text nested too deep or holding too many objects and lists to parse safely."""
+    shape = json_shape(text)
+    if shape.depth > MAX_NESTING_DEPTH:
+        raise _refuse(f"not a .sdsim document: nested more than {MAX_NESTING_DEPTH} levels deep")
+    if shape.containers > MAX_JSON_CONTAINERS:
+        raise _refuse(f"not a .sdsim document: it holds over {MAX_JSON_CONTAINERS:,} JSON "
+                      "objects and lists (the largest design the format allows needs far "
+                      "fewer)")
 
 
 def _decode(data: str | bytes) -> str:
@@ -104,18 +156,22 @@ def _decode(data: str | bytes) -> str:
 
 def _parse(data: str | bytes) -> dict[str, Any]:
     text = _decode(data)
-    if nesting_depth(text) > MAX_NESTING_DEPTH:
-        raise _refuse(f"not a .sdsim document: nested more than {MAX_NESTING_DEPTH} levels deep")
+    _check_shape(text)
     try:
         # NaN/Infinity literals become non-finite floats, refused where they stand
         # (with their path) by the field checks.
         value = json.loads(text, parse_constant=_NON_FINITE.__getitem__,
                            object_pairs_hook=JsonObject.from_pairs)
     except json.JSONDecodeError as exc:
-        raise _refuse(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        what = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise _refuse(f"not valid JSON: {what} at line {exc.lineno}, column {exc.colno}"
                       ) from None
-    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
-        raise _refuse(f"not valid JSON: {exc}") from None
+    except ValueError as exc:  # an integer of 5,000 digits (Python's conversion limit)
+        what = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise _refuse(f"not valid JSON: {what}") from None
+    except RecursionError:  # the shape check makes this unreachable; kept as a net
+        raise _refuse(f"not a .sdsim document: nested more than {MAX_NESTING_DEPTH} levels "
+                      "deep") from None
     if not isinstance(value, dict):
         raise _refuse(f"not a .sdsim document: expected a JSON object {{...}} at the top "
                       f"level, got {describe(value)}")
@@ -137,7 +193,7 @@ def _check_format(raw: dict[str, Any]) -> int:
     if version > FORMAT_VERSION:
         raise UnsupportedFormatVersionError(
             version,
-            f"version {version} is newer than this app supports ({FORMAT_VERSION}): "
+            f"version {describe(version)} is newer than this app supports ({FORMAT_VERSION}): "
             "update System Design Simulator to open this file",
         )
     return version
@@ -152,7 +208,7 @@ def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
             oldest = min([*MIGRATIONS, FORMAT_VERSION])
             raise UnsupportedFormatVersionError(
                 version,
-                f"version {version} is not supported (this app reads versions "
+                f"version {describe(version)} is not supported (this app reads versions "
                 f"{oldest} to {FORMAT_VERSION})",
             )
         try:
@@ -188,16 +244,54 @@ def _prefixes(path: str) -> list[str]:
     return [path[:i] for i in cuts[1:]] + [path]
 
 
-def _validation_errors(result: ReadResult) -> list[Problem]:
-    """Errors :func:`validate` finds, minus those the reader already reported."""
+def _fully_read_part(result: ReadResult) -> Document | None:
+    """The part of the document the reader finished before its problem list filled.
+
+    The reader goes through the components, then the links, in file order;
+    when the list fills at row ``r`` of one of them, the rows before ``r``
+    have every reader problem listed, so their validation errors can be
+    listed beside them without counting anything twice. ``None``: nothing
+    (the list filled on the top-level keys).
+    """
+    doc = result.document
+    if not result.problems.full:
+        return doc
+    match = _FILE_ROW.match(result.problems[-1].path)
+    if match is None:
+        return None
+    row = int(match.group(2))
+    if match.group(1) == "components":
+        count = bisect.bisect_left(result.component_rows, row)
+        return Document(name=doc.name, description=doc.description,
+                        components=doc.components[:count])
+    count = bisect.bisect_left(result.link_rows, row)
+    return Document(name=doc.name, description=doc.description, components=doc.components,
+                    links=doc.links[:count])
+
+
+def _validation_errors(result: ReadResult) -> ProblemList:
+    """Errors :func:`validate` finds, minus those the reader already reported.
+
+    When the reader's list has room, they fill it and the rest are counted;
+    when reading alone filled it, only the part read in full is validated
+    (see :func:`_fully_read_part`: bounded work, and the listed problems are
+    still the first ones of the file), and ``more`` is a lower bound.
+    """
     reported = {problem.path for problem in result.problems}
-    errors: list[Problem] = []
-    for problem in validate(result.document):
+
+    def admit(problem: Problem) -> Problem | None:
         if problem.severity != ERROR:
-            continue
+            return None
         path = _path_in_file(problem.path, result)
-        if not any(prefix in reported for prefix in _prefixes(path)):
-            errors.append(replace(problem, path=path))
+        if any(prefix in reported for prefix in _prefixes(path)):
+            return None
+        return replace(problem, path=path)
+
+    free = result.problems.limit - len(result.problems)
+    errors = ProblemList(free if free > 0 else result.problems.limit, admit)
+    part = _fully_read_part(result)
+    if part is not None:
+        validate(part, errors)
     return errors
 
 
@@ -213,15 +307,18 @@ def loads(text: str | bytes) -> Document:
     Raises:
         UnsupportedFormatVersionError: The file's version is newer than
             :data:`FORMAT_VERSION`, or older than any migration reaches.
-        DocumentError: Anything else wrong; ``.problems`` lists every problem
-            with its JSON path, ``str()`` names the first.
+        DocumentError: Anything else wrong; ``.problems`` lists the problems
+            with their JSON paths (the first 100 of a huge file, ``.more``
+            counting at least the rest), ``str()`` names the first.
     """
     raw = _upgrade(_parse(text))
     _check_counts(raw.get("components"), raw.get("links"))
     result = read_document(raw)
-    problems = result.problems + _validation_errors(result)
-    if problems:
-        raise DocumentError(in_document_order(problems))
+    errors = _validation_errors(result)
+    if result.problems or errors:
+        # DocumentError lists the first MAX_LISTED_PROBLEMS and counts the rest.
+        raise DocumentError(in_document_order([*result.problems, *errors]),
+                            result.problems.more + errors.more)
     return result.document
 
 
@@ -230,16 +327,24 @@ def load(path: str | os.PathLike[str]) -> Document:
 
     Raises:
         DocumentError: The file cannot be read (the ``OSError`` is chained),
-            is too large, or is not a valid document.
+            is not a regular file, is too large, or is not a valid document.
     """
     file = Path(path)
     try:
-        with file.open("rb") as stream:
-            if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
+        # Non-blocking open: a FIFO must not hang the reader before it is refused.
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as stream:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise _refuse(f"cannot read {file.name}: not a regular file (a "
+                              "device, a pipe or a socket?)")
+            if info.st_size > MAX_FILE_BYTES:
                 raise _refuse(f"the file is too large (over {MAX_FILE_BYTES // 2**20} MB)")
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _refuse(f"cannot read {file.name}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # a path with a NUL character
+        raise _refuse(f"cannot read {file.name}: {exc}") from exc
     return loads(data)
 
 
@@ -251,9 +356,10 @@ def dumps(doc: Document) -> str:
             :func:`loads` would refuse); incomplete designs are written.
     """
     _check_counts(doc.components, doc.links)
-    errors = [problem for problem in validate(doc) if problem.severity == ERROR]
+    errors = ProblemList(admit=lambda problem: problem if problem.severity == ERROR else None)
+    validate(doc, errors)
     if errors:
-        raise DocumentError(errors)
+        raise DocumentError(in_document_order(errors), errors.more)
     return canonical_text(document_to_json(doc, FORMAT_NAME, FORMAT_VERSION))
 
 

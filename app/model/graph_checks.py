@@ -6,22 +6,31 @@ Used by :func:`app.model.validation.validate`; see there for severities.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
+from app.model.catalog import COMPONENT_TYPES
 from app.model.document import LINK_MODES, Document, Link
 from app.model.errors import INCOMPLETE, Problem
-from app.model.limits import MAX_RETRIES
-from app.model.value_checks import Checker, describe, suggest
+from app.model.limits import (
+    MAX_LINK_WEIGHT,
+    MAX_NETWORK_MBPS,
+    MAX_PAYLOAD_KB,
+    MAX_RETRIES,
+    MAX_SERVICE_MS,
+)
+from app.model.value_checks import Checker, describe, is_number, suggest
+
+#: Components of a call cycle named in its message (a cycle can hold thousands).
+_CYCLE_SHOWN = 8
 
 
-def check_graph(doc: Document) -> list[Problem]:
-    """Problems with ids, links, clients and synchronous call cycles in ``doc``."""
-    problems: list[Problem] = []
+def check_graph(doc: Document, problems: list[Problem]) -> None:
+    """Append the problems with ids, links, clients and synchronous call cycles in ``doc``."""
     known = _check_ids(doc, problems)
     _check_links(doc, known, problems)
+    _check_weights(doc, problems)
     _check_clients(doc, problems)
     problems.extend(_cycle_problems(doc, known))
-    return problems
 
 
 def _check_ids(doc: Document, problems: list[Problem]) -> set[str]:
@@ -44,32 +53,38 @@ def _check_ids(doc: Document, problems: list[Problem]) -> set[str]:
 
 
 def _endpoints(link: Link, known: set[str]) -> tuple[str, ...]:
-    ends = [end for end in (link.source, link.target) if isinstance(end, str) and end in known]
-    return tuple(dict.fromkeys(ends))
+    source, target = link.source, link.target
+    ends = (source,) if source == target else (source, target)
+    return tuple(end for end in ends if isinstance(end, str) and end in known)
+
+
+def _end_ok(ck: Checker, path: str, value: object, known: set[str]) -> bool:
+    """A link end names an existing component (ids were checked on the components)."""
+    if isinstance(value, str) and value in known:
+        return True
+    if ck.identifier(path, value):
+        hint = "" if ck.full else suggest(str(value), known)
+        ck.fail(path, f"no component has id {describe(value)}{hint}")
+    return False
 
 
 def _check_links(doc: Document, known: set[str], problems: list[Problem]) -> None:
     seen: set[tuple[str, str]] = set()
     client_ids = {c.id for c in doc.components if c.type == "client"}
+    payloads = {c.id: c.payload_kb for c in doc.components
+                if isinstance(c.id, str) and is_number(c.payload_kb)}
     for index, link in enumerate(doc.links):
         path = f"$.links[{index}]"
         ck = Checker(problems, _endpoints(link, known))
-        ends_ok = True
-        for end in ("source", "target"):
-            value = getattr(link, end)
-            if not ck.identifier(f"{path}.{end}", value):
-                ends_ok = False
-            elif value not in known:
-                ck.fail(f"{path}.{end}", f"no component has id {describe(value)}"
-                                         f"{suggest(value, known)}")
-                ends_ok = False
-        if ends_ok:
+        source_ok = _end_ok(ck, f"{path}.source", link.source, known)
+        if _end_ok(ck, f"{path}.target", link.target, known) and source_ok:
+            key = (link.source, link.target)
             if link.source == link.target:
                 ck.fail(path, f"a component cannot call itself ({describe(link.source)})")
-            elif link.key in seen:
+            elif key in seen:
                 ck.fail(path, f"duplicate link {describe(link.source)} -> "
                               f"{describe(link.target)}: one link per ordered pair")
-            seen.add(link.key)
+            seen.add(key)
             if link.target in client_ids:
                 problems.append(Problem(
                     f"{path}.target",
@@ -78,19 +93,53 @@ def _check_links(doc: Document, known: set[str], problems: list[Problem]) -> Non
                     ck.component_ids,
                 ))
         if link.latency_ms is not None:
-            ck.number(f"{path}.latency_ms", link.latency_ms, minimum=0.0)
-        if link.bandwidth_mbps is not None:
-            ck.number(f"{path}.bandwidth_mbps", link.bandwidth_mbps, above=0.0)
+            ck.number(f"{path}.latency_ms", link.latency_ms, minimum=0.0, limit=MAX_SERVICE_MS)
+        if link.bandwidth_mbps is not None and ck.number(
+            f"{path}.bandwidth_mbps", link.bandwidth_mbps, above=0.0, limit=MAX_NETWORK_MBPS
+        ):
+            _check_transfer(ck, path, link, payloads)
         if link.probability is not None:
             ck.number(f"{path}.probability", link.probability, minimum=0.0, maximum=1.0)
         if link.weight is not None:
-            ck.number(f"{path}.weight", link.weight, minimum=0.0)
+            ck.number(f"{path}.weight", link.weight, minimum=0.0, limit=MAX_LINK_WEIGHT)
         if link.timeout_ms is not None:
-            ck.number(f"{path}.timeout_ms", link.timeout_ms, above=0.0)
+            ck.number(f"{path}.timeout_ms", link.timeout_ms, above=0.0, limit=MAX_SERVICE_MS)
         if link.retries is not None:
             ck.integer(f"{path}.retries", link.retries, minimum=0, maximum=MAX_RETRIES)
         if link.mode is not None:
             ck.choice(f"{path}.mode", link.mode, LINK_MODES, "link mode")
+
+
+def _check_transfer(ck: Checker, path: str, link: Link, payloads: Mapping[str, object]) -> None:
+    """The target's payload must cross the link in bounded time."""
+    payload = payloads.get(link.target) if isinstance(link.target, str) else None
+    if not isinstance(payload, int | float) or not 0 < payload <= MAX_PAYLOAD_KB:
+        return
+    assert link.bandwidth_mbps is not None
+    transfer_ms = payload * 8.0 / link.bandwidth_mbps
+    if transfer_ms > MAX_SERVICE_MS:
+        ck.fail(f"{path}.bandwidth_mbps", f"takes {transfer_ms:.3g} ms to carry the target's "
+                                          f"{payload:g} KB payload; at most {MAX_SERVICE_MS:g}")
+
+
+def _check_weights(doc: Document, problems: list[Problem]) -> None:
+    """A balancer whose links all weigh 0 has nowhere to send a request."""
+    balancers = {c.id for c in doc.components
+                 if c.type in COMPONENT_TYPES and COMPONENT_TYPES[c.type].balancer}
+    weights: dict[str, list[tuple[int, float]]] = {}
+    for index, link in enumerate(doc.links):
+        if link.source in balancers and (link.weight is None or is_number(link.weight)):
+            weights.setdefault(str(link.source), []).append(
+                (index, 1.0 if link.weight is None else float(link.weight)))
+    for source, entries in weights.items():
+        if all(weight == 0 for _, weight in entries):
+            first = entries[0][0]
+            problems.append(Problem(
+                f"$.links[{first}].weight",
+                f"every link out of the balancer {describe(source)} has weight 0: give at "
+                "least one a positive weight",
+                "error", (source,),
+            ))
 
 
 def _check_clients(doc: Document, problems: list[Problem]) -> None:
@@ -205,7 +254,8 @@ def _cycle_problems(doc: Document, known: set[str]) -> list[Problem]:
         start = min(members, key=order.__getitem__)
         cycle = _shortest_cycle(start, set(members), adjacency)
         closing = cycle[1] if len(cycle) > 1 else start
-        shown = " -> ".join([*cycle, start])
+        shown = " -> ".join([*cycle, start]) if len(cycle) <= _CYCLE_SHOWN else (
+            " -> ".join(cycle[:_CYCLE_SHOWN]) + f" -> ... -> {start} ({len(cycle)} components)")
         found.append((order[start], Problem(
             f"$.links[{first_link[(start, closing)]}]",
             f"synchronous call cycle {shown}: a request would call itself forever "

@@ -30,7 +30,7 @@ from app.model.document import (
     Specs,
     Workload,
 )
-from app.model.errors import Problem
+from app.model.errors import Problem, ProblemList
 from app.model.value_checks import describe, is_number, suggest
 
 #: Returned by a field converter when the value is unusable (a problem was recorded).
@@ -204,12 +204,31 @@ _REQUIRED_HINTS = {
 def unknown_key_problem(path: str, key: str, known: Mapping[str, object] | tuple[str, ...]
                         ) -> Problem:
     """The problem for a key the format does not define (a typo does not pass silently)."""
-    hint = suggest(key, known) or " (known keys: " + ", ".join(known) + ")"
-    return Problem(key_path(path, key), f"unknown key {describe(key)}{hint}")
+    hint_text = suggest(key, known) or " (known keys: " + ", ".join(known) + ")"
+    return Problem(key_path(path, key), f"unknown key {describe(key)}{hint_text}")
+
+
+def _report_unknown_keys(problems: list[Problem], path: str, keys: list[str],
+                         known: Mapping[str, object] | tuple[str, ...]) -> None:
+    for done, key in enumerate(keys):
+        if isinstance(problems, ProblemList) and problems.full:
+            problems.more += len(keys) - done  # an object may hold a million unknown keys
+            return
+        problems.append(unknown_key_problem(path, key, known))
+
+
+#: Longest key written whole into a path (a file may use a megabyte-long key).
+_KEY_SHOWN = 40
 
 
 def key_path(path: str, key: str) -> str:
-    """``path.key``, or ``path["odd key"]`` when the key is not a plain name."""
+    """``path.key``, or ``path["odd key"]`` when the key is not a plain name.
+
+    A key longer than 40 characters is cut (``path["abc..."]``): messages stay one
+    short line.
+    """
+    if len(key) > _KEY_SHOWN:
+        return f"{path}[{json.dumps(key[:_KEY_SHOWN - 3] + '...')}]"
     return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 
@@ -224,11 +243,12 @@ def read_object(value: object, path: str, schema: _Schema, problems: list[Proble
         problems.append(Problem(path, f"must be an object {{...}}, got {describe(value)}"))
         return _SKIP
     problems.extend(_duplicate_key_problems(value, path))
+    _report_unknown_keys(problems, path, [key for key in value if key not in schema.fields],
+                         schema.fields)
     kwargs: dict[str, Any] = {}
     for key, raw in value.items():
         converter = schema.fields.get(key)
         if converter is None:
-            problems.append(unknown_key_problem(path, key, schema.fields))
             continue
         if raw is None and key not in schema.null_is_value:
             continue  # null = not given
@@ -256,13 +276,14 @@ class ReadResult:
 
     Attributes:
         document: The records (items that could not be built are left out).
-        problems: Type and key problems, with paths into the file.
+        problems: Type and key problems, with paths into the file (the first
+            ones; ``problems.more`` counts the rest).
         component_rows: For each ``document.components[i]``, its index in the file.
         link_rows: For each ``document.links[i]``, its index in the file.
     """
 
     document: Document
-    problems: list[Problem]
+    problems: ProblemList
     component_rows: list[int]
     link_rows: list[int]
 
@@ -289,12 +310,13 @@ def _read_list(
 def read_document(raw: dict[str, Any]) -> ReadResult:
     """Build a :class:`Document` from a parsed current-version file.
 
-    ``format`` and ``version`` must already have been checked.
+    ``format`` and ``version`` must already have been checked. The problems
+    are a :class:`ProblemList`: past its limit they are only counted.
     """
-    problems = _duplicate_key_problems(raw, "$")
-    for key in raw:
-        if key not in TOP_LEVEL_KEYS:
-            problems.append(unknown_key_problem("$", key, TOP_LEVEL_KEYS))
+    problems = ProblemList()
+    problems.extend(_duplicate_key_problems(raw, "$"))
+    _report_unknown_keys(problems, "$", [key for key in raw if key not in TOP_LEVEL_KEYS],
+                         TOP_LEVEL_KEYS)
     doc = Document()
     for key in ("name", "description"):
         if raw.get(key) is not None:

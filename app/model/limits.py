@@ -13,10 +13,20 @@ from typing import Final
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 #: Deepest nesting of JSON arrays/objects (a valid file needs 4).
 MAX_NESTING_DEPTH: Final = 64
+#: Most JSON objects and lists in one file. The largest design the format allows
+#: (20,000 components with every section, 100,000 links) needs about 220,000; the
+#: cap keeps a file of a million empty ``{}`` from costing seconds and half a GB.
+MAX_JSON_CONTAINERS: Final = 500_000
 MAX_COMPONENTS: Final = 20_000
 MAX_LINKS: Final = 100_000
 #: Longest component id (ids appear in CSV rows, charts and file names).
 MAX_ID_LENGTH: Final = 200
+#: Longest design or component name (names are drawn on the canvas and charts).
+MAX_NAME_LENGTH: Final = 1_000
+#: Longest design description.
+MAX_DESCRIPTION_LENGTH: Final = 100_000
+#: Longest trace-file path.
+MAX_PATH_LENGTH: Final = 4_096
 MAX_REPLICAS: Final = 10_000
 MAX_CONCURRENCY: Final = 1_000_000
 MAX_QUEUE_CAPACITY: Final = 1_000_000_000
@@ -24,3 +34,20 @@ MAX_RETRIES: Final = 100
 MAX_SEED: Final = 2**64 - 1
 #: Longest run in metric windows (``duration_s / window_s``): bounds the GUI's buffers.
 MAX_WINDOWS: Final = 1_000_000
+#: Problems a DocumentError lists; beyond them a huge file's problems are only counted.
+MAX_LISTED_PROBLEMS: Final = 100
+#: Longest mean service time, link latency or timeout (about 11.6 days), in ms:
+#: far beyond any design, and far from where floating point loses the sums.
+MAX_SERVICE_MS: Final = 1e9
+#: Hardware of one replica: beyond these a profile's scaling overflows or means nothing.
+MAX_CPU_CORES: Final = 100_000
+MAX_CPU_GHZ: Final = 1_000.0
+MIN_MEMORY_GB: Final = 1 / 1024  # 1 MB
+MAX_MEMORY_GB: Final = 2.0**20  # 1 PB
+MAX_NETWORK_MBPS: Final = 1e9
+#: Largest response payload (1 TB).
+MAX_PAYLOAD_KB: Final = 1e9
+#: Largest link weight: a balancer sums its links' weights, which must stay finite.
+MAX_LINK_WEIGHT: Final = 1e9
+#: Largest canvas coordinate (either sign): Qt's scene arithmetic must stay finite.
+MAX_COORDINATE: Final = 1e7

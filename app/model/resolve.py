@@ -18,21 +18,13 @@ from app.model.profiles import (
     scaled_service_ms,
     transmission_ms,
 )
+from app.model.service_time import ResolvedService, resolved_service, uniform_mean
+
+__all__ = ["ResolvedComponent", "ResolvedLink", "ResolvedService", "ServiceBasis",
+           "effective_concurrency", "resolve", "resolve_link", "service_basis"]
 
 DEFAULT_QUEUE_CAPACITY = 1000
 DEFAULT_HIT_RATIO = 0.8
-
-
-@dataclass(frozen=True)
-class ResolvedService:
-    """The service-time distribution with every parameter filled in (ms)."""
-
-    distribution: str
-    mean_ms: float
-    std_ms: float | None = None
-    shape: float | None = None
-    min_ms: float | None = None
-    max_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,30 +78,72 @@ def _specs(comp: Component) -> Specs:
     )
 
 
-def _service(
-    comp: Component, prof: Profile | None, specs: Specs, payload_kb: float
-) -> ResolvedService:
+@dataclass(frozen=True)
+class ServiceBasis:
+    """Where a component's service time comes from, before defaults are filled in.
+
+    Attributes:
+        distribution: The distribution sampled.
+        given: The parameters the file gave (an empty record when none).
+        mean_ms: The mean before transmission time: ``mean_ms`` when given,
+            else a uniform's midpoint when both bounds are given, else the
+            profile's latency scaled to the clock, else 0.
+        mean_source: Where ``mean_ms`` came from, for messages.
+        transmission_ms: Time to send the payload over the NIC, added to every sample.
+    """
+
+    distribution: str
+    given: ServiceTime
+    mean_ms: float
+    mean_source: str
+    transmission_ms: float
+
+
+def service_basis(comp: Component) -> ServiceBasis:
+    """The sources of ``comp``'s service time (its type and profile must be known)."""
+    ctype = component_type(comp.type)
+    prof_key = comp.profile or ctype.default_profile
+    prof = profile(prof_key) if prof_key else None
+    specs = _specs(comp)
     given = comp.service_time
-    ghz = specs.cpu_ghz or 2.4
-    if given is not None and given.mean_ms is not None:
-        # An explicit service time is taken as it is: textbook models stay exact.
-        mean = given.mean_ms
-    elif prof is not None:
-        mean = scaled_service_ms(prof.mean_latency_ms, ghz)
+    if given is not None:
+        distribution = given.distribution
     else:
-        mean = 0.0
-    if payload_kb > 0 and specs.network_mbps:
-        mean += transmission_ms(payload_kb, specs.network_mbps)
-    dist = given.distribution if given is not None else (prof.distribution if prof else "constant")
-    st = given or ServiceTime()
-    return ResolvedService(
-        distribution=dist,
-        mean_ms=mean,
-        std_ms=st.std_ms,
-        shape=st.shape,
-        min_ms=st.min_ms,
-        max_ms=st.max_ms,
-    )
+        distribution = prof.distribution if prof else "constant"
+        given = ServiceTime(distribution)
+    midpoint = uniform_mean(given) if distribution == "uniform" else None
+    if given.mean_ms is not None:
+        # An explicit service time is taken as it is: textbook models stay exact.
+        mean, source = given.mean_ms, "mean_ms"
+    elif midpoint is not None:
+        mean, source = midpoint, "from min_ms and max_ms"
+    elif prof is not None:
+        ghz = specs.cpu_ghz or 2.4
+        mean = scaled_service_ms(prof.mean_latency_ms, ghz)
+        source = f"from the {prof.key} profile at {ghz:g} GHz"
+    else:
+        mean, source = 0.0, "no profile"
+    payload_kb = comp.payload_kb or 0.0
+    shift = (transmission_ms(payload_kb, specs.network_mbps)
+             if payload_kb > 0 and specs.network_mbps else 0.0)
+    return ServiceBasis(distribution, given, mean, source, shift)
+
+
+def _service(comp: Component) -> ResolvedService:
+    basis = service_basis(comp)
+    return resolved_service(basis.distribution, basis.given, basis.mean_ms,
+                            basis.transmission_ms)
+
+
+def effective_concurrency(comp: Component) -> int:
+    """Workers per replica: given, else the profile's scaled to the cores, else 1."""
+    if comp.concurrency is not None:
+        return comp.concurrency
+    ctype = component_type(comp.type)
+    prof_key = comp.profile or ctype.default_profile
+    if not prof_key:
+        return 1
+    return scaled_concurrency(profile(prof_key).concurrency, _specs(comp).cpu_cores or 4.0)
 
 
 def resolve(comp: Component) -> ResolvedComponent:
@@ -118,13 +152,7 @@ def resolve(comp: Component) -> ResolvedComponent:
     prof_key = comp.profile or ctype.default_profile
     prof = profile(prof_key) if prof_key else None
     specs = _specs(comp)
-    cores = specs.cpu_cores or 4.0
-    if comp.concurrency is not None:
-        concurrency = comp.concurrency
-    elif prof is not None:
-        concurrency = scaled_concurrency(prof.concurrency, cores)
-    else:
-        concurrency = 1
+    concurrency = effective_concurrency(comp)
     if comp.queue_capacity is None:
         queue_capacity: int | None = DEFAULT_QUEUE_CAPACITY
     elif comp.queue_capacity == UNBOUNDED:
@@ -143,7 +171,7 @@ def resolve(comp: Component) -> ResolvedComponent:
         concurrency=concurrency,
         queue_capacity=queue_capacity,
         blocking=comp.blocking if comp.blocking is not None else ctype.blocking,
-        service=_service(comp, prof, specs, payload_kb),
+        service=_service(comp),
         hit_ratio=(
             comp.hit_ratio if comp.hit_ratio is not None
             else (DEFAULT_HIT_RATIO if ctype.caching else 0.0)

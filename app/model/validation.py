@@ -30,16 +30,29 @@ from app.model.document import (
     Specs,
     Workload,
 )
-from app.model.errors import INCOMPLETE, Problem, in_document_order
+from app.model.errors import INCOMPLETE, Problem, in_document_order, is_full
 from app.model.graph_checks import check_graph
 from app.model.limits import (
     MAX_CONCURRENCY,
+    MAX_COORDINATE,
+    MAX_CPU_CORES,
+    MAX_CPU_GHZ,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_MEMORY_GB,
+    MAX_NAME_LENGTH,
+    MAX_NETWORK_MBPS,
+    MAX_PATH_LENGTH,
+    MAX_PAYLOAD_KB,
     MAX_QUEUE_CAPACITY,
     MAX_REPLICAS,
     MAX_SEED,
+    MAX_SERVICE_MS,
     MAX_WINDOWS,
+    MIN_MEMORY_GB,
 )
 from app.model.profiles import PROFILES
+from app.model.resolve import effective_concurrency, service_basis
+from app.model.service_time import MAX_STD_RATIO, service_problems
 from app.model.value_checks import Checker, describe
 
 #: Fields a workload pattern cannot run without.
@@ -67,23 +80,27 @@ _WORKLOAD_BOUNDS: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-def validate(doc: Document) -> list[Problem]:
+def validate(doc: Document, into: list[Problem] | None = None) -> list[Problem]:
     """Every problem of ``doc``, in document order.
 
     Args:
         doc: The document to check; it is not modified.
+        into: Where to collect the problems, e.g. a
+            :class:`~app.model.errors.ProblemList` that keeps only the first
+            ones of a huge document (and counts the rest in its ``more``).
 
     Returns:
-        The problems found (empty when the document is valid and runnable).
+        The problems found (empty when the document is valid and runnable),
+        or those ``into`` kept.
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = [] if into is None else into
     ck = Checker(problems)
-    ck.text("$.name", doc.name)
+    ck.text("$.name", doc.name, MAX_NAME_LENGTH)
     if doc.description is not None:
-        ck.text("$.description", doc.description)
+        ck.text("$.description", doc.description, MAX_DESCRIPTION_LENGTH)
     for index, comp in enumerate(doc.components):
         _check_component(comp, f"$.components[{index}]", problems)
-    problems.extend(check_graph(doc))
+    check_graph(doc, problems)
     _check_simulation(doc.simulation, problems)
     return in_document_order(problems)
 
@@ -104,13 +121,27 @@ def problems_by_component(doc: Document) -> dict[str, list[Problem]]:
 
 def _check_component(comp: Component, path: str, problems: list[Problem]) -> None:
     ids = (comp.id,) if isinstance(comp.id, str) and comp.id else ()
-    ck = Checker(problems, ids)
+    own: list[Problem] = []
+    ck = Checker(own, ids, hints=not is_full(problems))
+    _check_fields(ck, comp, path)
+    # What the engine samples is checked once the fields it derives from are sound.
+    inputs = tuple(f"{path}.{name}" for name in _SERVICE_INPUTS)
+    if not any(problem.path.startswith(inputs) for problem in own):
+        check_effective_service(ck, comp, path)
+    problems.extend(own)
+
+
+#: Fields a component's effective service time and concurrency derive from.
+_SERVICE_INPUTS = ("type", "profile", "specs", "concurrency", "service_time", "payload_kb")
+
+
+def _check_fields(ck: Checker, comp: Component, path: str) -> None:
     ck.identifier(f"{path}.id", comp.id)
     is_client = False
     if ck.choice(f"{path}.type", comp.type, COMPONENT_TYPES, "component type"):
         is_client = COMPONENT_TYPES[comp.type].is_client
     if comp.name is not None:
-        ck.text(f"{path}.name", comp.name)
+        ck.text(f"{path}.name", comp.name, MAX_NAME_LENGTH)
     _check_position(ck, f"{path}.position", comp.position)
     if comp.profile is not None:
         ck.choice(f"{path}.profile", comp.profile, PROFILES, "profile")
@@ -138,7 +169,7 @@ def _check_component(comp: Component, path: str, problems: list[Problem]) -> Non
     if comp.fanout is not None:
         ck.choice(f"{path}.fanout", comp.fanout, FANOUT_MODES, "fanout mode")
     if comp.payload_kb is not None:
-        ck.number(f"{path}.payload_kb", comp.payload_kb, minimum=0.0)
+        ck.number(f"{path}.payload_kb", comp.payload_kb, minimum=0.0, limit=MAX_PAYLOAD_KB)
     if comp.workload is not None:
         if comp.type in COMPONENT_TYPES and not is_client:
             ck.fail(f"{path}.workload", "only a client generates traffic: remove the workload "
@@ -151,14 +182,25 @@ def _check_position(ck: Checker, path: str, position: object) -> None:
         ck.fail(path, f"must be [x, y], got {describe(position)}")
         return
     for axis, value in enumerate(position):
-        ck.number(f"{path}[{axis}]", value)
+        ck.number(f"{path}[{axis}]", value, minimum=-MAX_COORDINATE, maximum=MAX_COORDINATE)
+
+
+#: (strictly above, at least, at most) of each hardware field.
+_SPEC_RANGES: dict[str, tuple[float | None, float | None, float]] = {
+    "cpu_cores": (0.0, None, MAX_CPU_CORES),
+    "cpu_ghz": (0.0, None, MAX_CPU_GHZ),
+    "memory_gb": (None, MIN_MEMORY_GB, MAX_MEMORY_GB),
+    "network_mbps": (0.0, None, MAX_NETWORK_MBPS),
+}
 
 
 def _check_specs(ck: Checker, path: str, specs: Specs) -> None:
     for field in fields(Specs):
         value = getattr(specs, field.name)
         if value is not None:
-            ck.number(f"{path}.{field.name}", value, above=0.0)
+            above, minimum, maximum = _SPEC_RANGES[field.name]
+            ck.number(f"{path}.{field.name}", value, above=above, minimum=minimum,
+                      limit=maximum)
 
 
 def _check_service_time(ck: Checker, path: str, service: ServiceTime) -> None:
@@ -166,7 +208,9 @@ def _check_service_time(ck: Checker, path: str, service: ServiceTime) -> None:
     valid: dict[str, float] = {}
     for name in ("mean_ms", "std_ms", "min_ms", "max_ms"):
         value = getattr(service, name)
-        if value is not None and ck.number(f"{path}.{name}", value, minimum=0.0):
+        maximum = MAX_SERVICE_MS * (MAX_STD_RATIO if name == "std_ms" else 1.0)
+        if value is not None and ck.number(f"{path}.{name}", value, minimum=0.0,
+                                           limit=maximum):
             valid[name] = value
     if service.shape is not None:
         if service.distribution == "pareto":
@@ -177,6 +221,36 @@ def _check_service_time(ck: Checker, path: str, service: ServiceTime) -> None:
     if "min_ms" in valid and "max_ms" in valid and valid["min_ms"] > valid["max_ms"]:
         ck.fail(f"{path}.max_ms", f"must be at least min_ms ({valid['min_ms']:g}), "
                                   f"got {valid['max_ms']:g}")
+
+
+def check_effective_service(ck: Checker, comp: Component, path: str) -> None:
+    """Refuse a service time or concurrency the engine could not simulate as stated.
+
+    Derives the mean the engine will sample (given, from a uniform's bounds,
+    or from the profile at this clock, plus transmission time) and applies
+    each distribution's parameter rules (:func:`service_problems`). Assumes the
+    component's own fields passed their checks.
+    """
+    if comp.type not in COMPONENT_TYPES or COMPONENT_TYPES[comp.type].is_client:
+        return
+    basis = service_basis(comp)
+    if basis.mean_ms > MAX_SERVICE_MS:
+        # Only a profile's latency scaled to a slow clock gets here (a given mean is capped).
+        ck.fail(f"{path}.specs.cpu_ghz", f"gives a mean service time of {basis.mean_ms:.3g} ms "
+                                         f"({basis.mean_source}); at most {MAX_SERVICE_MS:g}")
+        return
+    if basis.transmission_ms > MAX_SERVICE_MS:
+        ck.fail(f"{path}.payload_kb", f"takes {basis.transmission_ms:.3g} ms to send over the "
+                                      f"network card; at most {MAX_SERVICE_MS:g}")
+        return
+    for name, message in service_problems(basis.distribution, basis.given, basis.mean_ms,
+                                          basis.mean_source):
+        ck.fail(f"{path}.service_time.{name}", message)
+    if comp.concurrency is None:
+        workers = effective_concurrency(comp)
+        if workers > MAX_CONCURRENCY:
+            ck.fail(f"{path}.specs.cpu_cores", f"gives {workers:,} workers per replica; at most "
+                                               f"{MAX_CONCURRENCY:,}")
 
 
 def _check_workload(ck: Checker, path: str, workload: Workload) -> None:
@@ -191,7 +265,7 @@ def _check_workload(ck: Checker, path: str, workload: Workload) -> None:
         ck.number(f"{path}.amplitude", workload.amplitude, minimum=0.0, maximum=1.0)
     if (
         workload.trace_file is not None
-        and ck.text(f"{path}.trace_file", workload.trace_file)
+        and ck.text(f"{path}.trace_file", workload.trace_file, MAX_PATH_LENGTH)
         and not workload.trace_file.strip()
     ):
         ck.fail(f"{path}.trace_file", "must name a CSV file")

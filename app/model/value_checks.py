@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
+from typing import Final
 
-from app.model.errors import Problem
+from app.model.errors import Problem, is_full
 from app.model.limits import MAX_ID_LENGTH
+
+#: Most character pairs a did-you-mean hint may compare (word length x all choices):
+#: difflib is quadratic, and a file can ask for a hint per problem.
+SUGGEST_BUDGET: Final = 20_000
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def describe(value: object) -> str:
@@ -43,10 +50,17 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean "x"?)`` for a close match among ``choices``, else ``""``."""
+def suggest(word: str, choices: Collection[str]) -> str:
+    """`` (did you mean "x"?)`` for a close match among ``choices``, else ``""``.
+
+    No hint when the comparison would cost more than :data:`SUGGEST_BUDGET`
+    (a long word, thousands of component ids).
+    """
+    if len(word) * (len(choices) + sum(map(len, choices))) > SUGGEST_BUDGET:
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    # describe() escapes: a suggested id may itself hold control characters.
+    return f" (did you mean {describe(close[0])}?)" if close else ""
 
 
 def is_number(value: object) -> bool:
@@ -69,15 +83,23 @@ class Checker:
     Args:
         problems: The list problems are appended to (all with severity "error").
         component_ids: Components the reported problems are about.
+        hints: False to leave out did-you-mean hints (problems only counted).
     """
 
     def __init__(
         self,
         problems: list[Problem],
         component_ids: tuple[str, ...] = (),
+        hints: bool = True,
     ) -> None:
         self.problems = problems
         self.component_ids = component_ids
+        self.hints = hints
+
+    @property
+    def full(self) -> bool:
+        """True when problems are only counted now, so costly hints are skipped."""
+        return not self.hints or is_full(self.problems)
 
     def fail(self, path: str, message: str) -> bool:
         """Record an error at ``path``; always returns False."""
@@ -92,8 +114,14 @@ class Checker:
         minimum: float | None = None,
         above: float | None = None,
         maximum: float | None = None,
+        limit: float | None = None,
     ) -> bool:
-        """A finite number, ``>= minimum``, ``> above`` and ``<= maximum`` when given."""
+        """A finite number, ``>= minimum``, ``> above`` and ``<= maximum`` when given.
+
+        ``minimum`` and ``maximum`` together are a natural range ("between 0
+        and 1"); ``limit`` is a cap of the format, reported on its own ("at
+        most 1e+09") so a negative value still hears "at least 0".
+        """
         if not is_number(value):
             return self.fail(path, f"must be a number, got {describe(value)}")
         assert isinstance(value, int | float)
@@ -109,6 +137,8 @@ class Checker:
             return self.fail(path, f"must be greater than {above:g}, got {describe(value)}")
         if maximum is not None and value > maximum:
             return self.fail(path, f"must be at most {maximum:g}, got {describe(value)}")
+        if limit is not None and value > limit:
+            return self.fail(path, f"must be at most {limit:g}, got {describe(value)}")
         return True
 
     def integer(
@@ -129,14 +159,18 @@ class Checker:
         if not isinstance(value, str):
             return self.fail(path, f"must be a {what} name, got {describe(value)}")
         if value not in options:
-            hint = suggest(value, options) or " (one of: " + ", ".join(options) + ")"
+            hint = "" if self.full else (
+                suggest(value, options) or " (one of: " + ", ".join(options) + ")")
             return self.fail(path, f"unknown {what} {describe(value)}{hint}")
         return True
 
-    def text(self, path: str, value: object) -> bool:
-        """A string that can be stored as UTF-8."""
+    def text(self, path: str, value: object, max_length: int | None = None) -> bool:
+        """A string that can be stored as UTF-8, of at most ``max_length`` characters."""
         if not isinstance(value, str):
             return self.fail(path, f"must be a string, got {describe(value)}")
+        if max_length is not None and len(value) > max_length:
+            return self.fail(path, f"is too long ({len(value):,} characters, at most "
+                                   f"{max_length:,})")
         if not is_storable_text(value):
             return self.fail(path, "contains an unpaired surrogate character, which UTF-8 "
                                    "cannot store")
@@ -152,6 +186,6 @@ class Checker:
         if len(value) > MAX_ID_LENGTH:
             return self.fail(path, f"is too long ({len(value)} characters, at most "
                                    f"{MAX_ID_LENGTH})")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        if _CONTROL.search(value):
             return self.fail(path, "must not contain control characters")
         return True

@@ -6,6 +6,7 @@ bcrypt takes ~270 ms per hash at cost 12, so every hash and check runs
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import unicodedata
@@ -13,16 +14,18 @@ import uuid
 from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.storage import errors, models, passwords
+from app.storage.boundary import guard_public_methods
 from app.storage.clock import Clock
 from app.storage.db import Database
 from app.storage.ratelimit import RateLimiter
 from app.storage.records import UserProfile, UserSession
 from app.storage.remember import KeyringStatus, RememberedToken, keyring_status
+from app.storage.text import clean_line, email_characters_problem
 from app.storage.tokens import authenticate, new_token, open_session, profile_of, token_hash
 
 log = logging.getLogger(__name__)
@@ -39,12 +42,23 @@ def normalize_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
+def attempt_key(normalized_email: str) -> str:
+    """The key of an email's row in ``sign_in_attempts`` (not the email in clear)."""
+    return hashlib.sha256(f"sign-in:{normalized_email}".encode("utf-8", "surrogatepass")
+                          ).hexdigest()
+
+
 def email_problem(email: str) -> str | None:
     """Why ``email`` is not acceptable (for inline validation), or ``None``."""
+    if not isinstance(email, str):
+        return "Enter a valid email address, like name@example.com."
+    problem = email_characters_problem(email)
+    if problem:
+        return problem
     normalized = normalize_email(email)
     if len(normalized) > 320 or not _EMAIL.match(normalized):
         return "Enter a valid email address, like name@example.com."
-    return None
+    return email_characters_problem(normalized)
 
 
 def _check_email(email: str) -> str:
@@ -55,13 +69,10 @@ def _check_email(email: str) -> str:
 
 
 def _clean_field(field: str, value: str) -> str:
-    value = " ".join(value.split())
-    if len(value) > _FIELD_LIMITS[field]:
-        label = field.replace("_", " ")
-        raise errors.ValidationError(field, f"The {label} is too long.")
-    return value
+    return clean_line(field, value, _FIELD_LIMITS[field])
 
 
+@guard_public_methods
 class AccountService:
     """Everything about accounts; reached as ``store.accounts``."""
 
@@ -108,8 +119,6 @@ class AccountService:
             updated_at=now,
             password_changed_at=now,
             last_login_at=None,
-            failed_attempts=0,
-            locked_until=None,
             **names,
         )
         try:
@@ -128,33 +137,40 @@ class AccountService:
         """Sign in; returns a session. Raises ``InvalidCredentials``, ``AccountLocked``,
         ``TooManyAttempts``.
 
-        After ``MAX_FAILED_ATTEMPTS`` failures in a row the account is locked for
-        ``LOCKOUT``; the error says how long is left. With ``remember`` a token is
-        kept in the OS keyring (see :meth:`resume`); if that is impossible the
-        session still opens and its ``notice`` says why.
+        Every attempt is first *reserved* in one write transaction (``BEGIN
+        IMMEDIATE``, so atomic across threads and processes): it counts as a
+        failure up front, and the attempt that reaches ``MAX_FAILED_ATTEMPTS``
+        locks the email for ``LOCKOUT`` before its password is even checked.
+        So however many sign-ins race, at most ``MAX_FAILED_ATTEMPTS`` passwords
+        are checked per lockout. A success clears the count. Unknown emails are
+        counted, locked, worded and timed (a bcrypt check against a dummy hash)
+        exactly like real accounts. With ``remember`` a token is kept in the OS
+        keyring (see :meth:`resume`); if that is impossible the session still
+        opens and its ``notice`` says why.
         """
-        normalized = normalize_email(email)
-        self.limiter.hit(normalized)
-        with self._db.read() as db:
-            user = db.scalar(select(models.User).where(models.User.email == normalized))
-            stored = user.password_hash if user else passwords.DUMMY_HASH
-            locked_until = user.locked_until if user else None
-        now = self._clock()
-        if locked_until is not None and locked_until > now:
-            raise errors.AccountLocked((locked_until - now).total_seconds())
+        normalized = normalize_email(email) if isinstance(email, str) else ""
+        password = password if isinstance(password, str) else ""
+        self.limiter.hit(normalized[:400])  # no key longer than any valid email
+        user_id, stored, attempt = self._reserve_attempt(normalized)
         matches = passwords.verify_password(password, stored)
-        if user is None:
-            raise errors.InvalidCredentials()
-        if not matches:
-            self._record_failure(user.id)
+        if user_id is None or not matches:
+            left = MAX_FAILED_ATTEMPTS - attempt
+            log.info("Failed sign-in%s", " (now locked)" if left <= 0 else "")
+            if left <= 0:
+                raise errors.AccountLocked(LOCKOUT.total_seconds())
+            raise errors.InvalidCredentials(
+                "The email or password is incorrect."
+                + (f" {left} attempt{'s' if left != 1 else ''} left before a 15-minute lock."
+                   if left <= 2 else "")
+            )
         rehash = passwords.hash_password(password) if passwords.needs_rehash(stored) else None
         now = self._clock()
         with self._db.write() as db:
-            row = db.get(models.User, user.id)
+            row = db.get(models.User, user_id)
             if row is None:
                 raise errors.InvalidCredentials()
-            row.failed_attempts = 0
-            row.locked_until = None
+            db.execute(delete(models.SignInAttempts)
+                       .where(models.SignInAttempts.key == attempt_key(normalized)))
             row.last_login_at = now
             if rehash:
                 row.password_hash = rehash
@@ -166,26 +182,44 @@ class AccountService:
             session = self._remember(session)
         return session
 
-    def _record_failure(self, user_id: str) -> None:
+    def _reserve_attempt(self, normalized: str) -> tuple[str | None, str, int]:
+        """Count one attempt for ``normalized`` before checking any password.
+
+        Returns the user's id (``None`` for an unknown email), the hash to check
+        against (the dummy hash when unknown) and this attempt's number in the
+        current run of failures. Raises ``AccountLocked`` while a lock lasts.
+        The same statements run whether or not the account exists.
+        """
         now = self._clock()
+        key = attempt_key(normalized)
         with self._db.write() as db:
-            row = db.get(models.User, user_id)
+            # Forget runs of failures that went quiet; keeps the table small too.
+            db.execute(delete(models.SignInAttempts).where(
+                models.SignInAttempts.last_attempt_at <= now - LOCKOUT,
+                or_(models.SignInAttempts.locked_until.is_(None),
+                    models.SignInAttempts.locked_until <= now)))
+            user = db.scalar(select(models.User).where(models.User.email == normalized))
+            row = db.get(models.SignInAttempts, key)
             if row is None:
-                raise errors.InvalidCredentials()
-            if row.locked_until is not None and row.locked_until <= now:
-                row.failed_attempts, row.locked_until = 0, None  # the last lockout is over
-            row.failed_attempts += 1
-            left = MAX_FAILED_ATTEMPTS - row.failed_attempts
-            if left <= 0:
-                row.locked_until = now + LOCKOUT
-        log.info("Failed sign-in for account %s%s", user_id, " (now locked)" if left <= 0 else "")
-        if left <= 0:
-            raise errors.AccountLocked(LOCKOUT.total_seconds())
-        raise errors.InvalidCredentials(
-            "The email or password is incorrect."
-            + (f" {left} attempt{'s' if left != 1 else ''} left before a 15-minute lock."
-               if left <= 2 else "")
-        )
+                row = models.SignInAttempts(key=key, failed_attempts=0, locked_until=None,
+                                            last_attempt_at=now)
+                db.add(row)
+            if row.locked_until is not None and row.locked_until > now:
+                remaining = (row.locked_until - now).total_seconds()
+            else:
+                remaining = None
+                if row.locked_until is not None:  # the last lockout is over
+                    row.failed_attempts, row.locked_until = 0, None
+                row.failed_attempts += 1
+                row.last_attempt_at = now
+                if row.failed_attempts >= MAX_FAILED_ATTEMPTS:
+                    row.locked_until = now + LOCKOUT
+            attempt = row.failed_attempts
+            user_id = user.id if user is not None else None
+            stored = user.password_hash if user is not None else passwords.DUMMY_HASH
+        if remaining is not None:
+            raise errors.AccountLocked(remaining)
+        return user_id, stored, attempt
 
     def remember_me_status(self) -> KeyringStatus:
         """Whether "remember me" is available here, with a message for the UI."""

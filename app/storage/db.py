@@ -14,6 +14,8 @@ its own :class:`~sqlalchemy.orm.Session` and pooled connection.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import paths
 from app.storage import errors
 
 #: How long (ms) a connection waits for another writer before giving up.
@@ -63,11 +66,85 @@ def create_sqlite_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
     return engine
 
 
-def check_integrity(path: Path) -> None:
+def read_only_reason(path: Path) -> str | None:
+    """Why the database at ``path`` cannot be written, or ``None`` when it can.
+
+    ``os.access`` asks the kernel, so a read-only file system is seen even by
+    root (who ignores permission bits). SQLite in WAL mode also needs to create
+    ``-wal`` and ``-shm`` next to the file unless they are already there.
+    """
+    folder = path.parent
+    read_only_fs = False
+    with contextlib.suppress(OSError, AttributeError):
+        read_only_fs = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    if read_only_fs:
+        return "the file system is read-only"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    if not os.access(folder, os.W_OK | os.X_OK) and not all(p.exists() for p in sidecars):
+        return "its folder is not writable"
+    return None
+
+
+def prepare_file(path: Path) -> None:
+    """Make sure ``path`` can become the database: a private file in a private folder.
+
+    A missing folder is created ``0700`` and a missing file ``0600`` (SQLite
+    gives ``-wal`` and ``-shm`` the file's permissions); an existing database
+    and its ``-wal``/``-shm`` of ours are tightened to ``0600``. A folder or
+    another non-file where the database should be, or a file where its folder
+    should be, raises :class:`errors.FileProblem`.
+    """
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise errors.FileProblem(
+            f"Cannot open the project database: {folder} is a file, not a folder.", folder)
+    # Created private; an existing folder the caller chose is left as it is (the
+    # data folder itself is tightened by paths.data_dir()).
+    folder.mkdir(mode=paths.PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise errors.FileProblem(
+            f"Cannot open the project database: {path} is {kind}, not a database file.", path)
+    reason = read_only_reason(path)
+    if reason is not None:
+        if not path.exists() or path.stat().st_size == 0:
+            raise errors.FileProblem(f"Cannot create the project database {path}: {reason}.",
+                                     path)
+        check_integrity(path, read_only=True)  # damaged files are still reported as damaged
+        raise errors.ReadOnlyDatabase(path, reason)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, paths.PRIVATE_FILE_MODE))
+    tighten_files(path)
+
+
+def tighten_files(path: Path) -> None:
+    """Owner-only permissions on the database and its ``-wal``/``-shm``/``-journal``."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        paths.tighten(path.with_name(path.name + suffix), paths.PRIVATE_FILE_MODE)
+
+
+def _open_problem(path: Path, exc: sqlite3.Error) -> errors.StorageError:
+    """A failure opening or checking ``path``: busy, read-only, unopenable, or damaged."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return translate_text(text, path)
+    if "unable to open" in text or "disk I/O" in text or "readonly" in text:
+        reason = read_only_reason(path)
+        if reason is not None:
+            return errors.ReadOnlyDatabase(path, reason)
+        return errors.DatabaseError(f"Cannot open the project database {path}: {text}.")
+    return errors.CorruptDatabase(path, text[:200])
+
+
+def check_integrity(path: Path, *, read_only: bool = False) -> None:
     """Raise :class:`errors.CorruptDatabase` if ``path`` is not a healthy SQLite file.
 
     Reads only: a damaged file is never modified. A missing or empty file is
-    fine (it becomes a new database).
+    fine (it becomes a new database). ``read_only`` opens the file immutable,
+    for a file that cannot be written (SQLite could not set up WAL otherwise).
     """
     if not path.exists() or path.stat().st_size == 0:
         return
@@ -75,18 +152,15 @@ def check_integrity(path: Path) -> None:
         header = handle.read(len(SQLITE_HEADER))
     if header != SQLITE_HEADER:
         raise errors.CorruptDatabase(path, "not an SQLite database")
+    target = f"{path.resolve().as_uri()}?mode=ro&immutable=1" if read_only else str(path)
     try:
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, uri=read_only)
     except sqlite3.Error as exc:
-        raise errors.CorruptDatabase(path, str(exc)) from exc
+        raise _open_problem(path, exc) from exc
     try:
         rows = connection.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise errors.DatabaseBusy(f"The project database {path} is locked: {exc}") from exc
-        raise errors.CorruptDatabase(path, str(exc)) from exc
-    except sqlite3.DatabaseError as exc:
-        raise errors.CorruptDatabase(path, str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise _open_problem(path, exc) from exc
     finally:
         connection.close()
     lines = [line.strip() for row in rows for line in str(row[0]).splitlines()]
@@ -96,16 +170,27 @@ def check_integrity(path: Path) -> None:
         raise errors.CorruptDatabase(path, problems[0][:200] + more)
 
 
-def translate_error(exc: sa_exc.DBAPIError, path: Path) -> errors.StorageError:
-    """Turn a driver error into the storage error a caller can act on."""
-    text = str(exc.orig) if exc.orig is not None else str(exc)
+def translate_text(text: str, path: Path | None) -> errors.StorageError:
+    """The storage error for an SQLite error message (``path``: the database, if known)."""
+    where = path if path is not None else Path("(the project database)")
     if "locked" in text or "busy" in text:
         return errors.DatabaseBusy(
             f"The project database is busy (another program keeps it locked): {text}"
         )
+    if "readonly" in text or "read-only" in text:
+        reason = read_only_reason(path) if path is not None else None
+        return errors.ReadOnlyDatabase(where, reason or "it cannot be written")
     if "malformed" in text or "not a database" in text:
-        return errors.CorruptDatabase(path, text)
-    return errors.DatabaseError(f"Database error: {text}")
+        return errors.CorruptDatabase(where, text[:200])
+    if "full" in text:
+        return errors.DatabaseError(f"The project database cannot grow: {text}.")
+    return errors.DatabaseError(f"Database error: {text[:200]}")
+
+
+def translate_error(exc: sa_exc.DBAPIError, path: Path) -> errors.StorageError:
+    """Turn a driver error into the storage error a caller can act on."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return translate_text(text, path)
 
 
 class Database:

@@ -17,10 +17,13 @@ from dataclasses import replace
 from typing import Any
 
 from app.storage import errors
+from app.storage.boundary import guarded
 from app.storage.records import ChangeSummary
 
 #: Documents larger than this are refused (a design is a few kB to a few MB).
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+_TOO_DEEP = "The project is nested too deeply (more levels than any design has)."
 
 #: What :func:`document_text` accepts.
 DocumentInput = str | Mapping[str, Any] | object
@@ -42,19 +45,37 @@ def parse(text: str) -> dict[str, Any]:
         raise errors.InvalidDocument(
             f"The project is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from exc
+    except RecursionError as exc:
+        raise errors.InvalidDocument(_TOO_DEEP) from exc
     if not isinstance(value, dict):
         raise errors.InvalidDocument("A project document must be a JSON object.")
     return value
 
 
+def _check_size(text: str) -> None:
+    if len(text) > MAX_DOCUMENT_BYTES:  # judged before encoding a huge text
+        raise errors.InvalidDocument("The project is too large to store.")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise errors.InvalidDocument(
+            "The project contains characters that cannot be stored (unpaired surrogates)."
+        ) from exc
+    if size > MAX_DOCUMENT_BYTES:
+        raise errors.InvalidDocument("The project is too large to store.")
+
+
 def document_text(document: DocumentInput) -> str:
     """The JSON text to store for ``document`` (text, dict or model ``Document``)."""
     if isinstance(document, str):
+        _check_size(document)
         parse(document)
-        text = document
-    elif isinstance(document, Mapping):
+        return document
+    if isinstance(document, Mapping):
         try:
             text = json.dumps(document, indent=2, ensure_ascii=False)
+        except RecursionError as exc:
+            raise errors.InvalidDocument(_TOO_DEEP) from exc
         except (TypeError, ValueError) as exc:
             raise errors.InvalidDocument(f"The project cannot be written as JSON: {exc}") from exc
     else:
@@ -66,8 +87,7 @@ def document_text(document: DocumentInput) -> str:
                 f"Expected JSON text, a dict or a Document, not {type(document).__name__}."
             )
         text = str(fileformat.dumps(document))
-    if len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        raise errors.InvalidDocument("The project is too large to store.")
+    _check_size(text)
     return text
 
 
@@ -108,6 +128,7 @@ def _links(doc: Mapping[str, Any]) -> Counter[str]:
     return Counter(json.dumps(item, sort_keys=True) for item in items)
 
 
+@guarded
 def summarize_changes(
     old: str | Mapping[str, Any], new: str | Mapping[str, Any]
 ) -> ChangeSummary:

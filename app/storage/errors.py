@@ -44,12 +44,58 @@ class DatabaseBusy(DatabaseError):
     """Another process kept the database locked for longer than the busy timeout."""
 
 
+class ReadOnlyDatabase(DatabaseError):
+    """The database cannot be written: a read-only file system, file or folder.
+
+    Raised instead of :class:`CorruptDatabase` when the file itself is healthy.
+    """
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"The project database {path} is read-only ({detail}). It is not damaged: "
+            "make it writable, or set SDSIM_DATA_DIR to a writable folder, then start again."
+        )
+
+
+class FileProblem(StorageError):
+    """A file or folder the storage needs cannot be used (wrong kind, permissions, full...)."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 class NotFound(StorageError):
     """The requested project, version or template does not exist."""
 
 
 class NotAllowed(StorageError):
     """The signed-in user may not access this project."""
+
+
+class VersionConflict(StorageError):
+    """A save was based on a version that is no longer the newest.
+
+    ``base_version`` is the version the editor started from, ``current_version``
+    the newest one in the database (saved meanwhile by another window or a
+    restore). Nothing was saved; the caller can keep both (``projects.save_copy``)
+    or save on top anyway (``projects.save`` without ``base_version``).
+    """
+
+    def __init__(self, project_name: str, base_version: int, current_version: int) -> None:
+        self.project_name = project_name
+        self.base_version = base_version
+        self.current_version = current_version
+        super().__init__(
+            f"“{project_name}” was saved elsewhere meanwhile: it is now at version "
+            f"{current_version}, and your changes are based on version {base_version}."
+        )
+
+
+#: The same class under the name the issue uses.
+VersionConflictError = VersionConflict
 
 
 class ValidationError(StorageError):

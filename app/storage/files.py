@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from app.storage import errors
+from app.storage.boundary import describe_os_error
 from app.storage.documents import MAX_DOCUMENT_BYTES
 
 SDSIM_SUFFIX = ".sdsim"
@@ -37,16 +39,34 @@ def write_atomic(path: Path, text: str) -> Path:
 
 
 def read_text(path: Path) -> str:
-    """The UTF-8 text of ``path`` (a BOM is ignored); clear errors for the UI."""
+    """The UTF-8 text of ``path`` (a BOM is ignored); clear errors for the UI.
+
+    Only a regular file is read (a FIFO or device is refused, never waited
+    on), and never more than :data:`MAX_DOCUMENT_BYTES`.
+    """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise errors.InvalidDocument(f"{path.name} is too large to be a project file.")
-        return path.read_text(encoding="utf-8-sig")
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError as exc:
         raise errors.NotFound(f"The file {path} does not exist.") from exc
+    except OSError as exc:
+        raise errors.FileProblem(describe_os_error(exc), path) from exc
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise errors.InvalidDocument(f"{path.name} is {kind}, not a project file.")
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = -1  # the file object owns it now
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise errors.FileProblem(describe_os_error(exc), path) from exc
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise errors.InvalidDocument(f"{path.name} is too large to be a project file.")
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise errors.InvalidDocument(f"{path.name} is not a UTF-8 text file.") from exc
-    except OSError as exc:
-        raise errors.StorageError(f"Cannot read {path}: {exc.strerror or exc}") from exc

@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import sys
 import uuid
 from pathlib import Path
 from typing import IO
+
+from app import paths
+
+#: What an instance id looks like (``uuid.uuid4()``); anything else read from
+#: the database is refused before it becomes a path.
+INSTANCE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+#: Do not follow a symbolic link when opening a lock file (POSIX only).
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 if sys.platform == "win32":
     import msvcrt
@@ -51,11 +62,12 @@ class InstanceLock:
     """This process's claim to be a running instance (held until :meth:`release`)."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = paths.private_dir(directory)
         self.id = str(uuid.uuid4())
-        self.path = directory / f"{self.id}.lock"
-        self._handle: IO[bytes] | None = self.path.open("wb")
+        self.path = self.lock_path(self.id)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW,
+                             paths.PRIVATE_FILE_MODE)
+        self._handle: IO[bytes] | None = os.fdopen(descriptor, "wb")
         self._handle.write(str(os.getpid()).encode("ascii"))
         self._handle.flush()
         if not _try_lock(self._handle):  # a fresh random name: cannot be held elsewhere
@@ -71,15 +83,30 @@ class InstanceLock:
         with contextlib.suppress(OSError):
             self.path.unlink()
 
+    def lock_path(self, instance_id: str) -> Path:
+        """The lock file of ``instance_id``; :class:`paths.UnsafeName` unless it is a UUID."""
+        return paths.child_path(self.directory, instance_id, suffix=".lock",
+                                pattern=INSTANCE_ID)
+
     def is_running(self, instance_id: str) -> bool:
-        """True when instance ``instance_id`` still holds its lock (this one included)."""
+        """True when instance ``instance_id`` still holds its lock (this one included).
+
+        ``instance_id`` comes from the database: it must be a UUID naming a
+        regular file in our folder (:class:`paths.UnsafeName` otherwise). The
+        file is opened without following links and without blocking, so a
+        planted link or FIFO can neither redirect nor hang the check.
+        """
         if instance_id == self.id:
             return self._handle is not None
-        path = self.directory / f"{instance_id}.lock"
+        path = self.lock_path(instance_id)
         try:
-            handle = path.open("rb+")
+            descriptor = os.open(path, os.O_RDWR | os.O_NONBLOCK | _NOFOLLOW)
         except OSError:
             return False  # no lock file: that instance closed or its file was cleaned up
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            return False
+        handle = os.fdopen(descriptor, "rb+")
         try:
             if not _try_lock(handle):
                 return True

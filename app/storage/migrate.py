@@ -16,6 +16,7 @@ Developers create a new migration with::
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import exc as sa_exc
 
+from app.paths import PRIVATE_FILE_MODE
 from app.storage import errors
 from app.storage.db import create_sqlite_engine, translate_error
 
@@ -47,7 +49,13 @@ def head_revision() -> str:
 
 
 def _backup(path: Path, revision: str) -> Path:
+    # ``revision`` was read from the file, but only a revision we ship gets here
+    # (``get_revision`` found it), so it is one of our plain names.
+    if not revision.isalnum():
+        raise errors.IncompatibleDatabase(f"The project database {path} has an unknown schema.")
     target = path.with_name(f"{path.name}.before-{revision}.bak")
+    target.unlink(missing_ok=True)
+    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
     source = sqlite3.connect(path)
     try:
         destination = sqlite3.connect(target)

@@ -86,8 +86,22 @@ class User(Base):
     updated_at: Mapped[datetime]
     password_changed_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+
+
+class SignInAttempts(Base):
+    """Failed sign-ins in a row for one email, whether or not an account has it.
+
+    ``key`` is :func:`app.storage.accounts.attempt_key` of the normalized
+    email. Counting unknown emails too makes their lockout behave exactly like
+    a real account's, so sign-in never tells which emails have accounts.
+    """
+
+    __tablename__ = "sign_in_attempts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AuthSession(Base):

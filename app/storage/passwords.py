@@ -61,7 +61,10 @@ def normalize(password: str) -> str:
 
 
 def _prehash(password: str) -> bytes:
-    digest = hmac.new(_PREHASH_KEY, normalize(password).encode("utf-8"), hashlib.sha256).digest()
+    # "surrogatepass": a lone surrogate (which no stored password can hold) is still
+    # checked like any other wrong password instead of failing to encode.
+    data = normalize(password).encode("utf-8", "surrogatepass")
+    digest = hmac.new(_PREHASH_KEY, data, hashlib.sha256).digest()
     return base64.b64encode(digest)
 
 

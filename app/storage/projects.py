@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.storage import errors, models
+from app.storage.boundary import MAX_SQLITE_INT, guard_public_methods
 from app.storage.clock import Clock
 from app.storage.db import Database
 from app.storage.documents import (
@@ -32,6 +33,7 @@ from app.storage.documents import (
 from app.storage.files import read_text, write_atomic
 from app.storage.records import ChangeSummary, Project, ProjectInfo, UserSession, VersionInfo
 from app.storage.templates import TemplateService
+from app.storage.text import clean_line, clean_note
 from app.storage.tokens import authenticate
 
 log = logging.getLogger(__name__)
@@ -39,12 +41,21 @@ MAX_NAME_LENGTH = 200
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(str(name).split())
+    name = clean_line("name", name, MAX_NAME_LENGTH)
     if not name:
         raise errors.ValidationError("name", "Give the project a name.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise errors.ValidationError("name", f"Use at most {MAX_NAME_LENGTH} characters.")
     return name
+
+
+def _version_number(number: object) -> int:
+    """``number`` if it can be a version (a whole number from 1 to 2**63 - 1)."""
+    if isinstance(number, bool) or not isinstance(number, int) or not \
+            1 <= number <= MAX_SQLITE_INT:
+        shown = repr(number) if not isinstance(number, int) or abs(number) < 10**30 \
+            else "a number that large"
+        raise errors.NotFound(f"There is no version {shown[:60]}: versions are numbered "
+                              "from 1.")
+    return number
 
 
 def _info(project: models.Project) -> ProjectInfo:
@@ -58,6 +69,7 @@ def _version_info(version: models.ProjectVersion, author_email: str | None) -> V
                        version.sha256)
 
 
+@guard_public_methods
 class ProjectService:
     """Project storage; reached as ``store.projects``."""
 
@@ -82,11 +94,14 @@ class ProjectService:
     @staticmethod
     def _add_version(db: Session, user: models.User, project: models.Project, text: str,
                      *, note: str, now: datetime) -> models.ProjectVersion:
+        if project.current_version >= MAX_SQLITE_INT:
+            raise errors.ValidationError(
+                "version", f"“{project.name}” has no version numbers left: duplicate it.")
         project.current_version += 1
         project.updated_at = now
         version = models.ProjectVersion(
             project_id=project.id, number=project.current_version, document=text,
-            sha256=sha256_of(text), author_id=user.id, created_at=now, note=note.strip(),
+            sha256=sha256_of(text), author_id=user.id, created_at=now, note=clean_note(note),
         )
         db.add(version)
         db.flush()
@@ -94,7 +109,7 @@ class ProjectService:
 
     def _version(self, db: Session, project: models.Project, number: int | None
                  ) -> models.ProjectVersion:
-        wanted = project.current_version if number is None else number
+        wanted = project.current_version if number is None else _version_number(number)
         version = db.scalar(select(models.ProjectVersion).where(
             models.ProjectVersion.project_id == project.id, models.ProjectVersion.number == wanted))
         if version is None:
@@ -107,6 +122,7 @@ class ProjectService:
                *, note: str = "Created") -> ProjectInfo:
         """A new project owned by the session's user, with ``document`` as version 1."""
         name = _clean_name(name)
+        note = clean_note(note)
         text = blank_document(name) if document is None else document_text(document)
         now = self._clock()
         with self._db.write() as db:
@@ -149,14 +165,40 @@ class ProjectService:
     # -- versions ----------------------------------------------------------------
 
     def save(self, session: UserSession, project_id: str, document: DocumentInput,
-             note: str = "") -> VersionInfo:
-        """Save ``document`` as the project's next version (who, when, ``note``)."""
+             note: str = "", *, base_version: int | None = None) -> VersionInfo:
+        """Save ``document`` as the project's next version (who, when, ``note``).
+
+        ``base_version`` is the version the document was edited from. If the
+        project has moved on since (another window saved, or a restore), nothing
+        is saved and :class:`errors.VersionConflict` carries both numbers: the
+        caller keeps both with :meth:`save_copy`, or saves on top by calling
+        again without ``base_version``.
+        """
+        note = clean_note(note)
+        if base_version is not None:
+            base_version = _version_number(base_version)
         text = document_text(document)
         now = self._clock()
         with self._db.write() as db:
             user, project = self._owned(db, session, project_id, write=True)
+            if base_version is not None and base_version != project.current_version:
+                raise errors.VersionConflict(project.name, base_version, project.current_version)
             version = self._add_version(db, user, project, text, note=note, now=now)
             return _version_info(version, user.email_display)
+
+    def save_copy(self, session: UserSession, project_id: str, document: DocumentInput,
+                  name: str | None = None, note: str = "") -> ProjectInfo:
+        """Keep both after a conflict: ``document`` becomes a new project beside the original.
+
+        The copy is named ``"<original> (copy)"`` unless ``name`` is given.
+        """
+        with self._db.read() as db:
+            _, project = self._owned(db, session, project_id)
+            original = project.name
+        suffix = " (copy)"
+        new_name = name or original[:MAX_NAME_LENGTH - len(suffix)] + suffix
+        return self.create(session, new_name, document,
+                           note=note or f"Kept both: a copy of “{original}”")
 
     def versions(self, session: UserSession, project_id: str) -> builtins.list[VersionInfo]:
         """Every version of the project, newest first (without the documents)."""
@@ -239,7 +281,10 @@ class ProjectService:
         path = Path(path)
         text = read_text(path)
         validate_with_model(text)
-        return self.create(session, name or path.stem, text, note=f"Imported from {path.name}")
+        # A file name may hold characters a project name or note may not: show it tidied.
+        shown = "".join(char if char.isprintable() else "?" for char in path.name)[:200]
+        default = " ".join(shown.removesuffix(path.suffix).split()) or "Imported project"
+        return self.create(session, name or default, text, note=f"Imported from {shown}")
 
     def export_file(self, session: UserSession, project_id: str, path: Path,
                     version: int | None = None) -> Path:

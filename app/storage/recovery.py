@@ -10,9 +10,13 @@ Slots without a session (``session=None``) belong to offline, file-mode work.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import delete, select
 
+from app import paths
 from app.storage import errors, models
+from app.storage.boundary import guard_public_methods
 from app.storage.clock import Clock
 from app.storage.db import Database
 from app.storage.documents import DocumentInput, document_text
@@ -20,7 +24,10 @@ from app.storage.instance import InstanceLock
 from app.storage.records import RecoveryEntry, UserSession
 from app.storage.tokens import authenticate
 
+log = logging.getLogger(__name__)
 
+
+@guard_public_methods
 class RecoveryService:
     """Autosave slots; reached as ``store.recovery``."""
 
@@ -71,8 +78,21 @@ class RecoveryService:
                                                  slot.document))
                 for slot, name in rows
             ]
-        return [entry for instance_id, entry in entries
-                if not self._instance.is_running(instance_id)]
+        return [entry for instance_id, entry in entries if self._crashed(instance_id)]
+
+    def _crashed(self, instance_id: str) -> bool:
+        """True when the instance that wrote a slot is gone; a forged id counts as running.
+
+        The id comes from the database file, which someone may have edited: it
+        is only turned into a lock-file path once :class:`~paths.UnsafeName`
+        checks pass, and a slot whose id fails them is never offered (nor is
+        its id used to delete anything).
+        """
+        try:
+            return not self._instance.is_running(instance_id)
+        except paths.UnsafeName:
+            log.warning("Ignoring a recovery slot with an invalid instance id")
+            return False
 
     def discard(self, session: UserSession | None, entry_id: int) -> None:
         """Delete one recovery entry (after it was restored or declined)."""

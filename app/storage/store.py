@@ -12,8 +12,9 @@ from sqlalchemy import exc as sa_exc
 from app import paths
 from app.storage import errors, models
 from app.storage.accounts import AccountService
+from app.storage.boundary import guard_public_methods
 from app.storage.clock import Clock, system_clock
-from app.storage.db import Database, check_integrity, translate_error
+from app.storage.db import Database, check_integrity, prepare_file, tighten_files, translate_error
 from app.storage.instance import InstanceLock
 from app.storage.migrate import upgrade
 from app.storage.projects import ProjectService
@@ -30,6 +31,7 @@ def default_path() -> Path:
     return paths.data_dir() / DEFAULT_FILE_NAME
 
 
+@guard_public_methods
 class Store:
     """Accounts, projects, versions and recovery slots in one SQLite file.
 
@@ -68,12 +70,16 @@ class Store:
         ``path`` defaults to :func:`default_path`; ``clock`` (a callable
         returning an aware UTC datetime) lets tests control time. Raises
         :class:`errors.CorruptDatabase` (the file is left untouched),
-        :class:`errors.IncompatibleDatabase` or :class:`errors.DatabaseBusy`.
+        :class:`errors.ReadOnlyDatabase` (healthy, but it cannot be written),
+        :class:`errors.IncompatibleDatabase`, :class:`errors.DatabaseBusy`, or
+        another :class:`errors.StorageError` (a folder where the file should
+        be...). A new folder is created ``0700`` and the file ``0600``.
         """
         path = Path(path) if path is not None else default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_file(path)
         check_integrity(path)
         revision = upgrade(path)
+        tighten_files(path)
         db = Database(path)
         try:
             store_uid = cls._store_uid(db)

@@ -6,14 +6,17 @@ import json
 import logging
 from pathlib import Path
 
+from app import paths
 from app.resources import resource_path
 from app.storage import errors
+from app.storage.boundary import guard_public_methods
 from app.storage.files import SDSIM_SUFFIX, read_text
 from app.storage.records import TemplateInfo
 
 log = logging.getLogger(__name__)
 
 
+@guard_public_methods
 class TemplateService:
     """Lists and reads templates; reached as ``store.templates``."""
 
@@ -46,7 +49,10 @@ class TemplateService:
 
     def load(self, key: str) -> str:
         """The JSON text of the template ``key`` (its file name without ``.sdsim``)."""
-        path = self.directory / f"{key}{SDSIM_SUFFIX}"
-        if "/" in key or "\\" in key or key.startswith(".") or not path.is_file():
-            raise errors.NotFound(f"There is no template called {key!r}.")
+        try:
+            path = paths.child_path(self.directory, key, suffix=SDSIM_SUFFIX)
+        except paths.UnsafeName:
+            path = None
+        if path is None or not path.is_file():
+            raise errors.NotFound(f"There is no template called {str(key)[:80]!r}.")
         return read_text(path)

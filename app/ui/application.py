@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -44,11 +45,14 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(argv: list[str], *, sign_in: bool | None = None) -> int:
+def run_gui(
+    argv: list[str], *, sign_in: bool | None = None, open_path: Path | None = None
+) -> int:
     """Start the desktop application; returns the process exit code.
 
-    After the window shows, the project database is opened and the user signed
-    in (remember-me, else the sign-in dialog). ``sign_in=False``, ``--offline``
+    After the window shows, ``open_path`` (a design given on the command line)
+    is opened, then the project database is opened and the user signed in
+    (remember-me, else the sign-in dialog). ``sign_in=False``, ``--offline``
     or ``SDSIM_OFFLINE=1`` start offline without asking.
     """
     configure_logging()
@@ -62,6 +66,9 @@ def run_gui(argv: list[str], *, sign_in: bool | None = None) -> int:
     # The accounts side imports the storage layer (SQLAlchemy, Alembic: about a second
     # here), so it starts once the window is on screen, not on the way to it.
     app.processEvents()  # the first frame, before that import holds the GUI thread
+    if open_path is not None:
+        _open_from_command_line(window, open_path, interactive=not os.environ.get(
+            EXIT_AFTER_SHOWN_ENV))
     sessions: list[ProjectSession] = []
 
     def start_accounts(interactive: bool = True) -> None:
@@ -80,3 +87,18 @@ def run_gui(argv: list[str], *, sign_in: bool | None = None) -> int:
     finally:
         for accounts in sessions:
             accounts.shutdown()  # a no-op when the window closed normally
+
+
+def _open_from_command_line(window: MainWindow, path: Path, *, interactive: bool) -> None:
+    """Open the design named on the command line; a failure is logged (and shown if
+    ``interactive``), and the app carries on with an empty design."""
+    from app.model.errors import DocumentError
+
+    try:
+        window.load_file(path)
+    except (DocumentError, OSError) as exc:
+        log.warning("Could not open %s from the command line: %s", path, exc)
+        if interactive:
+            window.files.show_error("Cannot open design", f"{path.name}: {exc}")
+        return
+    log.info("Opened %s from the command line", path)

@@ -122,14 +122,23 @@ class MoveComponentsCommand(QUndoCommand):
         document: EditorDocument,
         moves: dict[str, tuple[Position, Position]],
         parent: QUndoCommand | None = None,
+        *,
+        text: str | None = None,
+        applied: bool = False,
     ) -> None:
         what = next(iter(moves)) if len(moves) == 1 else f"{len(moves)} components"
-        super().__init__(f"Move {what}", parent)
+        super().__init__(text or f"Move {what}", parent)
         self._document = document
         self._moves = dict(moves)
+        #: The model already holds the new positions (a layout made on opening):
+        #: the first redo, which QUndoStack.push runs, has nothing to do.
+        self._skip_redo = applied
 
     def redo(self) -> None:
         """Put every component at its new position."""
+        if self._skip_redo:
+            self._skip_redo = False
+            return
         self._document.move_to({cid: new for cid, (_old, new) in self._moves.items()})
 
     def undo(self) -> None:

@@ -37,10 +37,13 @@ from app.ui.commands import (
     RemoveComponentCommand,
     RemoveLinkCommand,
 )
+from app.ui.layout import arrange_piled
 
 LinkKey = tuple[str, str]
 Position = tuple[float, float]
 
+#: The undo step of the layout given to components a file left without positions.
+LAYOUT_COMMAND_TEXT = "Lay out components"
 #: Request rate of a client added from the palette (req/s).
 DEFAULT_CLIENT_RPS = 100.0
 
@@ -69,6 +72,8 @@ class EditorDocument(QObject):
         self._model = model if model is not None else Document()
         self._path: Path | None = None
         self._locked = False
+        #: id -> index in the component list, built on demand (see :meth:`component`).
+        self._index: dict[str, int] | None = None
         self._undo_stack = QUndoStack(self)
         self._undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -109,14 +114,30 @@ class EditorDocument(QObject):
             self.locked_changed.emit(locked)
 
     def reset(self, model: Document, path: Path | None = None) -> None:
-        """Replace the whole design (New/Open): clears the undo history."""
+        """Replace the whole design (New/Open): clears the undo history.
+
+        Components the file left piled on one point (no ``position``) are laid
+        out first (see :mod:`app.ui.layout`); that layout is the first undo step,
+        "Lay out components", so the design shows as modified, Save writes the
+        positions, and Undo shows the file's positions again.
+        """
+        layout = arrange_piled(model)
+        if layout:
+            model.components = [
+                dataclasses.replace(c, position=layout[c.id][1]) if c.id in layout else c
+                for c in model.components
+            ]
         self._model = model
+        self._index = None
         self._undo_stack.clear()
         self._undo_stack.setClean()
         self.set_path(path)
         self.document_reset.emit()
         self.changed.emit()
         self.modified_changed.emit(False)
+        if layout:
+            self._undo_stack.push(MoveComponentsCommand(
+                self, layout, text=LAYOUT_COMMAND_TEXT, applied=True))
 
     def set_path(self, path: Path | None) -> None:
         """Remember where the design lives."""
@@ -134,6 +155,7 @@ class EditorDocument(QObject):
         """Insert ``component`` at ``index`` (``None``: at the end)."""
         comps = self._model.components
         comps.insert(len(comps) if index is None else index, component)
+        self._index = None
         self.component_added.emit(component.id)
         self.changed.emit()
 
@@ -142,6 +164,7 @@ class EditorDocument(QObject):
         comps = self._model.components
         index = next(i for i, c in enumerate(comps) if c.id == component_id)
         component = comps.pop(index)
+        self._index = None
         self.component_removed.emit(component_id)
         self.changed.emit()
         return index, component
@@ -201,6 +224,21 @@ class EditorDocument(QObject):
         self.changed.emit()
 
     # -- queries -----------------------------------------------------------------------------
+
+    def component(self, component_id: str) -> Component:
+        """The component with this id (``KeyError`` if none), without a list scan.
+
+        The canvas looks up every moved component; scanning the list each time
+        made moving (or undoing the layout of) 20,000 components quadratic.
+        """
+        comps = self._model.components
+        if self._index is None:
+            self._index = {c.id: i for i, c in enumerate(comps)}
+        i = self._index.get(component_id)
+        if i is not None and i < len(comps) and comps[i].id == component_id:
+            return comps[i]
+        self._index = None  # out of date: fall back to the scan
+        return self._model.component(component_id)
 
     def find_link(self, key: LinkKey) -> Link | None:
         """The link ``key``, or ``None``."""

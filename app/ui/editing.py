@@ -6,12 +6,13 @@ then selects what it created, as a user expects after Paste or Duplicate.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtCore import QObject, Signal
 
 from app.ui.canvas.scene import DiagramScene
 from app.ui.canvas.view import DiagramView
 from app.ui.clipboard import FragmentClipboard
 from app.ui.document import EditorDocument
+from app.ui.layout import Occupancy, free_spot
 
 #: Where Duplicate puts the copies, relative to the originals.
 DUPLICATE_OFFSET = (40.0, 40.0)
@@ -37,13 +38,10 @@ class SelectionEditor(QObject):
         """Add a component in the middle of the visible canvas (palette double-click)."""
         center = self._view.visible_center()
         g = self._scene.grid_size
-        pos = QPointF(round(center.x() / g) * g, round(center.y() / g) * g)
-        taken = {tuple(c.position) for c in self._document.model.components}
-        for _attempt in range(50):  # don't stack new components exactly on top of each other
-            if (pos.x(), pos.y()) not in taken:
-                break
-            pos += QPointF(2 * g, 2 * g)
-        new_id = self._document.add_component(type_key, (pos.x(), pos.y()))
+        near = (float(round(center.x() / g) * g), float(round(center.y() / g) * g))
+        # Not on top of another card: the nearest free spot around the centre.
+        taken = Occupancy((c.position[0], c.position[1]) for c in self._document.model.components)
+        new_id = self._document.add_component(type_key, free_spot(taken, near))
         if new_id is not None:
             self._scene.select_components([new_id])
         return new_id

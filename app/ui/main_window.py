@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMainWindow,
     QMenu,
     QProgressBar,
+    QToolButton,
     QWidget,
 )
 
@@ -37,6 +38,7 @@ from app.ui.palette import PaletteWidget
 from app.ui.plain_text import PlainLabel, about, plain_tooltip
 from app.ui.results import ResultsPanel
 from app.ui.run_controller import IDLE, PAUSED, RunController, chart_components
+from app.ui.run_view import RunView
 from app.ui.run_worker import warm_up_engine
 from app.ui.scenario_bar import ScenarioBar
 from app.ui.settings import (
@@ -54,6 +56,11 @@ from app.ui.settings import (
 )
 
 VALIDATION_DELAY_MS = 150
+
+
+def icon_only_toolbar_actions(a: WindowActions) -> list[QAction]:
+    """Toolbar actions shown as an icon alone: ones every desktop user knows by their icon."""
+    return [a.new, a.open, a.save, a.undo, a.redo]
 
 
 class MainWindow(QMainWindow):
@@ -100,6 +107,10 @@ class MainWindow(QMainWindow):
         self.files = FileController(self.document, self)
         self.runner = RunController(self.document, scene=self.scene, charts=self.charts,
                                     results=self.results, progress=self.progress, parent=self)
+        self.run_view = RunView(self.document, self.runner, scene=self.scene,
+                                charts=self.charts, results=self.results,
+                                charts_dock=self.charts_dock, results_dock=self.results_dock,
+                                parent=self)
         self.editor = SelectionEditor(self.document, self.scene, self.view, self)
         self.window_actions = WindowActions.create(self, self.document.undo_stack)
         self.scenario_bar = ScenarioBar(self.document, self)
@@ -167,6 +178,14 @@ class MainWindow(QMainWindow):
         main_bar.addActions([a.run, a.pause, a.stop])
         main_bar.addSeparator()
         main_bar.addActions([a.fit_view, a.export_png])
+        # File and edit actions show their icons only (their names are in the tooltips and
+        # menus): with text beside every icon, the two bars needed 1,450 px and the scenario
+        # bar's Speed box went into the overflow menu at 1366×768.
+        for action in icon_only_toolbar_actions(a):
+            button = main_bar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.main_bar = main_bar
         self.addToolBar(self.scenario_bar)
 
     def _connect(self) -> None:
@@ -201,7 +220,6 @@ class MainWindow(QMainWindow):
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.runner.message.connect(lambda text: self.statusBar().showMessage(text))
         self.runner.state_changed.connect(self._on_run_state)
-        self.runner.run_finished.connect(self._show_results)
         doc.changed.connect(self._validation_timer.start)
         doc.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda _m: self._update_title())
@@ -259,7 +277,7 @@ class MainWindow(QMainWindow):
             if path is None:
                 return None
         target = Path(path)
-        size = export_png(self.scene, target)
+        size = export_png(self.scene, target, caption=self.run_view.figures_caption)
         self.statusBar().showMessage(f"Exported {target.name} ({size.width()}×{size.height()})",
                                      4000)
         return target
@@ -310,17 +328,8 @@ class MainWindow(QMainWindow):
         self.palette_panel.set_enabled_for_editing(not locked)
         self._update_actions()
 
-    def _on_run_state(self, state: str) -> None:
-        if state != IDLE and not self.charts_dock.isVisible():
-            # The live charts, not last run's table (only if hidden: raising a visible
-            # dock still re-lays out the plots, a stall right when Run is pressed).
-            self.charts_dock.show()
-            self.charts_dock.raise_()
+    def _on_run_state(self, _state: str) -> None:
         self._update_actions()
-
-    def _show_results(self) -> None:
-        self.results_dock.show()
-        self.results_dock.raise_()
 
     def _set_snap(self, on: bool) -> None:
         self.scene.snap_to_grid = on

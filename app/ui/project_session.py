@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from app.model import fileformat
 from app.model.document import Document
@@ -31,7 +31,7 @@ from app.ui.accounts.save_version import SaveVersionDialog
 from app.ui.accounts.sign_in import SignInDialog
 from app.ui.autosave import AUTOSAVE_INTERVAL_MS, Autosave, AutosaveTarget
 from app.ui.main_window import MainWindow
-from app.ui.plain_text import warn
+from app.ui.plain_text import message_box
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,11 @@ class ProjectSession(QObject):
         if self.dialogs.busy() or not self._ensure_session():
             return None
         assert self.store is not None and self.session is not None
-        dialog = ProfileDialog(self.store, self.session, self.window)
+        try:
+            dialog = ProfileDialog(self.store, self.session, self.window)  # reads the profile
+        except errors.StorageError as exc:
+            self.show_error("Account", str(exc))
+            return None
         dialog.profile_changed.connect(self._profile_changed)
         return self.dialogs.open(dialog)
 
@@ -305,10 +309,14 @@ class ProjectSession(QObject):
                                                      note=note or "Created")
                 self.project, number = created, created.version
             else:
-                saved = self.store.projects.save(self.session, project.id, text, note=note)
+                saved = self.store.projects.save(self.session, project.id, text, note=note,
+                                                 base_version=project.version)
                 self.project = dataclasses.replace(project, version=saved.number,
                                                    updated_at=saved.created_at)
                 number = saved.number
+        except errors.VersionConflict as conflict:
+            assert project is not None
+            return self._resolve_conflict(project, text, note, conflict)
         except errors.NotFound:
             self._set_project(None)  # deleted elsewhere: offer to save it as a new project
             self._status(f"“{project.name if project else name}” no longer exists")
@@ -316,10 +324,37 @@ class ProjectSession(QObject):
         except errors.StorageError as exc:
             self.show_error("Cannot save project", str(exc))
             return False
+        self._saved(f"Saved “{self.project.name}”, version {number}")
+        return True
+
+    def _resolve_conflict(self, project: ProjectInfo, text: str, note: str,
+                          conflict: errors.VersionConflict) -> bool:
+        """Another window saved first: keep both (a copy), save on top, or cancel."""
+        assert self.store is not None and self.session is not None
+        choice = self.ask_version_conflict(conflict)
+        try:
+            if choice == "copy":
+                copy = self.store.projects.save_copy(self.session, project.id, text, note=note)
+                self.project = copy
+                message = f"Kept both: your changes are now “{copy.name}”, version 1"
+            elif choice == "overwrite":
+                saved = self.store.projects.save(self.session, project.id, text, note=note)
+                self.project = dataclasses.replace(project, version=saved.number,
+                                                   updated_at=saved.created_at)
+                message = f"Saved “{project.name}”, version {saved.number}, on top"
+            else:
+                self._status("Not saved: your changes are still open")
+                return False
+        except errors.StorageError as exc:
+            self.show_error("Cannot save project", str(exc))
+            return False
+        self._saved(message)
+        return True
+
+    def _saved(self, message: str) -> None:
         self.document.undo_stack.setClean()  # also clears the recovery slot
         self._refresh()
-        self._status(f"Saved “{self.project.name}”, version {number}")
-        return True
+        self._status(message)
 
     def save_as(self) -> bool:
         """Save As while signed in: export a copy to a ``.sdsim`` file."""
@@ -393,7 +428,10 @@ class ProjectSession(QObject):
         self._closed = True
         self.autosave.stop()
         if self.store is not None:
-            self.store.close()  # deletes this window's recovery slots
+            try:
+                self.store.close()  # deletes this window's recovery slots
+            except errors.StorageError as exc:
+                log.warning("Could not close the project database cleanly: %s", exc)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -407,12 +445,33 @@ class ProjectSession(QObject):
         self.window.statusBar().showMessage(text, 5000)
 
     def show_error(self, title: str, text: str) -> None:
-        """Tell the user why an account or project operation failed."""
-        warn(self.window, title, text)
+        """Tell the user why an account or project operation failed (plain text: it may
+        quote a project name or a path)."""
+        box = message_box(self.window, QMessageBox.Icon.Warning, title, text)
+        box.setObjectName("projectErrorDialog")
+        box.exec()
 
     def show_store_problem(self, text: str) -> None:
         """The one dialog shown when the database cannot be opened."""
         prompts.show_store_problem(self.window, text)
+
+    def ask_version_conflict(self, conflict: errors.VersionConflict) -> str:
+        """``"copy"`` (keep both), ``"overwrite"`` (save on top) or ``"cancel"``."""
+        box = message_box(  # plain text: the project name is the user's text
+            self.window, QMessageBox.Icon.Warning, "Saved elsewhere meanwhile", str(conflict),
+            informative=(
+                f"Keep both: save your changes as a new project beside it.\n"
+                f"Overwrite: save your changes as version {conflict.current_version + 1}, "
+                f"on top of version {conflict.current_version} (which stays in the history)."),
+            buttons=QMessageBox.StandardButton.NoButton)
+        box.setObjectName("versionConflictDialog")
+        copy = box.addButton("Keep Both", QMessageBox.ButtonRole.AcceptRole)
+        overwrite = box.addButton("Overwrite", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(copy)
+        box.exec()
+        clicked = box.clickedButton()
+        return "copy" if clicked is copy else "overwrite" if clicked is overwrite else "cancel"
 
     def ask_replace_with_latest(self, project: str, version: int) -> bool:
         """A newer version exists but the editor has unsaved changes: open the newer one?"""

@@ -25,6 +25,9 @@ COLUMNS = (
 )
 
 
+NO_RUN_TEXT = "No run yet. Results of a finished run appear here."
+
+
 def _fmt(value: Any, digits: int = 2) -> str:
     if value is None:
         return "—"
@@ -37,6 +40,31 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def _percent(value: Any, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.{digits}%}"
+
+
+def stopped_during_warmup(summary: Mapping[str, Any]) -> bool:
+    """Whether the run was stopped before warm-up ended (no statistics; a missing key: no)."""
+    return bool(summary.get("stopped_during_warmup", False))
+
+
+#: What the results say about a run stopped before warm-up ended (the CLI says the same).
+WARMUP_STOP_TEXT = "stopped during warm-up: no statistics yet"
+
+
+def figures_caption(summary: Mapping[str, Any]) -> str:
+    """What the figures on the canvas are after a run (the exported PNG's caption)."""
+    simulated = summary.get("simulated_s", 0.0)
+    warmup = summary.get("warmup_s", 0.0)
+    return (f"Run summary over {max(0.0, simulated - warmup):g} s after a {warmup:g} s "
+            f"warm-up (seed {summary.get('seed', '—')}): utilization · throughput · "
+            "mean queue per component, requests per second per link, end-to-end "
+            "throughput and p95 latency on a single client.")
+
+
 def _ci(latency: Mapping[str, Any]) -> str:
     ci = latency.get("mean_ci95")
     if not ci or ci[0] is None or ci[1] is None:
@@ -47,23 +75,23 @@ def _ci(latency: Mapping[str, Any]) -> str:
 def summary_rows(summary: Mapping[str, Any], names: Mapping[str, str]) -> list[list[str]]:
     """Table rows (as text) for a ``summary.json``-shaped dictionary."""
     rows = []
-    e2e = summary.get("end_to_end", {})
-    lat = e2e.get("latency_ms", {})
+    e2e = summary.get("end_to_end") or {}
+    lat = e2e.get("latency_ms") or {}
     rows.append([
         "End to end", _fmt(e2e.get("requests")), _fmt(e2e.get("completed")),
         _fmt(e2e.get("rejected")), _fmt(e2e.get("timed_out")), _fmt(e2e.get("failed")),
-        f"{e2e.get('error_rate', 0.0):.2%}", _fmt(e2e.get("throughput_rps"), 1),
+        _percent(e2e.get("error_rate"), 2), _fmt(e2e.get("throughput_rps"), 1),
         _fmt(lat.get("mean")), _ci(lat), _fmt(lat.get("p50")), _fmt(lat.get("p95")),
         _fmt(lat.get("p99")), _fmt(lat.get("max")), "", "",
     ])
-    for cid, comp in summary.get("components", {}).items():
-        lat = comp.get("latency_ms", {})
+    for cid, comp in (summary.get("components") or {}).items():
+        lat = comp.get("latency_ms") or {}
         rows.append([
             names.get(cid, cid), _fmt(comp.get("arrivals")), _fmt(comp.get("completed")),
             _fmt(comp.get("rejected")), _fmt(comp.get("timed_out")), _fmt(comp.get("failed")),
             "", _fmt(comp.get("throughput_rps"), 1), _fmt(lat.get("mean")), _ci(lat),
             _fmt(lat.get("p50")), _fmt(lat.get("p95")), _fmt(lat.get("p99")),
-            _fmt(lat.get("max")), f"{comp.get('utilization', 0.0):.1%}",
+            _fmt(lat.get("max")), _percent(comp.get("utilization"), 1),
             _fmt(comp.get("mean_queue_length")),
         ])
     return rows
@@ -75,7 +103,7 @@ class ResultsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultsPanel")
-        self.caption = PlainLabel("No run yet. Results of a finished run appear here.", self)
+        self.caption = PlainLabel(NO_RUN_TEXT, self)
         self.caption.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("resultsTable")
@@ -93,7 +121,19 @@ class ResultsPanel(QWidget):
     def show_summary(
         self, summary: Mapping[str, Any], names: Mapping[str, str], stopped: bool = False
     ) -> None:
-        """Fill the table from a summary (``names``: component id -> display name)."""
+        """Fill the table from a summary (``names``: component id -> display name).
+
+        A run stopped during warm-up has no statistics: the panel says so instead of
+        showing a table of zeros.
+        """
+        if stopped_during_warmup(summary):
+            self.table.setRowCount(0)
+            simulated = summary.get("simulated_s", 0.0)
+            warmup = summary.get("warmup_s", 0.0)
+            self.caption.setText(
+                f"Run {WARMUP_STOP_TEXT} ({simulated:g} s simulated of a {warmup:g} s "
+                "warm-up; statistics start when warm-up ends).")
+            return
         rows = summary_rows(summary, names)
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -117,6 +157,11 @@ class ResultsPanel(QWidget):
             "Latency CIs are 95 % batch-means intervals.")
 
     def clear(self) -> None:
-        """Forget the previous run's results."""
+        """Forget the previous run's results: a run is starting."""
         self.table.setRowCount(0)
         self.caption.setText("Running…")
+
+    def clear_results(self) -> None:
+        """Forget the previous run's results: the design was replaced (File ▸ New, Open)."""
+        self.table.setRowCount(0)
+        self.caption.setText(NO_RUN_TEXT)

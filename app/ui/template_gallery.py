@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,22 +18,29 @@ from PySide6.QtWidgets import (
 
 from app.model.errors import DocumentError
 from app.model.templates import list_architecture_templates, load_architecture_template
-from app.ui.canvas.export import preview_image
+from app.ui.canvas.preview import PREVIEW_FONT_PX, preview_image
 from app.ui.plain_text import PlainLabel, plain_tooltip
+from app.ui.theme import CanvasColors
 
 log = logging.getLogger(__name__)
 
-PREVIEW_SIZE = QSize(260, 150)
+#: Big enough for a five-column design's names at 10 px (and three across at 1366×768).
+PREVIEW_SIZE = QSize(384, 200)
 #: Key of the "blank design" entry.
 BLANK = ""
 
 
 def _blank_preview() -> QPixmap:
+    colors = CanvasColors.from_palette()
     pix = QPixmap(PREVIEW_SIZE)
-    pix.fill(QColor("#f4f5f7"))
+    pix.fill(colors.background)
     painter = QPainter(pix)
-    painter.setPen(QColor("#9aa0aa"))
+    painter.setPen(colors.node_border)
     painter.drawRect(pix.rect().adjusted(0, 0, -1, -1))
+    font = painter.font()
+    font.setPixelSize(PREVIEW_FONT_PX + 3)
+    painter.setFont(font)
+    painter.setPen(colors.node_text)
     painter.drawText(pix.rect(), Qt.AlignmentFlag.AlignCenter, "Empty canvas")
     painter.end()
     return pix

@@ -162,7 +162,7 @@ def test_real_entry_point_and_ctrl_c_keeps_partial_results(tmp_path: Path) -> No
     out_dir = tmp_path / "partial"
     proc = subprocess.Popen(
         [sys.executable, "main.py", "simulate", str(path), "--out", str(out_dir),
-         "--max-requests", "100000000000"],
+         "--max-requests", "100000000000", "--max-work", "1e13"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=dict(os.environ),
     )

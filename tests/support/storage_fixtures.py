@@ -9,11 +9,13 @@ stores use a :class:`ManualClock` starting at the moment the template was made.
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import bcrypt
 import pytest
 
 from app.storage import ManualClock, Store, UserSession
@@ -68,3 +70,33 @@ def seeded(seeded_users: SeededUsers, tmp_path: Path) -> Iterator[SeededStore]:
     store = Store.open(path, clock=clock)
     yield SeededStore(store, clock, seeded_users.alice, seeded_users.bob, path)
     store.close()
+
+
+@dataclass
+class BcryptCalls:
+    """How many real bcrypt hashes and checks ran (counted at the library call)."""
+
+    hashes: int = 0
+    checks: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+@pytest.fixture
+def bcrypt_calls(monkeypatch: pytest.MonkeyPatch) -> BcryptCalls:
+    """Count bcrypt work instead of timing it (the machine is shared and noisy)."""
+    calls = BcryptCalls()
+    real_hash, real_check = bcrypt.hashpw, bcrypt.checkpw
+
+    def hashpw(password: bytes, salt: bytes) -> bytes:
+        with calls._lock:
+            calls.hashes += 1
+        return real_hash(password, salt)
+
+    def checkpw(password: bytes, hashed: bytes) -> bool:
+        with calls._lock:
+            calls.checks += 1
+        return real_check(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "hashpw", hashpw)
+    monkeypatch.setattr(bcrypt, "checkpw", checkpw)
+    return calls

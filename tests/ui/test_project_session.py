@@ -404,3 +404,57 @@ def test_an_expired_session_signs_in_again_before_saving(
     assert accounts.save()
     assert seeded.store.projects.get(accounts.session, project_id).version == 2
 
+
+
+@pytest.mark.parametrize("choice", ["copy", "overwrite", "cancel"])
+def test_a_save_that_conflicts_with_another_window_offers_keep_both(
+    seeded: SeededStore, make_window: Any, choice: str
+) -> None:
+    project_id = _shop(seeded)
+    first, second = make_window(seeded.store), make_window(seeded.store)
+    for harness in (first, second):
+        harness.accounts.set_session(seeded.alice, offer_recovery=False)
+        harness.accounts.open_project(project_id)
+    first.window.add_component_at_center("cache")
+    assert first.accounts.save()  # version 2, from the first window
+    second.window.add_component_at_center("message_queue")
+    asked: list[Any] = []
+    second.accounts.ask_version_conflict = (  # type: ignore[method-assign]
+        lambda conflict: asked.append(conflict) or choice)
+    saved = second.accounts.save()  # still based on version 1
+    [conflict] = asked
+    assert (conflict.base_version, conflict.current_version) == (1, 2)
+    projects = seeded.store.projects.list(seeded.alice)
+    if choice == "copy":
+        assert saved and sorted(p.name for p in projects) == ["Shop", "Shop (copy)"]
+        assert second.accounts.project is not None
+        assert second.accounts.project.name == "Shop (copy)"
+        assert seeded.store.projects.get(seeded.alice, project_id).version == 2
+    elif choice == "overwrite":
+        assert saved and [p.name for p in projects] == ["Shop"]
+        assert seeded.store.projects.get(seeded.alice, project_id).version == 3
+    else:
+        assert not saved and second.window.isWindowModified()
+        assert seeded.store.projects.get(seeded.alice, project_id).version == 2
+    assert second.errors == []
+
+
+def test_the_conflict_question_shows_the_project_name_as_plain_text(
+    qtbot: QtBot, seeded: SeededStore, make_window: Any
+) -> None:
+    from app.storage import errors
+
+    harness = make_window(seeded.store)
+    conflict = errors.VersionConflict('<img src="/nonexistent">', 1, 2)
+    answers: list[str] = []
+
+    def answer() -> None:
+        box = harness.window.findChild(QMessageBox, "versionConflictDialog")
+        assert box is not None and box.textFormat() == Qt.TextFormat.PlainText
+        assert '<img src="/nonexistent">' in box.text()
+        answers.append("seen")
+        box.reject()
+
+    QTimer.singleShot(0, answer)
+    assert harness.accounts.ask_version_conflict(conflict) == "cancel"
+    assert answers == ["seen"]

@@ -490,7 +490,7 @@ _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 _ident = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(
     lambda s: bool(s.strip())
 )
-_finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+_finite = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False)  # MAX_COORDINATE
 _positive = st.floats(min_value=1e-6, max_value=1e12, allow_nan=False)
 _non_negative = st.floats(min_value=0, max_value=1e12, allow_nan=False)
 _unit = st.floats(min_value=0, max_value=1, allow_nan=False)
@@ -500,16 +500,28 @@ def _opt(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
 
 
-_specs = st.builds(Specs, _opt(_positive), _opt(_positive), _opt(_positive), _opt(_positive))
-_service = st.builds(
-    ServiceTime,
-    st.sampled_from(DISTRIBUTIONS),
-    mean_ms=_opt(_non_negative),
-    std_ms=_opt(_non_negative),
-    shape=_opt(st.floats(min_value=1.5, max_value=50)),
-    min_ms=_opt(st.floats(min_value=0, max_value=10)),
-    max_ms=_opt(st.floats(min_value=10, max_value=1e6)),
-)
+def _between(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=low, max_value=high, allow_nan=False)
+
+
+# Within the format's limits, and slow clocks / thin pipes that keep the service
+# time under MAX_SERVICE_MS.
+_specs = st.builds(Specs, _opt(_between(1e-3, 1000)), _opt(_between(1e-3, 1000)),
+                   _opt(_between(1e-3, 2**20)), _opt(_between(1, 1e9)))
+
+
+@st.composite
+def _service(draw: st.DrawFn) -> ServiceTime:
+    """A service time whose parameters agree with each other (see service_time.py)."""
+    dist = draw(st.sampled_from(DISTRIBUTIONS))
+    mean = draw(_opt(_between(0, 1e6)))
+    low = high = None
+    if dist == "uniform" and draw(st.booleans()):
+        low, high = draw(_between(0, 10)), draw(_between(10, 1e6))
+        mean = None if mean is None else (low + high) / 2
+    std = draw(_opt(_between(0, 100 * mean))) if mean is not None else None
+    return ServiceTime(dist, mean_ms=mean, std_ms=std,
+                       shape=draw(_opt(_between(1.5, 50))), min_ms=low, max_ms=high)
 _workload = st.builds(
     Workload,
     st.sampled_from(["poisson", "constant", "ramp", "trace", "step", "diurnal"]),
@@ -537,11 +549,11 @@ def _components(draw: st.DrawFn, ident: str) -> Component:
         concurrency=draw(_opt(st.integers(1, 1000))),
         queue_capacity=draw(_opt(st.integers(0, 10**6) | st.just(UNBOUNDED))),
         blocking=draw(_opt(st.booleans())),
-        service_time=draw(_opt(_service)),
+        service_time=draw(_opt(_service())),
         hit_ratio=draw(_opt(_unit)),
         routing=draw(_opt(st.builds(Routing, st.sampled_from(ROUTING_ALGORITHMS)))),
         fanout=draw(_opt(st.sampled_from(FANOUT_MODES))),
-        payload_kb=draw(_opt(_non_negative)),
+        payload_kb=draw(_opt(_between(0, 1000))),
         workload=draw(_opt(_workload)) if ctype == "client" else None,
     )
 
@@ -555,11 +567,11 @@ def documents(draw: st.DrawFn) -> Document:
     links = [
         Link(
             a, b,
-            latency_ms=draw(_opt(_non_negative)),
-            bandwidth_mbps=draw(_opt(_positive)),
+            latency_ms=draw(_opt(_between(0, 1e9))),
+            bandwidth_mbps=draw(_opt(_between(1e-3, 1e9))),
             probability=draw(_opt(_unit)),
-            weight=draw(_opt(_non_negative)),
-            timeout_ms=draw(_opt(_positive)),
+            weight=draw(_opt(_between(1e-3, 1e9))),  # a balancer needs a positive one
+            timeout_ms=draw(_opt(_between(1e-6, 1e9))),
             retries=draw(_opt(st.integers(0, 100))),
             mode=draw(_opt(st.sampled_from(["sync", "async"]))),
         )

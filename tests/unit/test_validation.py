@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from app.model.document import (
@@ -19,6 +17,7 @@ from app.model.document import (
 from app.model.errors import DocumentError, Problem, in_document_order
 from app.model.fileformat import dumps, loads
 from app.model.validation import problems_by_component, validate
+from tests.unit.reader_guard import reader_guard
 
 
 def design() -> Document:
@@ -147,9 +146,8 @@ def test_a_long_chain_is_checked_quickly_without_recursion() -> None:
     comps += [Component(f"c{i}", "microservice") for i in range(1, n)]
     links = [Link(f"c{i}", f"c{i + 1}") for i in range(n - 1)]
     links.append(Link(f"c{n - 1}", "c1"))  # one cycle of 19,999 components
-    start = time.perf_counter()
-    problems = validate(Document(components=comps, links=links))
-    assert time.perf_counter() - start < 2.0
+    with reader_guard():  # a hang guard, not a timing (bench/reader.py measures)
+        problems = validate(Document(components=comps, links=links))
     assert len(problems) == 1 and len(problems[0].component_ids) == n - 1
 
 

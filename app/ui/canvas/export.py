@@ -1,17 +1,18 @@
-"""Rendering a diagram to an image: the PNG export and the template gallery's previews."""
+"""Rendering a diagram to an image: the PNG export (previews: :mod:`.preview`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen
 
-from app.model.document import Document
 from app.ui.canvas.scene import DiagramScene
-from app.ui.document import EditorDocument
+from app.ui.theme import CanvasColors
 
 MARGIN = 30.0
+#: Caption text size, in scene pixels (scaled like the diagram).
+CAPTION_PX = 12
 
 
 def _design_rect(scene: DiagramScene) -> QRectF:
@@ -57,22 +58,38 @@ def render_scene(scene: DiagramScene, scale: float = 2.0, max_size: QSize | None
     return image
 
 
-def export_png(scene: DiagramScene, path: Path, scale: float = 2.0) -> QSize:
-    """Write the diagram to ``path`` as PNG; returns the image size."""
+def with_caption(image: QImage, caption: str, scale: float, colors: CanvasColors) -> QImage:
+    """``image`` with a band of text under it (what the figures on the diagram are)."""
+    font = QFont(QGuiApplication.font())
+    font.setPixelSize(max(1, round(CAPTION_PX * scale)))
+    metrics = QFontMetricsF(font)
+    pad = round(8 * scale)
+    width = image.width()
+    text_rect = QRectF(pad, 0, width - 2 * pad, 10_000)
+    bounds = metrics.boundingRect(text_rect, int(Qt.TextFlag.TextWordWrap), caption)
+    band = round(bounds.height()) + 2 * pad
+    out = QImage(QSize(width, image.height() + band), image.format())
+    out.fill(colors.background)
+    painter = QPainter(out)
+    painter.drawImage(0, 0, image)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.setPen(QPen(colors.grid_major, 1))
+    painter.drawLine(0, image.height(), width, image.height())
+    painter.setFont(font)
+    painter.setPen(colors.node_text)
+    painter.drawText(QRectF(pad, image.height() + pad, width - 2 * pad, band - 2 * pad),
+                     int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), caption)
+    painter.end()
+    return out
+
+
+def export_png(
+    scene: DiagramScene, path: Path, scale: float = 2.0, caption: str | None = None
+) -> QSize:
+    """Write the diagram to ``path`` as PNG, with ``caption`` under it; returns the size."""
     image = render_scene(scene, scale)
+    if caption:
+        image = with_caption(image, caption, scale, scene.colors)
     if not image.save(str(path), "PNG"):  # type: ignore[call-overload]  # str works; stubs say bytes
         raise OSError(f"could not write {path}")
     return image.size()
-
-
-def preview_image(model: Document, size: QSize) -> QImage:
-    """A thumbnail of a design (for the template gallery)."""
-    document = EditorDocument(model)
-    scene = DiagramScene(document)
-    try:
-        image = render_scene(scene, max_size=size)
-    finally:
-        scene.clear()
-        scene.deleteLater()
-        document.deleteLater()
-    return image

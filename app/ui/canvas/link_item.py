@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.document import Link
-from app.ui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH, colors_of
+from app.ui.canvas.node_item import colors_of
+from app.ui.layout import NODE_HEIGHT, NODE_WIDTH
 
 if TYPE_CHECKING:
     from app.ui.canvas.node_item import NodeItem

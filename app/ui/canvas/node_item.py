@@ -32,16 +32,13 @@ from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Component
 from app.model.profiles import PROFILES
 from app.ui.icons import component_pixmap
+from app.ui.layout import NODE_HEIGHT, NODE_WIDTH
 from app.ui.plain_text import plain_tooltip
 from app.ui.theme import CanvasColors, load_color, mix_colors
 
 if TYPE_CHECKING:
     from app.ui.canvas.link_item import LinkItem
 
-# Cards are sized for designs laid out on a 200 px grid (the templates'): 50 px
-# stay free between neighbours for the arrow and its label.
-NODE_WIDTH = 150.0
-NODE_HEIGHT = 90.0
 ICON_SIZE = 30.0
 PORT_RADIUS = 6.0
 #: Below this zoom the text is unreadable anyway: draw a plain tile instead (fast).
@@ -75,7 +72,15 @@ _CATEGORY_COLORS = {
 def colors_of(item: QGraphicsItem) -> CanvasColors:
     """The scene's colours (a free-standing item uses the application palette)."""
     colors = getattr(item.scene(), "colors", None)
-    return colors if isinstance(colors, CanvasColors) else CanvasColors.from_palette()
+    return colors if isinstance(colors, CanvasColors) else _palette_colors(
+        QGuiApplication.palette().cacheKey())
+
+
+@lru_cache(maxsize=4)
+def _palette_colors(_palette_key: int) -> CanvasColors:
+    """Colours of the application palette, derived once per palette (items are built
+    before they join the scene: deriving them per item took seconds for 20,000 items)."""
+    return CanvasColors.from_palette()
 
 
 def compact_number(value: float) -> str:

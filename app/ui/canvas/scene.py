@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QLineF, QObject, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen, QTransform
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouse
 
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
+from app.model.document import Component, Link
 from app.ui.canvas.interactions import ConnectInteraction
 from app.ui.canvas.link_item import LinkItem
 from app.ui.canvas.node_item import NodeItem, PortItem, compact_number
@@ -88,22 +90,23 @@ class DiagramScene(QGraphicsScene):
         self._links.clear()
         self.clear()
         model = self.document.model
+        # Records in hand, not looked up one by one: that was quadratic in big designs.
         for comp in model.components:
-            self._add_node(comp.id)
+            self._add_node(comp)
         for link in model.links:
-            self._add_link(link.key)
+            self._add_link(link.key, link)
         self._update_scene_rect()
 
-    def _add_node(self, component_id: str) -> None:
-        comp = self.document.model.component(component_id)
+    def _add_node(self, comp: Component) -> None:
         item = NodeItem(comp)
         item.setPos(QPointF(*comp.position))
         self._apply_lock(item)
         self.addItem(item)
-        self._nodes[component_id] = item
+        self._nodes[comp.id] = item
 
-    def _add_link(self, key: LinkKey) -> None:
-        link = self.document.find_link(key)
+    def _add_link(self, key: LinkKey, link: Link | None = None) -> None:
+        if link is None:
+            link = self.document.find_link(key)
         source, target = self._nodes.get(key[0]), self._nodes.get(key[1])
         if link is None or source is None or target is None:
             return
@@ -119,7 +122,7 @@ class DiagramScene(QGraphicsScene):
             reverse.update_geometry()
 
     def _on_component_added(self, component_id: str) -> None:
-        self._add_node(component_id)
+        self._add_node(self.document.model.component(component_id))
         self._schedule_rect_update()
 
     def _on_component_removed(self, component_id: str) -> None:
@@ -131,7 +134,7 @@ class DiagramScene(QGraphicsScene):
         item = self._nodes.get(component_id)
         if item is None:
             return
-        comp = self.document.model.component(component_id)
+        comp = self.document.component(component_id)
         item.set_component(comp)
         if (item.pos().x(), item.pos().y()) != tuple(comp.position):
             item.setPos(QPointF(*comp.position))
@@ -196,8 +199,34 @@ class DiagramScene(QGraphicsScene):
             item.set_problems(problems.get(cid, []))
 
     def set_live(self, snapshot: Snapshot) -> None:
-        """Colour nodes by utilization and show live figures on nodes and links."""
+        """Colour nodes by utilization and show one window's figures on nodes and links."""
         window = snapshot.window_s or 1.0
+        figures = {
+            cid: Figures(m.utilization, m.throughput_rps, m.queue_length, m.arrivals / window)
+            for cid, m in snapshot.components.items()
+        }
+        e2e = snapshot.end_to_end
+        self._show_figures(figures, (e2e.throughput_rps, e2e.latency_p95_ms))
+
+    def set_summary(self, summary: Mapping[str, Any]) -> None:
+        """Show a finished run's summary figures (``summary.json``'s shape) on nodes and links.
+
+        After a run the canvas (and so an exported PNG) shows figures over the whole
+        measured run, not those of its last window.
+        """
+        figures = {}
+        for cid, comp in (summary.get("components") or {}).items():
+            figures[cid] = Figures(
+                _number(comp.get("utilization")), _number(comp.get("throughput_rps")),
+                _number(comp.get("mean_queue_length")), _number(comp.get("arrival_rate_rps")))
+        e2e = summary.get("end_to_end") or {}
+        p95 = (e2e.get("latency_ms") or {}).get("p95")
+        self._show_figures(figures, (_number(e2e.get("throughput_rps")),
+                                     None if p95 is None else _number(p95)))
+
+    def _show_figures(
+        self, figures: Mapping[str, Figures], end_to_end: tuple[float, float | None]
+    ) -> None:
         model = self.document.model
         is_client = {
             c.id: (COMPONENT_TYPES[c.type].is_client if c.type in COMPONENT_TYPES else False)
@@ -205,40 +234,38 @@ class DiagramScene(QGraphicsScene):
         }
         # The engine measures clients together (end to end): shown on the client
         # only when there is exactly one, where it means that client's figures.
-        e2e = snapshot.end_to_end if sum(is_client.values()) == 1 else None
+        one_client = sum(is_client.values()) == 1
         for cid, item in self._nodes.items():
-            metrics = snapshot.components.get(cid)
+            fig = figures.get(cid)
             if is_client.get(cid, False):
-                metrics = e2e
-                text = None if metrics is None else (
-                    f"{compact_number(metrics.throughput_rps)} rps · "
-                    f"p95 {_latency(metrics.latency_p95_ms)}")
+                rps, p95 = end_to_end
+                text = (f"{compact_number(rps)} rps · p95 {_ms(p95)}" if one_client else None)
                 item.set_live(None, text)
-            elif metrics is None:
+            elif fig is None:
                 item.set_live(None, None)
             else:
-                item.set_live(metrics.utilization,
-                              f"{metrics.utilization:.0%} · "
-                              f"{compact_number(metrics.throughput_rps)} rps · "
-                              f"q {_queue(metrics.queue_length)}")
+                item.set_live(fig.utilization,
+                              f"{fig.utilization:.0%} · "
+                              f"{compact_number(fig.throughput_rps)} rps · "
+                              f"q {_queue(fig.queue_length)}")
         # The engine reports per component; a link's flow is its target's arrivals,
         # shared between the target's callers in proportion to what each sends.
         sends: dict[LinkKey, float] = {}
         incoming_total: dict[str, float] = {}
         incoming_count: dict[str, int] = {}
         for link in model.links:
-            source = snapshot.components.get(link.source)
+            source = figures.get(link.source)
             prob = 1.0 if link.probability is None else link.probability
             sent = source.throughput_rps * prob if source is not None else 0.0
             sends[link.key] = sent
             incoming_total[link.target] = incoming_total.get(link.target, 0.0) + sent
             incoming_count[link.target] = incoming_count.get(link.target, 0) + 1
         for key, link_item in self._links.items():
-            target = snapshot.components.get(key[1])
+            target = figures.get(key[1])
             if target is None:
                 link_item.set_live(None)
                 continue
-            rate = target.arrivals / window
+            rate = target.arrival_rps
             count = incoming_count.get(key[1], 1)
             if count > 1:
                 total = incoming_total.get(key[1], 0.0)
@@ -366,9 +393,23 @@ class DiagramScene(QGraphicsScene):
             self._schedule_rect_update()
 
 
-def _latency(ms: float | None) -> str:
-    """A latency in ms, or a dash for a window in which nothing completed."""
-    return "—" if ms is None else f"{ms:.0f} ms"
+class Figures(NamedTuple):
+    """What a node shows of one component's load (a window's or the whole run's)."""
+
+    utilization: float
+    throughput_rps: float
+    queue_length: float
+    arrival_rps: float
+
+
+def _number(value: Any) -> float:
+    """A summary figure as a float (a missing or non-numeric one: 0)."""
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
+
+
+def _ms(value: float | None) -> str:
+    """A latency for a node label; none measured (no completions): a dash."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:.0f} ms"
 
 
 def _queue(length: float) -> str:

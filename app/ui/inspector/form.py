@@ -5,12 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui.inspector.fields import ChoiceField, FieldSpec, NumberField, Value
 from app.ui.plain_text import PlainLabel, plain_tooltip
 
 Section = tuple[str, Sequence[FieldSpec]]
+
+
+def lock_field(field: QWidget, locked: bool) -> None:
+    """Make an inspector field read-only while a run locks the design, and look so.
+
+    Read-only alone changes nothing on screen (Fusion draws a read-only line edit
+    like an editable one), so a locked field is disabled too: greyed in every theme.
+    """
+    if isinstance(field, QLineEdit | QPlainTextEdit):
+        field.setReadOnly(locked)
+    field.setEnabled(not locked)
 #: (spec, candidate value) -> the model validator's message, or None.
 Checker = Callable[[FieldSpec, Value], str | None]
 
@@ -93,12 +112,9 @@ class RecordForm(QWidget):
         self._boxes[title].setVisible(visible)
 
     def set_read_only(self, read_only: bool) -> None:
-        """Locked during a run."""
+        """Locked during a run: the fields refuse input and look it (greyed, not editable)."""
         for field in self.fields.values():
-            if isinstance(field, NumberField):
-                field.setReadOnly(read_only)
-            else:
-                field.setEnabled(not read_only)
+            lock_field(field, read_only)
 
     @property
     def has_problems(self) -> bool:

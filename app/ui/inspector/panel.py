@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.document import EditorDocument, LinkKey
 from app.ui.inspector.component_editor import ComponentEditor
+from app.ui.inspector.form import lock_field
 from app.ui.inspector.link_editor import LinkEditor
 from app.ui.plain_text import MarkupLabel, PlainLabel
 
@@ -75,8 +76,8 @@ class DesignEditor(QWidget):
         if self.description.toPlainText() != (model.description or ""):
             self.description.setPlainText(model.description or "")
         locked = self._document.locked
-        self.name.setReadOnly(locked)
-        self.description.setReadOnly(locked)
+        lock_field(self.name, locked)
+        lock_field(self.description, locked)
         self._refresh_summary()
 
     def _refresh_summary(self) -> None:
@@ -101,9 +102,24 @@ class InspectorPanel(QScrollArea):
         self._multi.setContentsMargins(12, 12, 12, 12)
         for page in (self.design_editor, self.component_editor, self.link_editor, self._multi):
             self.stack.addWidget(page)
-        self.setWidget(self.stack)
+        #: Says why the fields are greyed while a run locks the design.
+        self.locked_banner = PlainLabel(
+            "A run is in progress: the design is read-only until it ends or is stopped.")
+        self.locked_banner.setObjectName("inspectorLocked")
+        self.locked_banner.setWordWrap(True)
+        self.locked_banner.setContentsMargins(8, 6, 8, 6)
+        self.locked_banner.setStyleSheet(
+            "QLabel { background: palette(highlight); color: palette(highlighted-text); }")
+        self.locked_banner.setVisible(False)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.locked_banner)
+        column.addWidget(self.stack, 1)
+        self.setWidget(body)
         document.document_reset.connect(lambda: self.show_selection([], []))
-        document.locked_changed.connect(lambda _locked: self._refresh_current())
+        document.locked_changed.connect(self._on_locked)
 
     def show_selection(self, component_ids: list[str], link_keys: list[LinkKey]) -> None:
         """Show the editor for the selection (several items: a short summary)."""
@@ -122,6 +138,10 @@ class InspectorPanel(QScrollArea):
         else:
             self.design_editor.refresh()
             self.stack.setCurrentWidget(self.design_editor)
+
+    def _on_locked(self, locked: bool) -> None:
+        self.locked_banner.setVisible(locked)
+        self._refresh_current()
 
     def _refresh_current(self) -> None:
         page = self.stack.currentWidget()

@@ -1,0 +1,125 @@
+"""The run-time guard: a cheap check between slices that stops a runaway run.
+
+The budget (:mod:`app.engine.budget`) refuses what it can foresee; this
+catches what gets past it. Between slices the engine sums the stations'
+visit counters and reads its resident memory; past the ``--max-work``
+budget, far past the estimate, or past a memory limit, the run stops with
+one line saying why, and what was simulated so far is kept.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from app.engine.budget import FLAG_MAX_WORK, WINDOW_CELL_WORK, WorkEstimate
+
+if TYPE_CHECKING:
+    from app.engine.simulation import Simulation
+
+#: The run-time guard stops a run whose visits exceed this multiple of the
+#: estimate (plus :data:`GUARD_SLACK_VISITS`): the estimate was wrong.
+GUARD_ESTIMATE_FACTOR: Final = 10.0
+GUARD_SLACK_VISITS: Final = 100_000
+#: Resident memory a run may add, at most (and at most half the machine's memory).
+MAX_MEMORY_GROWTH_BYTES: Final = 2 * 1024**3
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory in bytes (``None`` where it cannot be read cheaply)."""
+    try:
+        statm = Path("/proc/self/statm").read_bytes()
+        return int(statm.split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS: bytes; else KiB
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes >= 1024**3:
+        return f"{n_bytes / 1024**3:.1f} GB"
+    return f"{n_bytes / 1024**2:.1f} MB"
+
+
+def memory_growth_limit() -> int:
+    """Memory a run may add: :data:`MAX_MEMORY_GROWTH_BYTES`, at most half the machine's."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return MAX_MEMORY_GROWTH_BYTES
+    return int(min(MAX_MEMORY_GROWTH_BYTES, physical // 2))
+
+
+class RunGuard:
+    """Stops a run that gets past its estimate, its budget or its memory.
+
+    The engine calls :meth:`check` between slices (a few times per window):
+    it sums the stations' visit counters and reads the resident memory, both
+    cheap. A trip returns one line; the engine then stops the run, so the
+    results so far are kept.
+
+    Args:
+        max_visits: Station visits allowed (``inf``: no limit).
+        max_work: Work units allowed, visits and component-windows so far
+            (``None``: no limit).
+        memory_growth: Resident bytes the run may add (``None``: unchecked).
+    """
+
+    def __init__(
+        self,
+        max_visits: float = math.inf,
+        max_work: float | None = None,
+        memory_growth: int | None = None,
+    ) -> None:
+        self.max_visits = max_visits
+        self.max_work = max_work
+        self.memory_growth = memory_growth
+        start = resident_bytes() if memory_growth is not None else None
+        self._memory_limit = start + memory_growth if start is not None and memory_growth else None
+
+    @classmethod
+    def for_run(
+        cls, estimate: WorkEstimate | None, max_work: float | None = None
+    ) -> RunGuard:
+        """The guard of a run: ``max_work`` if given, a multiple of the estimate, memory."""
+        max_visits = math.inf
+        if estimate is not None and math.isfinite(estimate.visits):
+            max_visits = GUARD_ESTIMATE_FACTOR * estimate.visits + GUARD_SLACK_VISITS
+        return cls(max_visits, max_work, memory_growth_limit())
+
+    def check(self, sim: Simulation) -> str | None:
+        """``None`` while the run is within bounds; else one line saying why it stops."""
+        visits = sum(station.arrivals for station in sim.stations.values())
+        if visits > self.max_visits:
+            return (
+                f"stopped at t={sim.now:g}s: {visits:,} station visits, over "
+                f"{self.max_visits:,.0f} ({GUARD_ESTIMATE_FACTOR:g} x the estimate): the design "
+                "does far more work than estimated"
+            )
+        if self.max_work is not None:
+            cells = int(sim.now / sim.window_s) * (len(sim.stations) + 1)
+            work = visits + WINDOW_CELL_WORK * cells
+            if work > self.max_work:
+                return (
+                    f"stopped at t={sim.now:g}s: {work:,} work units done, over the "
+                    f"{FLAG_MAX_WORK} budget of {self.max_work:,.0f}; raise {FLAG_MAX_WORK} "
+                    "to run it to the end"
+                )
+        if self._memory_limit is not None:
+            now = resident_bytes()
+            if now is not None and now > self._memory_limit:
+                assert self.memory_growth is not None
+                return (
+                    f"stopped at t={sim.now:g}s: the run grew memory by more than "
+                    f"{_size(self.memory_growth)} (queues or requests in flight without "
+                    "bound?): bound the queues or lower the load"
+                )
+        return None

@@ -1,0 +1,97 @@
+"""A headless run from start to finish: the stop signals, the loop, writing the results.
+
+Ctrl-C (SIGINT) and SIGTERM mean the same thing: stop. While the run is being
+built either one aborts it at once (exit 130, nothing written). Once the loop
+runs, the first signal asks the engine to stop at its next slice (the last
+window is closed early, so it and the summary cover exactly what was
+simulated); a second one stops at once, losing the window in progress. What
+was simulated is then written exactly as a finished run is: each file under a
+temporary name, moved into place when complete. Writing is never cut half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.reports.csv_writer import MetricsCsvWriter
+from app.reports.output_folder import (
+    METRICS_NAME,
+    SUMMARY_NAME,
+    OutputError,
+    describe_os_error,
+    prepare_output_folder,
+)
+from app.reports.summary_json import write_summary_json
+from app.stop_signals import StopSignals
+
+if TYPE_CHECKING:
+    from app.engine.simulation import Simulation
+    from app.engine.snapshot import Snapshot
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What :func:`run_to_folder` wrote."""
+
+    summary: dict[str, Any]
+    interrupted: bool
+    summary_path: Path
+    metrics_path: Path
+
+
+def run_to_folder(
+    sim: Simulation,
+    folder: Path,
+    stop: StopSignals,
+    on_window: Callable[[Snapshot], None] | None = None,
+) -> RunResult:
+    """Run ``sim`` to its end (or until ``stop``), streaming into ``folder``.
+
+    Raises OutputError (one line) when the folder cannot take the results; no
+    file is then left under a final name. Call it inside ``stop.deferred()``: only
+    the engine's steps are ``stop.graceful``.
+    """
+    prepare_output_folder(folder)
+    metrics_path, summary_path = folder / METRICS_NAME, folder / SUMMARY_NAME
+    try:
+        writer = MetricsCsvWriter(metrics_path)
+    except OSError as exc:
+        raise OutputError(f"{metrics_path}: cannot write: {describe_os_error(exc)}") from None
+    writing = metrics_path
+    started = time.perf_counter()
+    try:
+        while not sim.finished and not stop.requested:
+            try:
+                with stop.graceful(sim.request_stop):
+                    snap = sim.step_window()
+            except KeyboardInterrupt:  # a second signal: stop now, this window is lost
+                break
+            writer.write(snap)
+            if on_window is not None:
+                with contextlib.suppress(OSError):  # progress that cannot be shown is no error
+                    on_window(snap)
+        # Cut short by a signal, or stopped by a run-time guard (work, memory), whose
+        # `stop_reason` says why.
+        interrupted = (not sim.finished or sim.stopped
+                       or bool(getattr(sim, "stop_reason", None)))
+        summary = sim.summary()
+        summary["wall_s"] = time.perf_counter() - started
+        summary["interrupted"] = interrupted
+        writer.finish()
+        writing = summary_path
+        write_summary_json(summary, summary_path)
+        writing = metrics_path
+        writer.commit()
+    except OSError as exc:
+        writer.discard()
+        with contextlib.suppress(OSError):
+            summary_path.unlink(missing_ok=True)  # never one result without the other
+        raise OutputError(f"{writing}: cannot write: {describe_os_error(exc)}") from None
+    except BaseException:
+        writer.discard()
+        raise
+    return RunResult(summary, interrupted, summary_path, metrics_path)

@@ -1,0 +1,98 @@
+"""What the window shows of a run around the run itself: which dock is in front,
+the summary left on the canvas, and forgetting a run when the design is replaced.
+
+The :class:`~app.ui.run_controller.RunController` drives a run; this keeps the
+rest of the window in step with it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDockWidget
+
+from app.ui.canvas.scene import DiagramScene
+from app.ui.charts import ChartsPanel
+from app.ui.document import EditorDocument
+from app.ui.results import ResultsPanel, figures_caption, stopped_during_warmup
+from app.ui.run_controller import IDLE, RUNNING, RunController, chart_components
+
+
+def bring_to_front(dock: QDockWidget) -> None:
+    """Show ``dock`` and, when it is a tab behind another dock, make it the current tab.
+
+    A dock tabbed behind another still says ``isVisible()``; it is behind when none
+    of it can be seen. Raising one already in front is skipped: it re-lays out the
+    plots, a stall right when Run is pressed.
+    """
+    if dock.isHidden():
+        dock.show()
+    if dock.visibleRegion().isEmpty():
+        dock.raise_()
+
+
+class RunView(QObject):
+    """Keeps docks, canvas figures and results in step with the runs of one window."""
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        runner: RunController,
+        *,
+        scene: DiagramScene,
+        charts: ChartsPanel,
+        results: ResultsPanel,
+        charts_dock: QDockWidget,
+        results_dock: QDockWidget,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._runner = runner
+        self._scene = scene
+        self._charts = charts
+        self._results = results
+        self._charts_dock = charts_dock
+        self._results_dock = results_dock
+        self._charts_idle_hint = charts.hint.text()  # shown again after File ▸ New
+        #: What the figures on the canvas are (a finished run's summary), for the PNG.
+        self.figures_caption: str | None = None
+        runner.state_changed.connect(self._on_run_state)
+        runner.run_finished.connect(self._on_run_finished)
+        document.document_reset.connect(self._on_reset)
+
+    def _on_run_state(self, state: str) -> None:
+        if state != IDLE:
+            self.figures_caption = None  # live figures of one window now, not a summary
+        if state == RUNNING:
+            bring_to_front(self._charts_dock)  # the live charts, not last run's table
+
+    def _on_run_finished(self) -> None:
+        summary = self._runner.last_summary
+        if summary is not None and not stopped_during_warmup(summary):
+            # What stays on the canvas (and goes into an exported PNG) is the run's
+            # summary, not the figures of its last window.
+            self._scene.set_summary(summary)
+            self.figures_caption = figures_caption(summary)
+        else:
+            self._scene.clear_live()
+            self.figures_caption = None
+        bring_to_front(self._results_dock)
+
+    def _on_reset(self) -> None:
+        if self._runner.state == IDLE:
+            self.forget_run()
+
+    def forget_run(self) -> None:
+        """New or Open: the previous design's run results no longer belong on screen."""
+        runner = self._runner
+        if not runner.snapshots and runner.last_summary is None:
+            return
+        runner.snapshots = []
+        runner.last_summary = None
+        self.figures_caption = None
+        self._results.clear_results()
+        self._scene.clear_live()  # the items are rebuilt anyway; this keeps it explicit
+        # An empty run through the charts' public API empties every curve.
+        self._charts.start_run(chart_components(self._document.model), 0)
+        self._charts.finish_run()
+        self._charts.hint.setText(self._charts_idle_hint)
