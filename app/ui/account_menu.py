@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolButton
 
 from app.storage import ProjectInfo, UserSession
 from app.ui.actions import WindowActions
+from app.ui.plain_text import plain_tooltip
 
 
 def _action(window: QMainWindow, name: str, text: str, tip: str, shortcut: str = "") -> QAction:
@@ -100,7 +101,7 @@ class AccountMenu:
                                   "Accounts unavailable")
         self.sign_in.setVisible(not signed_in)
         self.sign_in.setEnabled(available)
-        self.sign_in.setToolTip(state.store_problem or "")
+        self.sign_in.setToolTip(plain_tooltip(state.store_problem))
         for action in (self.projects, self.save_version, self.profile, self.sign_out):
             action.setVisible(signed_in)
         self.history.setVisible(signed_in)
@@ -108,9 +109,10 @@ class AccountMenu:
         label = (state.short_name if signed_in else
                  "Offline" if available else "Accounts unavailable")
         self.button.setText(f"{label} ▾")
-        self.button.setToolTip(f"Signed in as {state.user}" if signed_in else
-                               state.store_problem or "Working offline: designs are saved as "
-                               "files. Sign in to keep them as projects with a history.")
+        self.button.setToolTip(plain_tooltip(
+            f"Signed in as {state.user}" if signed_in else
+            state.store_problem or "Working offline: designs are saved as "
+            "files. Sign in to keep them as projects with a history."))
         a = self._file_actions
         # Signed in, the design lives in the project store: files are imported and exported.
         a.open.setText("&Open File…" if signed_in else "&Open…")

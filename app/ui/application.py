@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -14,8 +15,11 @@ from app import APP_ID, APP_NAME, ORG_NAME, __version__
 from app.logging_setup import configure_logging
 from app.ui.errors import install_excepthook
 from app.ui.main_window import MainWindow
-from app.ui.project_session import ProjectSession
+from app.ui.settings import redirect_qt_settings
 from app.ui.theme import follow_system_color_scheme
+
+if TYPE_CHECKING:
+    from app.ui.project_session import ProjectSession
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    redirect_qt_settings()  # SDSIM_DATA_DIR holds Qt's own settings too
     return app
 
 
@@ -56,21 +61,32 @@ def run_gui(
     follow_system_color_scheme(app)
     install_excepthook()
     window = MainWindow()
-    accounts = ProjectSession(window)
     window.show()
     log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
+    # The accounts side imports the storage layer (SQLAlchemy, Alembic: about a second
+    # here), so it starts once the window is on screen, not on the way to it.
+    app.processEvents()  # the first frame, before that import holds the GUI thread
     if open_path is not None:
         _open_from_command_line(window, open_path, interactive=not os.environ.get(
             EXIT_AFTER_SHOWN_ENV))
+    sessions: list[ProjectSession] = []
+
+    def start_accounts(interactive: bool = True) -> None:
+        from app.ui.project_session import ProjectSession
+
+        sessions.append(ProjectSession(window))
+        sessions[0].start(interactive=interactive, offline=offline)
+
     if os.environ.get(EXIT_AFTER_SHOWN_ENV):
-        accounts.start(interactive=False, offline=offline)
+        start_accounts(interactive=False)
         QTimer.singleShot(0, app.quit)
     else:
-        QTimer.singleShot(0, lambda: accounts.start(offline=offline))
+        QTimer.singleShot(0, start_accounts)
     try:
         return app.exec()
     finally:
-        accounts.shutdown()  # a no-op when the window closed normally
+        for accounts in sessions:
+            accounts.shutdown()  # a no-op when the window closed normally
 
 
 def _open_from_command_line(window: MainWindow, path: Path, *, interactive: bool) -> None:

@@ -5,6 +5,11 @@ redrawn by *one* GUI timer at ~20 Hz, whatever the engine's speed, with
 ``setData`` on views of those buffers (pyqtgraph's advice: never redraw per
 event). The buffers are sized for the whole run up front, so appending never
 reallocates; a view handed to pyqtgraph is never written to afterwards.
+
+A window without a completed request has no latency (``None`` in the
+snapshot): it is stored as NaN and drawn as a gap (``connect="finite"``),
+never as 0. The y axes of the unbounded plots start at 0 and never shrink to
+a degenerate range, so an all-zero run shows a flat line on a sane axis.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QSizePolicy,
@@ -27,8 +31,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.snapshot import Snapshot
+from app.ui.plain_text import PlainLabel, markup
 
 REDRAW_INTERVAL_MS = 50
+#: The smallest top of a y axis that grows with the data (an all-zero run still
+#: shows 0..1 req/s, 0..1 ms, 0..1 request), and the head-room above the data.
+MIN_Y_TOP = 1.0
+Y_HEADROOM = 1.08
+#: Plots whose y axis follows the data (the others are fixed 0-100 %).
+AUTO_Y_PLOTS = ("throughput", "latency", "queue")
+#: (key, title, unit): the first three plots are end to end, the last two per component.
+PLOT_SPECS = (
+    ("throughput", "End-to-end throughput", "req/s"),
+    ("latency", "End-to-end latency", "ms"),
+    ("errors", "End-to-end error rate", "%"),
+    ("utilization", "Utilization per component", "%"),
+    ("queue", "Queue length per component", "requests"),
+)
 #: End-to-end series: (buffer key, snapshot field, scale to the plotted unit).
 E2E_SERIES = (
     ("throughput", "throughput_rps", 1.0),
@@ -42,6 +61,23 @@ SERIES_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899
 DEFAULT_PICKS = 3
 AXIS_WIDTH = 58
 LATENCY_COLORS = (("p50", "#3b82f6"), ("p95", "#f59e0b"), ("p99", "#ef4444"))
+
+
+def _finite_max(values: np.ndarray) -> float:
+    """The largest finite value, 0 when there is none (all NaN, or empty)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else 0.0
+
+
+def _nice_ceil(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above ``value`` (the axis moves in few, round steps)."""
+    if value <= 0 or not math.isfinite(value):
+        return 0.0
+    magnitude = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if value <= step * magnitude * (1 + 1e-12):
+            return step * magnitude
+    return 10.0 * magnitude
 
 
 def _swatch(color: str) -> QIcon:
@@ -71,14 +107,15 @@ class MetricBuffers:
         self.queue = np.resize(self.queue, (len(self.index), self.capacity))
 
     def append(self, snapshot: Snapshot) -> None:
-        """Copy one window's figures in."""
+        """Copy one window's figures in (a figure the window does not have becomes NaN)."""
         if self.count >= self.capacity:
             self._grow()
         i = self.count
         self.time[i] = snapshot.time_s
         e2e = snapshot.end_to_end
         for key, field, scale in E2E_SERIES:
-            self.e2e[key][i] = getattr(e2e, field) * scale
+            value = getattr(e2e, field)
+            self.e2e[key][i] = math.nan if value is None else value * scale
         for cid, row in self.index.items():
             metrics = snapshot.components.get(cid)
             if metrics is not None:
@@ -95,10 +132,14 @@ class ChartsPanel(QWidget):
         self.setObjectName("chartsPanel")
         self.buffers: MetricBuffers | None = None
         self.redraw_count = 0
+        #: The top of each data-following y axis after the last redraw.
+        self.y_top: dict[str, float] = dict.fromkeys(AUTO_Y_PLOTS, MIN_Y_TOP)
         self._dirty = False
         self._names: dict[str, str] = {}
         self._picked: list[str] = []
         self._component_curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        #: (id, name) of the components the curves above were made for.
+        self._curve_owners: list[tuple[str, str]] = []
         self.picker = QListWidget(self)
         self.picker.setObjectName("chartComponents")
         self.picker.setToolTip("Components whose utilization and queue length are plotted")
@@ -112,7 +153,7 @@ class ChartsPanel(QWidget):
         self._build_plots()
         # The plots are shown from the start (empty), so their costly first paint
         # happens with the window, not in the middle of a run.
-        self.hint = QLabel(
+        self.hint = PlainLabel(
             "Press Run (F5): throughput, latency, errors, and the utilization and queue "
             "length of the components ticked on the left appear here live.", self)
         self.hint.setObjectName("chartsHint")
@@ -120,7 +161,7 @@ class ChartsPanel(QWidget):
         # Its text changes when a run starts: that must not re-lay out the plots.
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         picker_box = QVBoxLayout()
-        picker_box.addWidget(QLabel("Per component:", self))
+        picker_box.addWidget(PlainLabel("Per component:", self))
         picker_box.addWidget(self.picker)
         plots_box = QVBoxLayout()
         plots_box.addWidget(self.hint)
@@ -135,15 +176,8 @@ class ChartsPanel(QWidget):
         self._apply_theme()
 
     def _build_plots(self) -> None:
-        specs = (
-            ("throughput", "Throughput", "req/s"),
-            ("latency", "Latency", "ms"),
-            ("errors", "Error rate", "%"),
-            ("utilization", "Utilization", "%"),
-            ("queue", "Queue length", "requests"),
-        )
         first: pg.PlotItem | None = None
-        for col, (key, title, unit) in enumerate(specs):
+        for col, (key, title, unit) in enumerate(PLOT_SPECS):
             plot = self.graphics.addPlot(row=0, col=col, title=title)
             # Plain units: pyqtgraph's SI prefixes would turn req/s into "kreq/s".
             plot.setLabel("left", f"({unit})")
@@ -156,22 +190,22 @@ class ChartsPanel(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
-            plot.enableAutoRange(axis="y", enable=True)
-            if key in ("errors", "utilization"):
-                plot.setYRange(0, 100, padding=0.02)
-                plot.enableAutoRange(axis="y", enable=False)
+            # Our own y range (see _fit_y): autorange of an all-zero series is degenerate.
+            plot.enableAutoRange(axis="y", enable=False)
+            plot.setYRange(0, 100 if key not in AUTO_Y_PLOTS else MIN_Y_TOP, padding=0.02)
             if first is None:
                 first = plot
             else:
                 plot.setXLink(first)
             self._plots[key] = plot
+        # connect="finite": a NaN (a window without the figure) is a gap in the line.
         self._curves["throughput"] = self._plots["throughput"].plot(
-            pen=pg.mkPen("#10b981", width=2), name="throughput")
+            pen=pg.mkPen("#10b981", width=2), connect="finite")
         for key, color in LATENCY_COLORS:
             self._curves[key] = self._plots["latency"].plot(
-                pen=pg.mkPen(color, width=2), name=key)
+                pen=pg.mkPen(color, width=2), connect="finite")
         self._curves["error_rate"] = self._plots["errors"].plot(
-            pen=pg.mkPen("#ef4444", width=2), name="errors")
+            pen=pg.mkPen("#ef4444", width=2), connect="finite")
         # No legends over the data: latency names its curves in the title, and the
         # per-component colours are the swatches in the picker.
 
@@ -212,6 +246,7 @@ class ChartsPanel(QWidget):
         self.prepare(components)
         self.buffers = MetricBuffers(list(self._names), windows + 2)
         self.redraw_count = 0
+        self.y_top = dict.fromkeys(AUTO_Y_PLOTS, MIN_Y_TOP)
         # Same one line as before: the plots' layout (costly to redo) does not move.
         self.hint.setText("Live figures of the current run; the table of results follows "
                           "when it ends.")
@@ -280,7 +315,25 @@ class ChartsPanel(QWidget):
             queue.setData(t, buffers.queue[row, :n])
         if n and t[-1] > self._plots["throughput"].viewRange()[0][1]:
             self._plots["throughput"].setXRange(0, math.ceil(t[-1]), padding=0)
+        self._fit_y(n)
         self.redraw_count += 1
+
+    def _fit_y(self, n: int) -> None:
+        """Y from 0 to just above the highest finite value, at least 0..MIN_Y_TOP."""
+        buffers = self.buffers
+        assert buffers is not None
+        series = {
+            "throughput": [buffers.e2e["throughput"][:n]],
+            "latency": [buffers.e2e[key][:n] for key, _color in LATENCY_COLORS],
+            "queue": [buffers.queue[buffers.index[cid], :n] for cid in self._component_curves],
+        }
+        for key, arrays in series.items():
+            top = max((_finite_max(a) for a in arrays), default=0.0)
+            new_top = max(MIN_Y_TOP, _nice_ceil(top * Y_HEADROOM))
+            if new_top != self.y_top[key] or self.redraw_count == 0:
+                self.y_top[key] = new_top
+                # A little padding: a line at 0 shows above the axis, not on it.
+                self._plots[key].setYRange(0.0, new_top, padding=0.02)
 
     def _on_pick_changed(self, _item: QListWidgetItem) -> None:
         self._picked = [
@@ -295,18 +348,19 @@ class ChartsPanel(QWidget):
     def _rebuild_component_curves(self) -> None:
         util_plot, queue_plot = self._plots["utilization"], self._plots["queue"]
         wanted = [(cid, self._names.get(cid, cid)) for cid in self._picked]
-        current = [(cid, curve.name()) for cid, (curve, _q) in self._component_curves.items()]
-        if wanted == current:
+        if wanted == self._curve_owners:
             self._show_swatches()
             return  # the same picks as the last run: keep the curves (cheaper start)
         for util, queue in self._component_curves.values():
             util_plot.removeItem(util)
             queue_plot.removeItem(queue)
         self._component_curves.clear()
-        for i, (cid, name) in enumerate(wanted):
+        # No curve names: pyqtgraph would render a component's name as HTML in a legend.
+        for i, (cid, _name) in enumerate(wanted):
             pen = pg.mkPen(SERIES_COLORS[i % len(SERIES_COLORS)], width=2)
-            self._component_curves[cid] = (
-                util_plot.plot(pen=pen, name=name), queue_plot.plot(pen=pen, name=name))
+            self._component_curves[cid] = (util_plot.plot(pen=pen, connect="finite"),
+                                           queue_plot.plot(pen=pen, connect="finite"))
+        self._curve_owners = wanted
         self._show_swatches()
 
     def _show_swatches(self) -> None:
@@ -329,12 +383,10 @@ class ChartsPanel(QWidget):
         self.graphics.setBackground(background)
         axis_color = QColor(text)
         axis_color.setAlpha(170)
-        titles = {
-            "throughput": "Throughput", "errors": "Error rate", "utilization": "Utilization",
-            "queue": "Queue length",
-            "latency": "Latency " + " ".join(
-                f'<span style="color:{color}">{key}</span>' for key, color in LATENCY_COLORS),
-        }
+        titles = {key: title for key, title, _unit in PLOT_SPECS}
+        titles["latency"] += " " + " ".join(
+            markup('<span style="color:{color}">{key}</span>', color=color, key=key)
+            for key, color in LATENCY_COLORS)
         for key, plot in self._plots.items():
             plot.setTitle(titles[key], color=text.name(), size="9pt")
             for side in ("left", "bottom"):

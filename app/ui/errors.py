@@ -10,6 +10,8 @@ from types import TracebackType
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.ui.plain_text import message_box
+
 log = logging.getLogger(__name__)
 
 
@@ -28,17 +30,13 @@ def show_unexpected_error(
         return
     _DialogGuard.showing = True
     try:
-        box = QMessageBox()
-        box.setObjectName("unexpectedErrorDialog")
-        box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("Unexpected error")
-        box.setText(
+        box = message_box(
+            None, QMessageBox.Icon.Critical, "Unexpected error",
             "Something went wrong inside the application. Your open work has not been "
-            "discarded; saving it under a new name is a good idea."
-        )
-        box.setInformativeText(f"{exc_type.__name__}: {exc}")
-        box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
-        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+            "discarded; saving it under a new name is a good idea.",
+            informative=f"{exc_type.__name__}: {exc}",
+            detailed="".join(traceback.format_exception(exc_type, exc, tb)))
+        box.setObjectName("unexpectedErrorDialog")
         # Offscreen/automated runs must not block on a modal dialog forever.
         if QApplication.platformName() == "offscreen":
             QTimer.singleShot(0, box.accept)

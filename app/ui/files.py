@@ -24,6 +24,7 @@ from app.model.document import Document
 from app.model.errors import DocumentError
 from app.model.templates import load_architecture_template
 from app.ui.document import EditorDocument
+from app.ui.plain_text import message_box, warn
 from app.ui.settings import KEY_LAST_DIR, add_recent_file, app_settings, last_directory
 from app.ui.template_gallery import BLANK, TemplateGallery
 
@@ -68,14 +69,12 @@ class FileController(QObject):
 
     def ask_save_changes(self) -> Button:
         """Save, Discard or Cancel for unsaved changes."""
-        box = QMessageBox(self._parent)
+        box = message_box(
+            self._parent, QMessageBox.Icon.Warning, "Unsaved changes",
+            f"Save the changes to “{self._document.model.name}”?",
+            informative="Your changes will be lost if you don't save them.",
+            buttons=Button.Save | Button.Discard | Button.Cancel, default=Button.Save)
         box.setObjectName("unsavedChangesDialog")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Unsaved changes")
-        box.setText(f"Save the changes to “{self._document.model.name}”?")
-        box.setInformativeText("Your changes will be lost if you don't save them.")
-        box.setStandardButtons(Button.Save | Button.Discard | Button.Cancel)
-        box.setDefaultButton(Button.Save)
         return Button(box.exec())
 
     def ask_open_path(self) -> Path | None:
@@ -104,7 +103,7 @@ class FileController(QObject):
 
     def show_error(self, title: str, text: str) -> None:
         """Tell the user why a file operation failed."""
-        QMessageBox.warning(self._parent, title, text)
+        warn(self._parent, title, text)
 
     # -- operations --------------------------------------------------------------------------
 

@@ -15,10 +15,8 @@ from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QToolButton,
     QWidget,
@@ -37,6 +35,7 @@ from app.ui.editing import SelectionEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
 from app.ui.palette import PaletteWidget
+from app.ui.plain_text import PlainLabel, about, plain_tooltip
 from app.ui.results import ResultsPanel
 from app.ui.run_controller import IDLE, PAUSED, RunController, chart_components
 from app.ui.run_view import RunView
@@ -102,7 +101,7 @@ class MainWindow(QMainWindow):
         self.progress.setTextVisible(True)
         self.progress.setFormat("%p %")
         self.progress.setVisible(False)
-        self.zoom_label = QLabel("100 %", self)
+        self.zoom_label = PlainLabel("100 %", self)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.files = FileController(self.document, self)
@@ -372,7 +371,7 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent files").setEnabled(False)
         for text in files:
             action = self.recent_menu.addAction(Path(text).name)
-            action.setToolTip(text)
+            action.setToolTip(plain_tooltip(text))
             action.setStatusTip(text)
             action.triggered.connect(lambda _c=False, p=text: self._open_recent(p))
 
@@ -384,9 +383,9 @@ class MainWindow(QMainWindow):
         self.files.open_path(Path(text))
 
     def _about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME}</b> {__version__}<br>Design software systems on a "
-                          "canvas and simulate them with a validated discrete-event engine.")
+        about(self, f"About {APP_NAME}",
+              f"{APP_NAME} {__version__}\n\nDesign software systems on a "
+              "canvas and simulate them with a validated discrete-event engine.")
 
     def changeEvent(self, event: QEvent) -> None:
         """Redraw the action icons in the new text colour after a theme switch."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.model.catalog import CATEGORIES, COMPONENT_TYPES, types_in_category
 from app.ui.icons import component_icon
+from app.ui.plain_text import plain_tooltip
 
 #: Custom mime type of a palette drag; the payload is the type key in UTF-8.
 PALETTE_MIME_TYPE = "application/x-sdsim-component-type"
@@ -108,8 +109,8 @@ class PaletteWidget(QWidget):
                 item = QTreeWidgetItem(header, [ctype.label])
                 item.setIcon(0, component_icon(ctype.key))
                 item.setData(0, _TYPE_ROLE, ctype.key)
-                item.setToolTip(0, f"{ctype.label}: {ctype.description}\n"
-                                   "Drag onto the canvas, or double-click to add.")
+                item.setToolTip(0, plain_tooltip(f"{ctype.label}: {ctype.description}\n"
+                                                 "Drag onto the canvas, or double-click to add."))
                 item.setFlags(
                     Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                     | Qt.ItemFlag.ItemIsDragEnabled

@@ -17,7 +17,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from app.model import fileformat
@@ -31,6 +31,7 @@ from app.ui.accounts.save_version import SaveVersionDialog
 from app.ui.accounts.sign_in import SignInDialog
 from app.ui.autosave import AUTOSAVE_INTERVAL_MS, Autosave, AutosaveTarget
 from app.ui.main_window import MainWindow
+from app.ui.plain_text import message_box
 
 log = logging.getLogger(__name__)
 
@@ -446,10 +447,8 @@ class ProjectSession(QObject):
     def show_error(self, title: str, text: str) -> None:
         """Tell the user why an account or project operation failed (plain text: it may
         quote a project name or a path)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
-                          self.window)
+        box = message_box(self.window, QMessageBox.Icon.Warning, title, text)
         box.setObjectName("projectErrorDialog")
-        box.setTextFormat(Qt.TextFormat.PlainText)
         box.exec()
 
     def show_store_problem(self, text: str) -> None:
@@ -458,16 +457,14 @@ class ProjectSession(QObject):
 
     def ask_version_conflict(self, conflict: errors.VersionConflict) -> str:
         """``"copy"`` (keep both), ``"overwrite"`` (save on top) or ``"cancel"``."""
-        box = QMessageBox(self.window)
+        box = message_box(  # plain text: the project name is the user's text
+            self.window, QMessageBox.Icon.Warning, "Saved elsewhere meanwhile", str(conflict),
+            informative=(
+                f"Keep both: save your changes as a new project beside it.\n"
+                f"Overwrite: save your changes as version {conflict.current_version + 1}, "
+                f"on top of version {conflict.current_version} (which stays in the history)."),
+            buttons=QMessageBox.StandardButton.NoButton)
         box.setObjectName("versionConflictDialog")
-        box.setTextFormat(Qt.TextFormat.PlainText)  # the project name is the user's text
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Saved elsewhere meanwhile")
-        box.setText(str(conflict))
-        box.setInformativeText(
-            f"Keep both: save your changes as a new project beside it.\n"
-            f"Overwrite: save your changes as version {conflict.current_version + 1}, "
-            f"on top of version {conflict.current_version} (which stays in the history).")
         copy = box.addButton("Keep Both", QMessageBox.ButtonRole.AcceptRole)
         overwrite = box.addButton("Overwrite", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)

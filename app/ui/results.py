@@ -10,12 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from app.ui.plain_text import PlainLabel
 
 COLUMNS = (
     "Component", "Requests", "Completed", "Rejected", "Timed out", "Failed", "Error rate",
@@ -102,7 +103,7 @@ class ResultsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultsPanel")
-        self.caption = QLabel(NO_RUN_TEXT, self)
+        self.caption = PlainLabel(NO_RUN_TEXT, self)
         self.caption.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("resultsTable")

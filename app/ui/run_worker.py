@@ -83,12 +83,16 @@ class RunWorker(QObject):
         base_dir: Path | None = None,
         speed: float | None = None,
         batch_interval_s: float = DEFAULT_BATCH_INTERVAL_S,
+        low_priority: bool = True,
     ) -> None:
         super().__init__()
         # The engine's own copy (pickled to the process): later GUI edits cannot reach it.
         self._document = document
         self._base_dir = base_dir
         self._batch_interval_s = batch_interval_s
+        self._low_priority = low_priority
+        #: The engine process's id while it runs (tests check its priority), else None.
+        self.process_id: int | None = None
         self._ctx = engine_context()
         self._control = EngineControl.create(self._ctx, speed)
 
@@ -128,6 +132,7 @@ class RunWorker(QObject):
             target=run_engine,
             args=(self._document, self._base_dir, writer, self._control,
                   self._batch_interval_s),
+            kwargs={"low_priority": self._low_priority},
             name="sdsim-engine",
             daemon=True,
         )
@@ -137,6 +142,7 @@ class RunWorker(QObject):
             self.failed.emit(f"Could not start the simulation: {exc}")
             return
         writer.close()  # ours is the reading end; EOF then means the process is gone
+        self.process_id = process.pid
         ended = False
         try:
             while not ended:
@@ -151,6 +157,7 @@ class RunWorker(QObject):
                 self.failed.emit("The simulation process ended unexpectedly.")
         finally:
             reader.close()
+            self.process_id = None
             process.join(STOP_GRACE_S)
             if process.is_alive():
                 log.warning("Engine process did not stop in time; terminating it")

@@ -10,10 +10,11 @@ import dataclasses
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QToolBar, QWidget
 
 from app.model.limits import MAX_SEED
 from app.ui.document import EditorDocument
+from app.ui.plain_text import PlainLabel, plain_tooltip
 
 #: (label, simulated seconds per wall second; None = as fast as possible)
 SPEEDS: tuple[tuple[str, float | None], ...] = (
@@ -62,7 +63,7 @@ class ScenarioBar(QToolBar):
         self.speed.setToolTip("How fast simulated time runs on screen")
         for text, widget in (("Duration", self.duration), ("Warm-up", self.warmup),
                              ("Seed", self.seed), ("Speed", self.speed)):
-            caption = QLabel(f" {text} ", self)
+            caption = PlainLabel(f" {text} ", self)
             caption.setBuddy(widget)
             self.addWidget(caption)
             self.addWidget(widget)
@@ -104,8 +105,8 @@ class ScenarioBar(QToolBar):
     def _mark(self, problem: str | None) -> None:
         style = "border: 1px solid #dc2626;" if problem else ""
         self.warmup.setStyleSheet(style)
-        self.warmup.setToolTip(problem or "Requests starting before this time are left out "
-                                          "of statistics")
+        self.warmup.setToolTip(plain_tooltip(problem) or "Requests starting before this time "
+                               "are left out of statistics")
 
     def _commit(self) -> None:
         sim = self._document.model.simulation

@@ -1,8 +1,14 @@
 """The GUI's persistent preferences (QSettings), always read with an explicit type.
 
-QSettings hands back strings after a round trip through the native format
-(``'5'``, a one-item list as a ``str``, an empty list as ``None``), so every
-read here names its type. Keys live in one place.
+Every setting lives in one INI file under :func:`app.paths.config_dir`, so
+``SDSIM_DATA_DIR`` isolates the GUI's state like the rest (QSettings' default
+place, ``~/.config/<organisation>/``, ignores it). Qt's own settings (the file
+dialog's history, ``QtProject.conf``) are sent to the same folder by
+:func:`redirect_qt_settings`.
+
+QSettings hands back strings after a round trip (``'5'``, a one-item list as a
+``str``, an empty list as ``None``), so every read here names its type. Keys
+live in one place.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app import APP_NAME, ORG_NAME
+from app.paths import config_dir
 
 KEY_GEOMETRY = "mainWindow/geometry"
 KEY_STATE = "mainWindow/state"
@@ -24,9 +30,28 @@ MAX_RECENT = 10
 STATE_VERSION = 1
 
 
+SETTINGS_FILE_NAME = "settings.ini"
+
+
+def settings_path() -> Path:
+    """The INI file that holds the GUI's preferences (under the config folder)."""
+    return config_dir() / SETTINGS_FILE_NAME
+
+
 def app_settings() -> QSettings:
-    """The application's settings store (tests redirect it to a temporary folder)."""
-    return QSettings(ORG_NAME, APP_NAME)
+    """The application's settings store: an explicit INI file, never the native default."""
+    return QSettings(str(settings_path()), QSettings.Format.IniFormat)
+
+
+def redirect_qt_settings() -> None:
+    """Send every default-constructed QSettings (Qt's own, e.g. the file dialog's) to our folder.
+
+    Called once when the application starts; ``QSettings.setPath`` applies to
+    QSettings objects created afterwards.
+    """
+    folder = str(config_dir())
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
 
 
 def read_bytes(settings: QSettings, key: str) -> QByteArray | None:

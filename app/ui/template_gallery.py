@@ -9,7 +9,6 @@ from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.model.errors import DocumentError
 from app.model.templates import list_architecture_templates, load_architecture_template
 from app.ui.canvas.preview import PREVIEW_FONT_PX, preview_image
+from app.ui.plain_text import PlainLabel, plain_tooltip
 from app.ui.theme import CanvasColors
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class TemplateGallery(QDialog):
         self.list.setWordWrap(True)
         self.list.setMinimumSize(3 * (PREVIEW_SIZE.width() + 24) + 30,
                                  2 * (PREVIEW_SIZE.height() + 44) + 10)
-        self.description = QLabel(self)
+        self.description = PlainLabel(parent=self)
         self.description.setWordWrap(True)
         self.description.setMinimumHeight(40)
         buttons = QDialogButtonBox(
@@ -74,7 +74,8 @@ class TemplateGallery(QDialog):
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         self.list.currentItemChanged.connect(self._on_current)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Start from an empty canvas or a ready-made architecture:", self))
+        layout.addWidget(PlainLabel("Start from an empty canvas or a ready-made architecture:",
+                                    self))
         layout.addWidget(self.list)
         layout.addWidget(self.description)
         layout.addWidget(buttons)
@@ -98,7 +99,7 @@ class TemplateGallery(QDialog):
             item = QListWidgetItem(QIcon(QPixmap.fromImage(image)), info.name, self.list)
             item.setData(Qt.ItemDataRole.UserRole, info.key)
             item.setData(Qt.ItemDataRole.UserRole + 1, info.description)
-            item.setToolTip(info.description)
+            item.setToolTip(plain_tooltip(info.description))
         self.list.setCurrentRow(0)
 
     def _on_current(self, item: QListWidgetItem | None, _previous: object = None) -> None:

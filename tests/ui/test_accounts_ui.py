@@ -174,10 +174,12 @@ def test_project_browser_create_rename_duplicate_delete_open(
             return answer
         return question
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    monkeypatch.setattr("app.ui.accounts.project_browser.ask",
+                        answer(QMessageBox.StandardButton.No))
     _click(qtbot, browser, "deleteButton")
     assert len(browser.project_names()) == 3  # declined: nothing deleted
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    monkeypatch.setattr("app.ui.accounts.project_browser.ask",
+                        answer(QMessageBox.StandardButton.Yes))
     _click(qtbot, browser, "deleteButton")
     assert browser.project_names() == ["Storefront v2", "Blank one"]
     assert "cannot be undone" in asked[-1] and "Storefront v2 (copy)" in asked[-1]
@@ -220,7 +222,7 @@ def test_version_history_preview_and_restore(
     assert "added: web" in dialog.summary.text()
     assert '"id": "web"' in dialog.preview.toPlainText()
     dialog.select_version(1)
-    monkeypatch.setattr(QMessageBox, "question",
+    monkeypatch.setattr("app.ui.accounts.version_history.ask",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(dialog.version_restored) as restored:
         _click(qtbot, dialog, "restoreButton")

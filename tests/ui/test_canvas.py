@@ -6,6 +6,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction
 
 from app.ui.palette import PALETTE_MIME_TYPE, component_type_from_mime, palette_mime_data
+from app.ui.plain_text import tooltip_text
 from tests.ui.helpers import (
     design_file,
     drag_with_mouse,
@@ -198,8 +199,8 @@ def test_validation_problems_mark_nodes_with_a_tooltip(window, qtbot, tmp_path) 
     window.document.add_link("web", "lb")  # a synchronous call cycle: lb -> web -> lb
     qtbot.waitUntil(lambda: bool(window.scene.node_item("web").problems))
     node = window.scene.node_item("web")
-    assert "cycle" in node.toolTip()
-    assert node.toolTip() == "\n".join(f"⚠ {m}" for m in node.problems)
+    assert "cycle" in tooltip_text(node.toolTip())
+    assert tooltip_text(node.toolTip()) == "\n".join(f"⚠ {m}" for m in node.problems)
     assert window.scene.node_item("db").problems == []
     window.document.undo_stack.undo()
     qtbot.waitUntil(lambda: not window.scene.node_item("web").problems)
@@ -248,7 +249,7 @@ def test_scenario_settings_are_undoable_document_edits(window, qtbot) -> None:
     assert window.document.model.simulation.duration_s == 90
     bar.warmup.setValue(120)  # longer than the run: refused, marked
     assert window.document.model.simulation.warmup_s == 5
-    assert "shorter" in bar.warmup.toolTip()
+    assert "shorter" in tooltip_text(bar.warmup.toolTip())
     window.document.undo_stack.undo()
     assert window.document.model.simulation.duration_s == 60
     assert bar.duration.value() == 60

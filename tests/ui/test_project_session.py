@@ -366,7 +366,9 @@ def test_history_restore_and_browser_delete_update_the_open_project(
     accounts.menu.history.trigger()
     history = _dialog(qtbot, harness, VersionHistoryDialog)
     history.select_version(1)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    for asking in ("version_history", "project_browser"):
+        monkeypatch.setattr(f"app.ui.accounts.{asking}.ask",
+                            lambda *a, **k: QMessageBox.StandardButton.Yes)
     _click(qtbot, history, "restoreButton")
     history.reject()
     qtbot.waitUntil(lambda: accounts.project is not None and accounts.project.version == 3)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
 import time
 
-from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QImage
 
 from app.model.document import Document
@@ -128,35 +129,45 @@ def test_an_invalid_design_is_not_run(window) -> None:
     assert window.results.caption.text().startswith("Cannot run")
 
 
-def test_gui_thread_never_stalls_while_running_flat_out(window, qtbot) -> None:
-    """A 5 ms GUI timer records its gaps while a 5-component design runs as fast as possible."""
+def test_a_flat_out_run_fills_the_charts_in_order_with_bounded_gui_work(window, qtbot) -> None:
+    """Every window reaches the charts, in order; drawing is per frame, not per batch.
+
+    How long the GUI thread may stall while this runs is measured by
+    bench/gui_bench.py (wall-clock limits do not belong in a pass/fail test).
+    """
     window.document.reset(small_design(rate_rps=1000, duration_s=60))
     window.scenario_bar.set_speed(None)
-    gaps: list[tuple[float, float]] = []  # (gap, when)
-    start = time.perf_counter()
-    last = [start]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0], last[0] - start))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
-    timer.start()
-    qtbot.wait(50)
-    # waitSignal spins a real QEventLoop, as app.exec does (waitUntil would measure its
-    # own polling sleeps).
+    batches: list[int] = []
     with qtbot.waitSignal(window.runner.state_changed, timeout=60_000,
                           check_params_cb=lambda state: state == IDLE):
         window.runner.run()
-    timer.stop()
-    assert len(window.runner.snapshots) == 60
-    assert len(gaps) > 50
-    worst, when = max(gaps)
-    print(f"GUI gaps: {len(gaps)} ticks, max {worst * 1000:.0f} ms at {when:.2f} s")
-    assert worst < 0.100, f"GUI stalled {worst * 1000:.0f} ms at {when:.2f} s"
+        window.runner._run.batch_ready.connect(lambda batch: batches.append(len(batch)))
+    snapshots = window.runner.snapshots
+    assert len(snapshots) == 60 == window.charts.sample_count == sum(batches)
+    times = [s.time_s for s in snapshots]
+    assert times == sorted(times) and times[0] == 1 and times[-1] == 60
+    x, throughput = window.charts.curve_data("throughput")
+    assert list(x) == times and throughput[10:].mean() > 800
+    # Coalesced: at most one redraw and one canvas update per frame with new data,
+    # so never more than one per batch (plus the final frame).
+    assert 1 <= window.charts.redraw_count <= len(batches) + 2
+    assert 1 <= window.runner.live_updates <= window.charts.redraw_count
+    assert window.scene.node_item("web").live_text is not None
+
+
+def test_the_engine_process_runs_at_a_lower_priority_than_the_gui(window, qtbot) -> None:
+    window.document.reset(small_design(rate_rps=100, duration_s=600))
+    window.scenario_bar.set_speed(20.0)
+    window.runner.run()
+    qtbot.waitUntil(lambda: window.charts.sample_count >= 1, timeout=10_000)
+    pid = window.runner._run.worker.process_id
+    assert pid is not None and pid != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, pid) >= os.getpriority(os.PRIO_PROCESS, 0) + 1
+    if hasattr(os, "SCHED_BATCH"):
+        assert os.sched_getscheduler(pid) == os.SCHED_BATCH
+    window.runner.stop()
+    _wait_idle(window, qtbot)
+    assert window.runner.last_summary is not None
 
 
 def test_export_png_writes_the_diagram(window, tmp_path) -> None:

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage import TemplateInfo
+from app.ui.plain_text import PlainLabel, plain_tooltip
 
 _KEY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -42,9 +42,9 @@ class NewProjectDialog(QDialog):
         for template in templates:
             item = QListWidgetItem(template.name)
             item.setData(_KEY_ROLE, template.key)
-            item.setToolTip(template.description)
+            item.setToolTip(plain_tooltip(template.description))
             self.templates.addItem(item)
-        self.description = QLabel()
+        self.description = PlainLabel()
         self.description.setObjectName("templateDescription")
         self.description.setWordWrap(True)
         self.description.setMinimumHeight(self.description.fontMetrics().lineSpacing() * 3)
@@ -66,7 +66,7 @@ class NewProjectDialog(QDialog):
         form.addRow("Name:", self.name)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Start from:"))
+        layout.addWidget(PlainLabel("Start from:"))
         layout.addWidget(self.templates, 1)
         layout.addWidget(self.description)
         layout.addWidget(buttons)

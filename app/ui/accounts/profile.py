@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.storage import Store, UserProfile, UserSession, errors
 from app.ui.accounts.tasks import TaskRunner
 from app.ui.accounts.widgets import BusyBar, MessageLabel, NewPasswordFields, line_edit
+from app.ui.plain_text import PlainLabel
 
 log = logging.getLogger(__name__)
 _TOP_RIGHT = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight
@@ -48,7 +48,7 @@ class ProfileDialog(QDialog):
 
         details = QGroupBox("Profile")
         details.setObjectName("profileGroup")
-        self.email_label = QLabel(profile.email)
+        self.email_label = PlainLabel(profile.email)
         self.email_label.setObjectName("profileEmail")
         self.email_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.first_name = QLineEdit(profile.first_name)
@@ -85,7 +85,7 @@ class ProfileDialog(QDialog):
         self.change_button = QPushButton("Change password")
         self.change_button.setObjectName("changePasswordButton")
         self.change_button.clicked.connect(self.change_password)
-        note = QLabel("Changing the password signs you out everywhere else and forgets "
+        note = PlainLabel("Changing the password signs you out everywhere else and forgets "
                       "“keep me signed in”.")
         note.setObjectName("passwordNote")
         note.setWordWrap(True)

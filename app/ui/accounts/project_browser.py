@@ -12,9 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTreeWidget,
@@ -27,6 +25,7 @@ from app.storage import Project, ProjectInfo, Store, UserSession, errors
 from app.ui.accounts.new_project import NewProjectDialog
 from app.ui.accounts.version_history import VersionHistoryDialog
 from app.ui.accounts.widgets import MessageLabel, local_time
+from app.ui.plain_text import Button, PlainLabel, ask, plain_tooltip
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 _SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -84,7 +83,8 @@ class ProjectBrowserDialog(QDialog):
         self.list.itemDoubleClicked.connect(self.open_selected)
         self.list.currentItemChanged.connect(self._update_buttons)
 
-        self.empty = QLabel("No projects yet.\nCreate one with “New…”, or import a .sdsim file.")
+        self.empty = PlainLabel(
+            "No projects yet.\nCreate one with “New…”, or import a .sdsim file.")
         self.empty.setObjectName("projectListEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setEnabled(False)
@@ -164,7 +164,7 @@ class ProjectBrowserDialog(QDialog):
         item.setData(MODIFIED, _SORT_ROLE, info.updated_at.timestamp())
         item.setData(VERSIONS, _SORT_ROLE, info.version)
         item.setTextAlignment(VERSIONS, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        item.setToolTip(NAME, info.name)
+        item.setToolTip(NAME, plain_tooltip(info.name))
         return item
 
     def project_names(self) -> list[str]:
@@ -279,13 +279,11 @@ class ProjectBrowserDialog(QDialog):
         if project_id is None:
             return False
         name = self._selected_name()
-        answer = QMessageBox.question(
+        answer = ask(
             self, "Delete project",
             f"Delete “{name}” and all of its versions? This cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        if answer != Button.Yes:
             return False
         def delete() -> bool:
             self.store.projects.delete(self.session, project_id)

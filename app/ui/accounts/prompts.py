@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QWidget
 
 from app.storage import Store, UserSession, errors
 from app.ui.accounts.sign_in import SignInDialog
+from app.ui.plain_text import message_box, warn
 
 log = logging.getLogger(__name__)
 Button = QMessageBox.StandardButton
@@ -48,27 +49,25 @@ class DialogHost:
 
 def show_store_problem(parent: QWidget, detail: str) -> None:
     """The one dialog shown when the project database cannot be opened."""
-    box = QMessageBox(parent)
+    box = message_box(
+        parent, QMessageBox.Icon.Warning, "Accounts unavailable",
+        "The project database could not be opened, so accounts and projects "
+        "are unavailable this time.",
+        informative=f"{detail}\n\nYou can keep working offline: designs are opened "
+                    "and saved as .sdsim files.")
     box.setObjectName("storeProblemDialog")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Accounts unavailable")
-    box.setText("The project database could not be opened, so accounts and projects "
-                "are unavailable this time.")
-    box.setInformativeText(f"{detail}\n\nYou can keep working offline: designs are opened "
-                           "and saved as .sdsim files.")
-    box.setStandardButtons(Button.Ok)
     box.exec()
 
 
 def ask_replace_with_latest(parent: QWidget, project: str, version: int) -> bool:
     """A newer version exists (restored, say) but the editor has unsaved changes: switch?"""
-    box = QMessageBox(parent)
+    box = message_box(
+        parent, QMessageBox.Icon.Question, "Newer version",
+        f"“{project}” is now at version {version}. Open that version in the editor?",
+        informative="Your unsaved changes would be lost. Keep them to save them as "
+                    "the next version instead.",
+        buttons=Button.NoButton)
     box.setObjectName("replaceWithLatestDialog")
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Newer version")
-    box.setText(f"“{project}” is now at version {version}. Open that version in the editor?")
-    box.setInformativeText("Your unsaved changes would be lost. Keep them to save them as "
-                           "the next version instead.")
     open_button = box.addButton(f"Open Version {version}", QMessageBox.ButtonRole.AcceptRole)
     keep = box.addButton("Keep My Changes", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
@@ -101,9 +100,9 @@ def reauthenticate(parent: QWidget, store: Store, expired: UserSession,
             store.accounts.logout(session)
         except errors.StorageError as exc:
             log.warning("Sign-out of the other account: %s", exc)
-        QMessageBox.warning(parent, "Another account",
-                            f"The open design belongs to {expired.email}. Sign in as "
-                            "that account to save it, or export it to a file.")
+        warn(parent, "Another account",
+             f"The open design belongs to {expired.email}. Sign in as "
+             "that account to save it, or export it to a file.")
         return None
     return session
 

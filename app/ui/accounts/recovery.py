@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 from app import APP_NAME
 from app.storage import RecoveryEntry
 from app.ui.accounts.widgets import local_time
+from app.ui.plain_text import MarkupLabel
 
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -54,9 +54,10 @@ class RecoveryDialog(QDialog):
         self.setMinimumWidth(520)
         self.chosen: RecoveryEntry | None = None
 
-        intro = QLabel(f"<b>{APP_NAME} did not close properly last time.</b><br>"
-                       "Changes that were not saved were autosaved. Restore them to keep "
-                       "working on them, or discard them.")
+        intro = MarkupLabel()
+        intro.set_markup("<b>{app} did not close properly last time.</b><br>"
+                         "Changes that were not saved were autosaved. Restore them to keep "
+                         "working on them, or discard them.", app=APP_NAME)
         intro.setObjectName("recoveryIntro")
         intro.setWordWrap(True)
         self.list = QListWidget()

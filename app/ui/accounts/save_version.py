@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from app.storage.projects import MAX_NAME_LENGTH
+from app.ui.plain_text import MarkupLabel
 
 #: Long enough for a sentence; the version list shows the note on one line.
 MAX_NOTE_LENGTH = 500
@@ -35,11 +33,12 @@ class SaveVersionDialog(QDialog):
         self.setMinimumWidth(440)
         creating = project is None
         self.setWindowTitle("Save to Projects" if creating else "Save Version")
-        intro = QLabel(
+        intro = MarkupLabel()
+        intro.set_markup(
             "Save this design as a new project in your account. Every later save "
             "keeps a new version." if creating else
-            f"Save a new version of <b>{html.escape(project or '')}</b>. "
-            "The note is shown in the version history.")
+            "Save a new version of <b>{project}</b>. The note is shown in the version history.",
+            project=project or "")
         intro.setObjectName("saveVersionIntro")
         intro.setWordWrap(True)
 

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QTabWidget,
@@ -24,6 +23,7 @@ from app.storage import Store, UserSession, errors
 from app.storage.accounts import email_problem
 from app.ui.accounts.tasks import TaskRunner
 from app.ui.accounts.widgets import BusyBar, MessageLabel, NewPasswordFields, line_edit, stacked
+from app.ui.plain_text import PlainLabel
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,13 @@ class SignInDialog(QDialog):
         self._runner = TaskRunner(self)
         self._runner.busy_changed.connect(self._set_busy)
 
-        title = QLabel(APP_NAME)
+        title = PlainLabel(APP_NAME)
         title.setObjectName("signInTitle")
         font = QFont(title.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         title.setFont(font)
-        subtitle = QLabel("Sign in to keep your designs and their history on this computer.")
+        subtitle = PlainLabel("Sign in to keep your designs and their history on this computer.")
         subtitle.setObjectName("signInSubtitle")
         subtitle.setWordWrap(True)
 
@@ -82,7 +82,7 @@ class SignInDialog(QDialog):
         self.remember = QCheckBox("Keep me signed in on this computer")
         self.remember.setObjectName("rememberMe")
         self.remember.setEnabled(status.available)
-        self.remember_note = QLabel(status.message)
+        self.remember_note = PlainLabel(status.message)
         self.remember_note.setObjectName("rememberNote")
         self.remember_note.setWordWrap(True)
         self.remember_note.setEnabled(False)  # greyed: an explanation, not a control
@@ -162,7 +162,7 @@ class SignInDialog(QDialog):
         form.addRow("Last name:", self.reg_last)
         form.addRow("Company:", self.reg_company)
         self.new_fields.add_rows(form, "Password:", "Confirm password:")
-        hint = QLabel("Use a passphrase: several unrelated words are long, strong and "
+        hint = PlainLabel("Use a passphrase: several unrelated words are long, strong and "
                       "easy to remember. No special characters are required.")
         hint.setObjectName("registerHint")
         hint.setWordWrap(True)

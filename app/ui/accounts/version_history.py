@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 
 from PySide6.QtCore import Qt, Signal
@@ -11,8 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -24,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.storage import Store, UserSession, VersionInfo, errors
 from app.ui.accounts.widgets import MessageLabel, local_time
+from app.ui.plain_text import Button, MarkupLabel, PlainLabel, ask, plain_tooltip
 
 _NUMBER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -53,7 +51,7 @@ class VersionHistoryDialog(QDialog):
         self.project_id = project_id
         self._versions: list[VersionInfo] = []
 
-        self.title = QLabel()
+        self.title = MarkupLabel()
         self.title.setObjectName("versionTitle")
         self.list = QTreeWidget()
         self.list.setObjectName("versionList")
@@ -67,7 +65,7 @@ class VersionHistoryDialog(QDialog):
         header.setStretchLastSection(True)
         self.list.currentItemChanged.connect(self._show_selected)
 
-        self.summary = QLabel()
+        self.summary = PlainLabel()
         self.summary.setObjectName("versionSummary")
         self.summary.setWordWrap(True)
         self.preview = QPlainTextEdit()
@@ -120,8 +118,9 @@ class VersionHistoryDialog(QDialog):
         self.setWindowTitle(f"History — {project.name}")
         count = len(self._versions)
         plural = "s" if count != 1 else ""
-        self.title.setText(f"<b>{html.escape(project.name)}</b>: {count} version{plural}. "
-                           "Restoring a version saves it again as the newest one.")
+        self.title.set_markup("<b>{name}</b>: {count} version{plural}. Restoring a version "
+                              "saves it again as the newest one.",
+                              name=project.name, count=count, plural=plural)
         self.list.clear()
         for version in self._versions:
             item = QTreeWidgetItem([
@@ -129,7 +128,7 @@ class VersionHistoryDialog(QDialog):
                 version.author_email or "(deleted account)", version.note,
             ])
             item.setData(0, _NUMBER_ROLE, version.number)
-            item.setToolTip(3, version.note)
+            item.setToolTip(3, plain_tooltip(version.note))
             item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(item)
         first = self.list.topLevelItem(0)
@@ -177,14 +176,13 @@ class VersionHistoryDialog(QDialog):
         number = self.selected_version()
         if number is None or number == self.current_version:
             return None
-        answer = QMessageBox.question(
+        answer = ask(
             self, "Restore version",
             f"Restore version {number}? It will be saved as a new version; "
             "nothing in the history is lost.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
+            default=Button.Yes,
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        if answer != Button.Yes:
             return None
         try:
             restored = self.store.projects.restore(self.session, self.project_id, number)

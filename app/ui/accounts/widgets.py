@@ -10,7 +10,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QSizePolicy,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.storage import PasswordStrength, password_strength
 from app.storage import check_password as password_reasons
+from app.ui.plain_text import PlainLabel
 
 #: Colours readable on light and dark palettes alike.
 ERROR_COLOR = "#d64545"
@@ -54,11 +54,11 @@ def stacked(edit: QWidget, *messages: QWidget) -> QWidget:
     return box
 
 
-class MessageLabel(QLabel):
+class MessageLabel(PlainLabel):
     """A word-wrapped line for inline errors (red) and confirmations (green)."""
 
     def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self.setObjectName(object_name)
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -94,7 +94,7 @@ class StrengthMeter(QWidget):
         self.bar.setObjectName(f"{object_name}Bar")
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(8)
-        self.label = QLabel(self)
+        self.label = PlainLabel(parent=self)
         self.label.setObjectName(f"{object_name}Label")
         self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Very weak") + 8)
         layout.addWidget(self.bar, 1)

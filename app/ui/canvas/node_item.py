@@ -33,6 +33,7 @@ from app.model.document import Component
 from app.model.profiles import PROFILES
 from app.ui.icons import component_pixmap
 from app.ui.layout import NODE_HEIGHT, NODE_WIDTH
+from app.ui.plain_text import plain_tooltip
 from app.ui.theme import CanvasColors, load_color, mix_colors
 
 if TYPE_CHECKING:
@@ -217,9 +218,9 @@ class NodeItem(QGraphicsItem):
 
     def _refresh_tooltip(self) -> None:
         if self._problems:
-            self.setToolTip("\n".join(f"⚠ {m}" for m in self._problems))
+            self.setToolTip(plain_tooltip("\n".join(f"⚠ {m}" for m in self._problems)))
         else:
-            self.setToolTip(f"{self._name} ({self._type_key})\n{self._description}")
+            self.setToolTip(plain_tooltip(f"{self._name} ({self._type_key})\n{self._description}"))
 
     # -- geometry ----------------------------------------------------------------------------
 

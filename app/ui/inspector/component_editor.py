@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import (
@@ -28,6 +28,7 @@ from app.ui.icons import component_icon
 from app.ui.inspector.fields import FieldSpec, Value
 from app.ui.inspector.form import RecordForm
 from app.ui.inspector.records import get_path, with_path, with_service_distribution
+from app.ui.plain_text import MarkupLabel, PlainLabel
 
 
 def _pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -160,14 +161,15 @@ class ComponentEditor(QWidget):
         self.setObjectName("componentEditor")
         self._document = document
         self._component_id: str | None = None
-        self._icon = QLabel(self)
-        self._title = QLabel(self)
+        self._icon = PlainLabel(parent=self)
+        self._title = MarkupLabel(parent=self)
         self._title.setObjectName("inspectorTitle")
         self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         head = QHBoxLayout()
         head.addWidget(self._icon)
         head.addWidget(self._title, 1)
-        hint = QLabel("Empty fields use the profile's or the type's value, shown in grey.", self)
+        hint = PlainLabel("Empty fields use the profile's or the type's value, shown in grey.",
+                          self)
         hint.setWordWrap(True)
         hint.setEnabled(False)
         self.form = RecordForm(SECTIONS, self._check, self)
@@ -219,7 +221,8 @@ class ComponentEditor(QWidget):
         ctype = COMPONENT_TYPES.get(comp.type)
         self._icon.setPixmap(component_icon(comp.type).pixmap(QSize(32, 32)))
         label = ctype.label if ctype else comp.type
-        self._title.setText(f"<b>{comp.display_name}</b><br>{label} · id <code>{comp.id}</code>")
+        self._title.set_markup("<b>{name}</b><br>{label} · id <code>{id}</code>",
+                               name=comp.display_name, label=label, id=comp.id)
         try:
             rc: ResolvedComponent | None = resolve(comp)
         except (KeyError, ValueError):  # an unknown profile: no effective values to show

@@ -18,6 +18,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from app.model.document import UNBOUNDED
+from app.ui.plain_text import plain_tooltip
 
 Value = object
 #: Returns the model's message for a candidate value of the field, or ``None``.
@@ -99,7 +100,7 @@ class NumberField(QLineEdit):
         self.setObjectName(f"field_{spec.name}")
         self.setClearButtonEnabled(spec.optional)
         if spec.tip:
-            self.setToolTip(spec.tip)
+            self.setToolTip(plain_tooltip(spec.tip))
         self.textEdited.connect(self._on_edited)
         self.editingFinished.connect(self._on_finished)
 
@@ -148,7 +149,7 @@ class NumberField(QLineEdit):
         if problem != self._problem:
             self._problem = problem
             self.setStyleSheet(_INVALID_STYLE if problem else "")
-            self.setToolTip(problem or self.spec.tip)
+            self.setToolTip(plain_tooltip(problem or self.spec.tip))
             self.problem_changed.emit(problem)
 
 
@@ -162,7 +163,7 @@ class ChoiceField(QComboBox):
         self.spec = spec
         self.setObjectName(f"field_{spec.name}")
         if spec.tip:
-            self.setToolTip(spec.tip)
+            self.setToolTip(plain_tooltip(spec.tip))
         self._values: list[Value] = []
         self._default_label = "Default"
         self._rebuild()

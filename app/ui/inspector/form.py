@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.inspector.fields import ChoiceField, FieldSpec, NumberField, Value
+from app.ui.plain_text import PlainLabel, plain_tooltip
 
 Section = tuple[str, Sequence[FieldSpec]]
 
@@ -58,17 +59,17 @@ class RecordForm(QWidget):
             for spec in specs:
                 widget = self._make_field(spec, check)
                 text = f"{spec.label} ({spec.unit})" if spec.unit else spec.label
-                label = QLabel(text, box)
+                label = PlainLabel(text, box)
                 label.setBuddy(widget)
                 if spec.tip:
-                    label.setToolTip(spec.tip)
+                    label.setToolTip(plain_tooltip(spec.tip))
                 form.addRow(label, widget)
                 self.fields[spec.name] = widget
                 self._labels[spec.name] = label
                 self._form_of[spec.name] = form
             self._boxes[title] = box
             layout.addWidget(box)
-        self.problem_label = QLabel(self)
+        self.problem_label = PlainLabel(parent=self)
         self.problem_label.setObjectName("inspectorProblem")
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("color: #dc2626;")

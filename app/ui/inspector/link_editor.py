@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.model.document import LINK_MODES, Component, Document, Link
 from app.model.errors import ERROR
@@ -11,6 +11,7 @@ from app.ui.document import EditorDocument, LinkKey
 from app.ui.inspector.fields import FieldSpec, Value
 from app.ui.inspector.form import RecordForm
 from app.ui.inspector.records import get_path, with_path
+from app.ui.plain_text import MarkupLabel
 
 SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
     ("Link", (
@@ -55,7 +56,7 @@ class LinkEditor(QWidget):
         self.setObjectName("linkEditor")
         self._document = document
         self._key: LinkKey | None = None
-        self._title = QLabel(self)
+        self._title = MarkupLabel(parent=self)
         self._title.setObjectName("inspectorTitle")
         self._title.setWordWrap(True)
         self.form = RecordForm(SECTIONS, self._check, self)
@@ -105,9 +106,11 @@ class LinkEditor(QWidget):
         model = self._document.model
         source = model.component(link.source).display_name
         target = model.component(link.target).display_name
-        self._title.setText(f"<b>{source} → {target}</b><br>Call order: position "
-                            f"{model.outgoing(link.source).index(link) + 1} of "
-                            f"{len(model.outgoing(link.source))} from {source}")
+        self._title.set_markup(
+            "<b>{source} → {target}</b><br>Call order: position {position} of {count} "
+            "from {source}", source=source, target=target,
+            position=model.outgoing(link.source).index(link) + 1,
+            count=len(model.outgoing(link.source)))
         for spec in SECTIONS[0][1]:
             self.form.set_value(spec.name, get_path(link, spec.path), _EFFECTIVE[spec.name])
         self.form.set_read_only(self._document.locked)

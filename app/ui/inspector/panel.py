@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import (
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
@@ -18,6 +17,7 @@ from app.ui.document import EditorDocument, LinkKey
 from app.ui.inspector.component_editor import ComponentEditor
 from app.ui.inspector.form import lock_field
 from app.ui.inspector.link_editor import LinkEditor
+from app.ui.plain_text import MarkupLabel, PlainLabel
 
 
 class DesignEditor(QWidget):
@@ -34,9 +34,9 @@ class DesignEditor(QWidget):
         self.description.setObjectName("field_design_description")
         self.description.setPlaceholderText("What this design is for…")
         self.description.setMaximumHeight(110)
-        self.summary = QLabel(self)
+        self.summary = PlainLabel(parent=self)
         self.summary.setWordWrap(True)
-        hint = QLabel(
+        hint = PlainLabel(
             "Drag components from the palette onto the canvas. Connect them by dragging "
             "from a component's port (the circle on its right edge) to another component. "
             "Select a component or link to edit it here.", self)
@@ -47,7 +47,7 @@ class DesignEditor(QWidget):
         form.addRow("Description", self.description)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        title = QLabel("<b>Design</b>", self)
+        title = MarkupLabel("<b>Design</b>", self)
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.summary)
@@ -97,13 +97,13 @@ class InspectorPanel(QScrollArea):
         self.design_editor = DesignEditor(document)
         self.component_editor = ComponentEditor(document)
         self.link_editor = LinkEditor(document)
-        self._multi = QLabel()
+        self._multi = MarkupLabel()
         self._multi.setWordWrap(True)
         self._multi.setContentsMargins(12, 12, 12, 12)
         for page in (self.design_editor, self.component_editor, self.link_editor, self._multi):
             self.stack.addWidget(page)
         #: Says why the fields are greyed while a run locks the design.
-        self.locked_banner = QLabel(
+        self.locked_banner = PlainLabel(
             "A run is in progress: the design is read-only until it ends or is stopped.")
         self.locked_banner.setObjectName("inspectorLocked")
         self.locked_banner.setWordWrap(True)
@@ -130,10 +130,10 @@ class InspectorPanel(QScrollArea):
             self.link_editor.show_link(link_keys[0])
             self.stack.setCurrentWidget(self.link_editor)
         elif component_ids or link_keys:
-            self._multi.setText(
-                f"<b>{len(component_ids)} components and {len(link_keys)} links selected.</b>"
+            self._multi.set_markup(
+                "<b>{components} components and {links} links selected.</b>"
                 "<br><br>Select a single item to edit it. Delete, copy and duplicate act on "
-                "the whole selection.")
+                "the whole selection.", components=len(component_ids), links=len(link_keys))
             self.stack.setCurrentWidget(self._multi)
         else:
             self.design_editor.refresh()

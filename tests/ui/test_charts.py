@@ -1,0 +1,91 @@
+"""The live charts: gaps for windows without latency, sane axes, end-to-end labels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from app.engine.snapshot import Snapshot, WindowMetrics
+from app.ui.charts import MIN_Y_TOP, ChartsPanel
+
+COMPONENTS = [("web", "Web"), ("db", "DB")]
+
+
+def _snapshot(t: float, *, latency: float | None, rps: float = 10.0,
+              queue: float = 0.0) -> Snapshot:
+    e2e = WindowMetrics(completed=int(rps), throughput_rps=rps, latency_mean_ms=latency,
+                        latency_p50_ms=latency, latency_p95_ms=latency,
+                        latency_p99_ms=latency, latency_max_ms=latency)  # type: ignore[arg-type]
+    comp = WindowMetrics(utilization=0.5, queue_length=queue)
+    return Snapshot.build(t, 1.0, t / 10, e2e, {"web": comp, "db": comp})
+
+
+@pytest.fixture
+def charts(qtbot) -> ChartsPanel:
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def test_a_window_without_latency_is_a_gap_not_zero(charts: ChartsPanel) -> None:
+    charts.start_run(COMPONENTS, 5)
+    latencies = [12.0, None, None, 15.0, 11.0]
+    charts.append([_snapshot(i + 1, latency=v) for i, v in enumerate(latencies)])
+    charts.finish_run()
+    for key in ("p50", "p95", "p99"):
+        x, y = charts.curve_data(key)
+        assert list(x) == [1, 2, 3, 4, 5]
+        assert math.isnan(y[1]) and math.isnan(y[2]) and y[0] == 12.0 and y[3] == 15.0
+    assert charts._curves["p99"].opts["connect"] == "finite"  # NaN breaks the line
+    assert charts.y_top["latency"] > 15.0  # the gap does not hide the real values
+    _x, throughput = charts.curve_data("throughput")
+    assert not np.isnan(throughput).any()
+
+
+def test_an_all_zero_run_has_a_sane_axis(charts: ChartsPanel) -> None:
+    charts.start_run(COMPONENTS, 4)
+    charts.append([_snapshot(i + 1, latency=None, rps=0.0) for i in range(4)])
+    charts.finish_run()
+    for key in ("throughput", "latency", "queue"):
+        bottom, top = charts._plots[key].viewRange()[1]
+        assert charts.y_top[key] == MIN_Y_TOP, key
+        assert -0.05 < bottom < 0.0 < MIN_Y_TOP < top < 1.05 * MIN_Y_TOP, key  # 0 in view
+
+
+def test_the_axis_follows_the_data_in_round_steps(charts: ChartsPanel) -> None:
+    charts.start_run(COMPONENTS, 3)
+    charts.append([_snapshot(1, latency=3.0, rps=420.0, queue=7.0)])
+    charts.redraw()
+    assert charts.y_top["throughput"] == 500.0 and charts.y_top["queue"] == 10.0
+    bottom, top = charts._plots["throughput"].viewRange()[1]
+    assert bottom < 0.0 and 500.0 < top < 520.0
+    charts.append([_snapshot(2, latency=3.0, rps=1900.0)])
+    charts.redraw()
+    assert charts.y_top["throughput"] == 5000.0  # 1,900 plus head-room, rounded up to 5,000
+
+
+def test_the_end_to_end_charts_say_so() -> None:
+    from app.ui.charts import PLOT_SPECS
+
+    titles = {key: title for key, title, _unit in PLOT_SPECS}
+    for key in ("throughput", "latency", "errors"):
+        assert titles[key].startswith("End-to-end")
+    assert "per component" in titles["utilization"] and "per component" in titles["queue"]
+
+
+def test_the_plot_titles_shown_name_end_to_end(charts: ChartsPanel) -> None:
+    for key in ("throughput", "latency", "errors"):
+        assert "End-to-end" in charts._plots[key].titleLabel.text
+
+
+def test_the_canvas_shows_a_dash_for_a_window_without_latency(window) -> None:
+    from tests.ui.helpers import small_design
+
+    window.document.reset(small_design())
+    ids = [c.id for c in window.document.model.components]
+    e2e = WindowMetrics(throughput_rps=0.0, latency_p95_ms=None)  # type: ignore[arg-type]
+    window.scene.set_live(Snapshot.build(1.0, 1.0, 0.1, e2e, {cid: WindowMetrics() for cid in ids}))
+    assert window.scene.node_item("users").live_text.endswith("rps · p95 —")
