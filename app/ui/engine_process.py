@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 ENGINE_NICENESS = 5
 
 #: A snapshot as plain tuples (a Snapshot's read-only mapping does not pickle).
-WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]]]
+WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]], bool]
 
 
 def to_wire(snapshot: Snapshot) -> WireSnapshot:
@@ -55,15 +55,17 @@ def to_wire(snapshot: Snapshot) -> WireSnapshot:
         snapshot.progress,
         astuple(snapshot.end_to_end),
         {cid: astuple(m) for cid, m in snapshot.components.items()},
+        snapshot.warming_up,
     )
 
 
 def from_wire(wire: WireSnapshot) -> Snapshot:
     """Rebuild the immutable snapshot on the GUI side."""
-    time_s, window_s, progress, e2e, comps = wire
+    time_s, window_s, progress, e2e, comps, warming_up = wire
     return Snapshot.build(
         time_s, window_s, progress, WindowMetrics(*e2e),
         {cid: WindowMetrics(*values) for cid, values in comps.items()},
+        warming_up=warming_up,
     )
 
 

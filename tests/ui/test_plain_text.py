@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,10 +92,13 @@ class FifoTrap:
 
 
 @pytest.fixture
-def trap(tmp_path: Path) -> Iterator[FifoTrap]:
-    fifo = FifoTrap(tmp_path)
-    yield fifo
-    fifo.close()
+def trap() -> Iterator[FifoTrap]:
+    # A short folder: the FIFO's path goes into component ids, which may hold at most
+    # 200 characters, and pytest-xdist's tmp_path is long enough to break that.
+    with tempfile.TemporaryDirectory(prefix="trap-") as folder:
+        fifo = FifoTrap(Path(folder))
+        yield fifo
+        fifo.close()
 
 
 def _render_tooltip(tooltip: str) -> None:
