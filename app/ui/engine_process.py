@@ -128,8 +128,12 @@ def run_engine(
     batch_interval_s: float,
     *,
     low_priority: bool = True,
+    allow_outside_files: bool = False,
 ) -> None:
-    """Child-process entry: build the simulation and step it to the end or a stop."""
+    """Child-process entry: build the simulation and step it to the end or a stop.
+
+    ``allow_outside_files``: the user allowed a trace file outside the design's folder.
+    """
     if low_priority:
         lower_priority()
     from app.engine import Simulation
@@ -137,7 +141,8 @@ def run_engine(
 
     try:
         try:
-            sim = Simulation(document, base_dir=base_dir)
+            sim = Simulation(document, base_dir=base_dir,
+                             allow_outside_files=allow_outside_files)
         except (DocumentError, ValueError, OSError) as exc:
             conn.send(("failed", str(exc)))
             return

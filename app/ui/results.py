@@ -151,6 +151,9 @@ class ResultsPanel(QWidget):
         warmup = summary.get("warmup_s", 0.0)
         wall = summary.get("wall_s", 0.0)
         state = "Stopped early" if stopped else "Finished"
+        reason = summary.get("stop_reason")
+        if reason:  # the engine's run-time guard ended a run that did more than allowed
+            state = f"Stopped: {reason}. Partial results"
         self.caption.setText(
             f"{state}: {simulated:g} s simulated (first {warmup:g} s of warm-up excluded), "
             f"seed {summary.get('seed', '—')}, {wall:.2f} s of computing. "

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QProgressBar
+from PySide6.QtWidgets import QProgressBar, QWidget
 
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
@@ -29,6 +29,7 @@ from app.ui.canvas.scene import DiagramScene
 from app.ui.charts import ChartsPanel
 from app.ui.document import EditorDocument
 from app.ui.results import ResultsPanel
+from app.ui.run_budget import RunRefusal, confirm_run
 from app.ui.run_worker import RunThread, RunWorker
 
 IDLE, RUNNING, PAUSED = "idle", "running", "paused"
@@ -114,6 +115,14 @@ class RunController(QObject):
             self._results.caption.setText(text)
             self.message.emit(text)
             return False
+        base_dir = self._document.path.parent if self._document.path else None
+        parent = self.parent()
+        permission = confirm_run(parent if isinstance(parent, QWidget) else None, model,
+                                 base_dir)
+        if isinstance(permission, RunRefusal):
+            self._results.caption.setText(permission.text)
+            self.message.emit(permission.text)
+            return False
         sim = model.simulation
         self._duration = sim.duration_s
         windows = math.ceil(sim.duration_s / sim.window_s)
@@ -129,9 +138,9 @@ class RunController(QObject):
         self._progress.setRange(0, 1000)
         self._progress.setValue(0)
         self._progress.setVisible(True)
-        base_dir = self._document.path.parent if self._document.path else None
         worker = RunWorker(copy.deepcopy(model), base_dir=base_dir, speed=self.speed,
-                           low_priority=self.engine_low_priority)
+                           low_priority=self.engine_low_priority,
+                           allow_outside_files=permission.allow_outside_files)
         self._run = RunThread(worker, self)
         self._run.batch_ready.connect(self._on_batch)
         self._run.finished.connect(self._on_finished)

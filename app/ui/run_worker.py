@@ -84,8 +84,11 @@ class RunWorker(QObject):
         speed: float | None = None,
         batch_interval_s: float = DEFAULT_BATCH_INTERVAL_S,
         low_priority: bool = True,
+        allow_outside_files: bool = False,
     ) -> None:
         super().__init__()
+        #: The user allowed a trace file outside the design's folder for this run.
+        self._allow_outside_files = allow_outside_files
         # The engine's own copy (pickled to the process): later GUI edits cannot reach it.
         self._document = document
         self._base_dir = base_dir
@@ -132,7 +135,8 @@ class RunWorker(QObject):
             target=run_engine,
             args=(self._document, self._base_dir, writer, self._control,
                   self._batch_interval_s),
-            kwargs={"low_priority": self._low_priority},
+            kwargs={"low_priority": self._low_priority,
+                    "allow_outside_files": self._allow_outside_files},
             name="sdsim-engine",
             daemon=True,
         )
