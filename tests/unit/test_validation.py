@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import inspect
+import sys
 
 import pytest
 
@@ -141,15 +142,21 @@ def test_separate_cycles_are_each_reported() -> None:
     assert "lb -> web -> lb" in messages[0] and "a -> b -> a" in messages[1]
 
 
-def test_a_long_chain_is_checked_quickly_without_recursion() -> None:
+def test_a_long_chain_is_checked_without_recursion() -> None:
+    """A 20,000-hop chain is walked in a loop: it passes with the stack capped far below
+    its length. (How long validation takes is a timing, for bench/, not a test.)"""
     n = 20_000
     comps = [Component("c0", "client", workload=Workload("poisson", rate_rps=1.0))]
     comps += [Component(f"c{i}", "microservice") for i in range(1, n)]
     links = [Link(f"c{i}", f"c{i + 1}") for i in range(n - 1)]
     links.append(Link(f"c{n - 1}", "c1"))  # one cycle of 19,999 components
-    start = time.perf_counter()
-    problems = validate(Document(components=comps, links=links))
-    assert time.perf_counter() - start < 2.0
+    doc = Document(components=comps, links=links)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 200)  # 200 frames for validate itself
+    try:
+        problems = validate(doc)
+    finally:
+        sys.setrecursionlimit(limit)
     assert len(problems) == 1 and len(problems[0].component_ids) == n - 1
 
 
