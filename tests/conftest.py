@@ -34,6 +34,26 @@ settings.load_profile("sdsim")
 EXIT_GUARD_S = 120
 
 
+# pytest-qt's waits (waitUntil, waitSignal, waitExposed...) give up after 5 s by
+# default. They wait for something that must happen, so they return as soon as it
+# does; their limit only turns a hang into a failure, and 5 s is too little for
+# that on a loaded machine. Waits given an explicit timeout keep it.
+QT_WAIT_GUARD_MS = 60_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make pytest-qt's default wait limits hang guards (see ``QT_WAIT_GUARD_MS``)."""
+    try:
+        from pytestqt.qtbot import QtBot
+    except ImportError:  # the core's tests also run without Qt installed
+        return
+    for name in ("waitActive", "waitCallback", "waitExposed", "waitSignal", "waitSignals",
+                 "waitUntil"):
+        defaults = getattr(QtBot, name).__kwdefaults__
+        if defaults is not None and defaults.get("timeout") == 5000:
+            defaults["timeout"] = QT_WAIT_GUARD_MS
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the slow validation tests first (a stable sort: the rest keep their order).
 
