@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import signal
 import sys
 import threading
 import time
@@ -42,7 +43,14 @@ QT_WAIT_GUARD_MS = 60_000
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Make pytest-qt's default wait limits hang guards (see ``QT_WAIT_GUARD_MS``)."""
+    """Let the processes that tests start be interrupted; make Qt waits hang guards."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        # A background job of a non-interactive shell (`make test &`, some CI
+        # runners) starts with Ctrl-C ignored, and every process it starts
+        # inherits that: a test sending SIGINT to a real `simulate` would then
+        # wait for ever. A handler (unlike "ignore") is reset by exec, so the
+        # children get Python's usual KeyboardInterrupt again.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         from pytestqt.qtbot import QtBot
     except ImportError:  # the core's tests also run without Qt installed
