@@ -63,14 +63,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the slow validation tests first (a stable sort: the rest keep their order).
+    """Run the longest tests first (a stable sort: the rest keep their order).
 
     With ``-n`` and ``--dist loadgroup`` each test is handed to whichever worker
     is free; long tests handed out first keep both workers busy to the end,
     instead of one worker finishing a long test alone after the other has run
-    out of work. Every worker sorts the same collection the same way.
+    out of work. First come the tests that spread many runs over a process pool
+    (``run_pool``: the biggest batches of work), then the other slow ones. Every
+    worker sorts the same collection the same way.
     """
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items.sort(key=lambda item: (
+        "run_pool" not in getattr(item, "fixturenames", ()),
+        item.get_closest_marker("slow") is None,
+    ))
 
 
 @pytest.hookimpl(trylast=True)
