@@ -131,6 +131,7 @@ COVERAGE_CASES = {
 }
 
 
+@pytest.mark.timeout(900)  # 100 runs: a hang guard with room for a crowded machine
 def test_ci_coverage_across_seeds(run_pool: Executor) -> None:
     """The analytic mean lies inside the reported 95 % CI in >= 90 % of runs.
 
