@@ -10,8 +10,11 @@ Run from the repository root (it clones the committed HEAD, not the work tree)::
 
     python3 bench/suite_time.py --rounds 3 --busy 1
 
-Prints one Markdown table row per round for docs/benchmarks.md ("Test suite"),
-with the wall time of the whole `make test` and pytest's own closing line.
+Prints one Markdown table row per round for docs/benchmarks.md ("Test suite"):
+the wall time of the whole `make test`, the CPU time it used (which does not
+depend on how crowded the machine is), the load average before the round, and
+pytest's own closing line. Ctrl-C is restored for the children (a background
+job of a non-interactive shell starts with it ignored).
 Uses only the standard library: it runs before any .venv exists.
 """
 
@@ -20,7 +23,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,8 +36,18 @@ ROOT = Path(__file__).resolve().parents[1]
 BUSY_LOOP = "while True: pass"
 
 
-def one_round(ref: str, busy: int, log_dir: Path, index: int) -> tuple[float, int, str]:
-    """Clone ``ref``, run ``make test`` with ``busy`` spinning processes; (s, status, line)."""
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def one_round(ref: str, busy: int, log_dir: Path, index: int) -> tuple[float, float, int, str]:
+    """Clone ``ref`` and run ``make test`` with ``busy`` spinning processes.
+
+    Returns the wall seconds, the CPU seconds that ``make test`` and everything
+    it started used (independent of how crowded the machine is), the exit status
+    and pytest's closing line.
+    """
     work = Path(tempfile.mkdtemp(prefix="sdsim-fresh-"))
     spinners: list[subprocess.Popen[bytes]] = []
     try:
@@ -44,14 +59,16 @@ def one_round(ref: str, busy: int, log_dir: Path, index: int) -> tuple[float, in
         env = {k: v for k, v in os.environ.items()
                if k not in ("VIRTUAL_ENV", "PYTHONPATH", "QT_QPA_PLATFORM")}
         log = log_dir / f"round-{index}.log"
+        cpu_before = _children_cpu_s()
         start = time.perf_counter()
         with log.open("wb") as out:
             status = subprocess.run(["make", "test"], cwd=clone, env=env, stdout=out,
                                     stderr=subprocess.STDOUT, check=False).returncode
         wall = time.perf_counter() - start
+        cpu = _children_cpu_s() - cpu_before
         text = log.read_text(encoding="utf-8", errors="replace")
         closing = re.findall(r"^=*\s*(\d+ (?:passed|failed).*?)\s*=*$", text, re.MULTILINE)
-        return wall, status, closing[-1] if closing else "(no pytest closing line)"
+        return wall, cpu, status, closing[-1] if closing else "(no pytest closing line)"
     finally:
         for proc in spinners:
             proc.kill()
@@ -60,6 +77,7 @@ def one_round(ref: str, busy: int, log_dir: Path, index: int) -> tuple[float, in
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--busy", type=int, default=1, help="processes spinning on a core")
@@ -71,12 +89,13 @@ def main() -> None:
     log_dir = args.logs or Path(tempfile.mkdtemp(prefix="sdsim-suite-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     print(f"commit {ref}, {args.busy} busy process(es), logs in {log_dir}")
-    print("| round | make test, wall | exit | pytest's closing line |")
-    print("|---|---|---|---|")
+    print("| round | make test, wall | CPU used | load before | exit | pytest's closing line |")
+    print("|---|---|---|---|---|---|")
     for i in range(1, args.rounds + 1):
-        wall, status, closing = one_round(ref, args.busy, log_dir, i)
-        print(f"| {i} | {wall // 60:.0f} min {wall % 60:.0f} s | {status} | {closing} |",
-              flush=True)
+        load = os.getloadavg()[0]
+        wall, cpu, status, closing = one_round(ref, args.busy, log_dir, i)
+        print(f"| {i} | {wall // 60:.0f} min {wall % 60:.0f} s | {cpu:.0f} s | {load:.1f} "
+              f"| {status} | {closing} |", flush=True)
 
 
 if __name__ == "__main__":
