@@ -31,15 +31,22 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# The tests run on every core (pytest-xdist, one worker per logical CPU): each
+# test goes to whichever worker is free (--dist loadgroup; tests marked
+# xdist_group("name") share one worker), the slow ones first (tests/conftest.py).
+# `make test PYTEST_WORKERS=0` runs them in one process.
+PYTEST_WORKERS ?= logical
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: lint typecheck
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_PARALLEL) --durations=10
 
 # The fast suite only (skips the slow validation runs), for the edit loop.
 unit: $(VENV)/.installed-dev
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 validation: $(VENV)/.installed-dev
-	$(PY) -m pytest -q tests/validation
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) tests/validation
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/engine_vs_baselines.py

@@ -1,8 +1,12 @@
-"""Fixtures that isolate every test from the user's real data, settings and keyring."""
+"""Fixtures that isolate every test from the user's real data, settings and keyring,
+and the hooks that keep the suite sound when it runs in parallel (pytest-xdist)."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
+import sys
 import threading
 import time
 import weakref
@@ -11,10 +15,77 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support.memory_keyring import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Hypothesis judges examples by wall-clock time by default (a 200 ms deadline, a
+# "too slow" health check): on a busy shared machine that fails correct code.
+# Hangs are caught per test by pytest-timeout instead.
+settings.register_profile(
+    "sdsim", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("sdsim")
+
+# Seconds a test process may take to exit once pytest is done with it; past that
+# it is stuck (a thread or a Qt object that will not go away): dump every
+# thread's stack and exit non-zero rather than hold up the run for ever.
+EXIT_GUARD_S = 120
+
+
+# pytest-qt's waits (waitUntil, waitSignal, waitExposed...) give up after 5 s by
+# default. They wait for something that must happen, so they return as soon as it
+# does; their limit only turns a hang into a failure, and 5 s is too little for
+# that on a loaded machine. Waits given an explicit timeout keep it.
+QT_WAIT_GUARD_MS = 60_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the processes that tests start be interrupted; make Qt waits hang guards."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        # A background job of a non-interactive shell (`make test &`, some CI
+        # runners) starts with Ctrl-C ignored, and every process it starts
+        # inherits that: a test sending SIGINT to a real `simulate` would then
+        # wait for ever. A handler (unlike "ignore") is reset by exec, so the
+        # children get Python's usual KeyboardInterrupt again.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        from pytestqt.qtbot import QtBot
+    except ImportError:  # the core's tests also run without Qt installed
+        return
+    for name in ("waitActive", "waitCallback", "waitExposed", "waitSignal", "waitSignals",
+                 "waitUntil"):
+        defaults = getattr(QtBot, name).__kwdefaults__
+        if defaults is not None and defaults.get("timeout") == 5000:
+            defaults["timeout"] = QT_WAIT_GUARD_MS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest tests first (a stable sort: the rest keep their order).
+
+    With ``-n`` and ``--dist loadgroup`` each test is handed to whichever worker
+    is free; long tests handed out first keep both workers busy to the end,
+    instead of one worker finishing a long test alone after the other has run
+    out of work. First come the tests that spread many runs over a process pool
+    (``run_pool``: the biggest batches of work), then the other slow ones. Every
+    worker sorts the same collection the same way.
+    """
+    items.sort(key=lambda item: (
+        "run_pool" not in getattr(item, "fixturenames", ()),
+        item.get_closest_marker("slow") is None,
+    ))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Arm a watchdog for the process's exit: a hang after the tests fails loudly.
+
+    It fires only if the process is still alive ``EXIT_GUARD_S`` seconds after
+    pytest finished (xdist workers arm their own); a normal exit cancels it.
+    """
+    faulthandler.dump_traceback_later(EXIT_GUARD_S, exit=True, file=sys.__stderr__)
 
 
 @pytest.fixture(autouse=True)

@@ -166,14 +166,21 @@ def test_real_entry_point_and_ctrl_c_keeps_partial_results(tmp_path: Path) -> No
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=dict(os.environ),
     )
-    deadline = time.monotonic() + 60
     partial = out_dir / "metrics.csv.partial"
-    while time.monotonic() < deadline and not (
-        partial.exists() and partial.stat().st_size > 20_000
-    ):
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        # Interrupt only once the run is really running (windows are being
+        # written); the limit is a hang guard, generous for a loaded machine.
+        deadline = time.monotonic() + 120
+        while not (partial.exists() and partial.stat().st_size > 20_000):
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the run never wrote 20 KB of windows"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:  # never leave a run spinning for the rest of the suite
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "interrupted" in err

@@ -1,10 +1,9 @@
-"""A 500-component, 1,000-link design opens and repaints quickly (generous bounds here;
-bench/gui_bench.py measures the real numbers for docs/benchmarks.md)."""
+"""A 500-component, 1,000-link design opens and repaints. How fast is a timing, not a
+pass/fail test on a shared machine: bench/gui_bench.py measures it for docs/benchmarks.md."""
 
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 
 from app.model import fileformat
@@ -20,21 +19,26 @@ def _large_design():
     return module.large_design()
 
 
-def test_large_design_opens_and_repaints_fast(window, tmp_path) -> None:
+def _samples(window) -> list[int]:
+    viewport = window.view.viewport()
+    viewport.repaint()
+    image = viewport.grab().toImage()
+    return [image.pixel(x, y) for x in range(0, image.width(), 5)
+            for y in range(0, image.height(), 5)]
+
+
+def test_large_design_opens_and_repaints(window, tmp_path) -> None:
     doc = _large_design()
     assert (len(doc.components), len(doc.links)) == (500, 1000)
     path = tmp_path / "large.sdsim"
     fileformat.save(doc, path)
-    start = time.perf_counter()
+    empty = _samples(window)
     window.load_file(path)
-    window.view.viewport().repaint()
-    opened = time.perf_counter() - start
+    assert not window.errors
     assert len(window.scene.node_items()) == 500 and len(window.scene.link_items()) == 1000
-    repaints = []
-    for _ in range(5):
-        window.scene.update()
-        t = time.perf_counter()
-        window.view.viewport().repaint()
-        repaints.append(time.perf_counter() - t)
-    assert opened < 3.0, f"opening took {opened:.2f} s"
-    assert sorted(repaints)[2] < 0.100, f"full-view repaint took {sorted(repaints)[2]:.3f} s"
+    window.view.fitInView(window.scene.itemsBoundingRect())
+    window.scene.update()
+    drawn = _samples(window)
+    # The whole design is in view and drawn: much of the canvas differs from the empty one.
+    changed = sum(a != b for a, b in zip(empty, drawn, strict=True))
+    assert changed > 0.05 * len(drawn), f"{changed} of {len(drawn)} sampled pixels changed"
