@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test lint typecheck unit validation bench clean
+.PHONY: run test lint typecheck unit validation bench clean system-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,13 @@ typecheck: $(VENV)/.installed-dev
 PYTEST_WORKERS ?= logical
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 
-test: lint typecheck
+# Xvfb and the X11 libraries Qt's xcb plugin loads, for the tests that start the
+# app on a real X display: installed when missing (root + apt-get), else those
+# tests skip and say why. See tools/system-packages.sh.
+system-packages:
+	@bash tools/system-packages.sh
+
+test: system-packages lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_PARALLEL) --durations=10
 
 # The fast suite only (skips the slow validation runs), for the edit loop.
