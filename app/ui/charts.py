@@ -42,11 +42,18 @@ Y_HEADROOM = 1.08
 AUTO_Y_PLOTS = ("throughput", "latency", "queue")
 #: (key, title, unit): the first three plots are end to end, the last two per component.
 PLOT_SPECS = (
-    ("throughput", "End-to-end throughput", "req/s"),
-    ("latency", "End-to-end latency", "ms"),
-    ("errors", "End-to-end error rate", "%"),
-    ("utilization", "Utilization per component", "%"),
-    ("queue", "Queue length per component", "requests"),
+    ("throughput", "Throughput", "req/s"),
+    ("latency", "Latency", "ms"),
+    ("errors", "Error rate", "%"),
+    ("utilization", "Utilization", "%"),
+    ("queue", "Queue length", "requests"),
+)
+#: Headings over groups of plots: (text, first column, columns). One heading says
+#: what the three end-to-end plots measure, so each plot's own title stays short
+#: and five plots fit side by side on a 1366-pixel screen.
+PLOT_GROUPS = (
+    ("End to end: every request, as its client sees it", 0, 3),
+    ("Per component (ticked on the left)", 3, 2),
 )
 #: End-to-end series: (buffer key, snapshot field, scale to the plotted unit).
 E2E_SERIES = (
@@ -176,9 +183,13 @@ class ChartsPanel(QWidget):
         self._apply_theme()
 
     def _build_plots(self) -> None:
+        self.headings: list[pg.LabelItem] = [
+            self.graphics.addLabel(text, row=0, col=col, colspan=span)
+            for text, col, span in PLOT_GROUPS
+        ]
         first: pg.PlotItem | None = None
         for col, (key, title, unit) in enumerate(PLOT_SPECS):
-            plot = self.graphics.addPlot(row=0, col=col, title=title)
+            plot = self.graphics.addPlot(row=1, col=col, title=title)
             # Plain units: pyqtgraph's SI prefixes would turn req/s into "kreq/s".
             plot.setLabel("left", f"({unit})")
             plot.setLabel("bottom", "simulated time (s)")
@@ -387,6 +398,9 @@ class ChartsPanel(QWidget):
         titles["latency"] += " " + " ".join(
             markup('<span style="color:{color}">{key}</span>', color=color, key=key)
             for key, color in LATENCY_COLORS)
+        for heading, (heading_text, _col, _span) in zip(self.headings, PLOT_GROUPS,
+                                                        strict=True):
+            heading.setText(heading_text, color=text.name(), size="9pt", bold=True)
         for key, plot in self._plots.items():
             plot.setTitle(titles[key], color=text.name(), size="9pt")
             for side in ("left", "bottom"):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.resize(1440, 900)
+        self._fit_to_screen(1440, 900)
         self.document = EditorDocument(Document(), self)
         self._project_title: str | None = None
         self.scene = DiagramScene(self.document, self)
@@ -227,6 +227,19 @@ class MainWindow(QMainWindow):
         doc.properties_changed.connect(self._update_title)
         doc.document_reset.connect(self._on_reset)
         doc.locked_changed.connect(self._on_locked)
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """The first-run size, shrunk to the screen's free area (a 1366×768 laptop)
+        and placed inside it; a saved geometry replaces it later."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(width, height)
+            return
+        free = screen.availableGeometry()
+        size = QSize(min(width, free.width()), min(height, free.height()))
+        self.resize(size)
+        self.move(free.x() + (free.width() - size.width()) // 2,
+                  free.y() + (free.height() - size.height()) // 2)
 
     def _restore_settings(self) -> None:
         settings = app_settings()
