@@ -56,6 +56,13 @@ class WindowMetrics:
     backlog: float = 0.0
     async_failed: int = 0
 
+    @property
+    def waiting(self) -> float:
+        """Requests waiting at the component (time average): its replicas' queues plus,
+        for a message queue, the backlog of messages held for consumers. What the
+        GUI shows as a component's queue, so a broker's backlog is visible."""
+        return self.queue_length + self.backlog
+
     def as_dict(self) -> dict[str, float | None]:
         """Metric name -> value, in field order (the CSV's metric names); ``None`` stays."""
         out: dict[str, float | None] = {}

@@ -127,7 +127,7 @@ class MetricBuffers:
             metrics = snapshot.components.get(cid)
             if metrics is not None:
                 self.utilization[row, i] = metrics.utilization * 100.0
-                self.queue[row, i] = metrics.queue_length
+                self.queue[row, i] = metrics.waiting
         self.count = i + 1
 
 

@@ -202,7 +202,7 @@ class DiagramScene(QGraphicsScene):
         """Colour nodes by utilization and show one window's figures on nodes and links."""
         window = snapshot.window_s or 1.0
         figures = {
-            cid: Figures(m.utilization, m.throughput_rps, m.queue_length, m.arrivals / window)
+            cid: Figures(m.utilization, m.throughput_rps, m.waiting, m.arrivals / window)
             for cid, m in snapshot.components.items()
         }
         e2e = snapshot.end_to_end
@@ -218,7 +218,9 @@ class DiagramScene(QGraphicsScene):
         for cid, comp in (summary.get("components") or {}).items():
             figures[cid] = Figures(
                 _number(comp.get("utilization")), _number(comp.get("throughput_rps")),
-                _number(comp.get("mean_queue_length")), _number(comp.get("arrival_rate_rps")))
+                # Queues plus a broker's backlog, like WindowMetrics.waiting.
+                _number(comp.get("mean_queue_length")) + _number(comp.get("mean_backlog")),
+                _number(comp.get("arrival_rate_rps")))
         e2e = summary.get("end_to_end") or {}
         p95 = (e2e.get("latency_ms") or {}).get("p95")
         self._show_figures(figures, (_number(e2e.get("throughput_rps")),
