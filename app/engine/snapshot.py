@@ -7,8 +7,9 @@ cross threads safely (a Qt signal hands over the same object).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import astuple, dataclass, fields
 from types import MappingProxyType
+from typing import Any
 
 END_TO_END = "end_to_end"
 
@@ -74,6 +75,11 @@ class WindowMetrics:
 
 METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(WindowMetrics))
 
+#: A snapshot as plain tuples, for a pipe to another process (a Snapshot's
+#: read-only mapping does not pickle): time, window, progress, end to end,
+#: components, warming up.
+WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]], bool]
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -104,4 +110,25 @@ class Snapshot:
         return Snapshot(
             time_s, window_s, progress, end_to_end, MappingProxyType(dict(components)),
             warming_up,
+        )
+
+    def to_wire(self) -> WireSnapshot:
+        """Flatten for a pipe; :meth:`from_wire` rebuilds an equal snapshot."""
+        return (
+            self.time_s,
+            self.window_s,
+            self.progress,
+            astuple(self.end_to_end),
+            {cid: astuple(m) for cid, m in self.components.items()},
+            self.warming_up,
+        )
+
+    @staticmethod
+    def from_wire(wire: WireSnapshot) -> Snapshot:
+        """Rebuild the immutable snapshot that :meth:`to_wire` flattened."""
+        time_s, window_s, progress, e2e, comps, warming_up = wire
+        return Snapshot.build(
+            time_s, window_s, progress, WindowMetrics(*e2e),
+            {cid: WindowMetrics(*values) for cid, values in comps.items()},
+            warming_up=warming_up,
         )

@@ -26,13 +26,13 @@ import logging
 import os
 import time
 import traceback
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
-from app.engine.snapshot import Snapshot, WindowMetrics
+from app.engine.snapshot import WireSnapshot
 from app.model.document import Document
 
 log = logging.getLogger(__name__)
@@ -42,32 +42,6 @@ log = logging.getLogger(__name__)
 #: while on a machine busy with other work the engine still gets a third of a fair
 #: share (at +10 it got a tenth: a run on a loaded machine took 3 times as long).
 ENGINE_NICENESS = 5
-
-#: A snapshot as plain tuples (a Snapshot's read-only mapping does not pickle).
-WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]], bool]
-
-
-def to_wire(snapshot: Snapshot) -> WireSnapshot:
-    """Flatten a snapshot for the pipe."""
-    return (
-        snapshot.time_s,
-        snapshot.window_s,
-        snapshot.progress,
-        astuple(snapshot.end_to_end),
-        {cid: astuple(m) for cid, m in snapshot.components.items()},
-        snapshot.warming_up,
-    )
-
-
-def from_wire(wire: WireSnapshot) -> Snapshot:
-    """Rebuild the immutable snapshot on the GUI side."""
-    time_s, window_s, progress, e2e, comps, warming_up = wire
-    return Snapshot.build(
-        time_s, window_s, progress, WindowMetrics(*e2e),
-        {cid: WindowMetrics(*values) for cid, values in comps.items()},
-        warming_up=warming_up,
-    )
-
 
 @dataclass
 class EngineControl:
@@ -178,7 +152,7 @@ def _loop(sim: Any, conn: Connection, control: EngineControl, batch_interval_s: 
         speed, version = control.read_speed()
         if version != seen_version:
             base_wall, base_sim, seen_version = time.monotonic(), sim.now, version
-        pending.append(to_wire(sim.step_window()))
+        pending.append(sim.step_window().to_wire())
         if speed > 0:
             delay = base_wall + (sim.now - base_sim) / speed - time.monotonic()
             if delay > 0:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.engine.snapshot import Snapshot
 from app.model.document import Document
-from app.ui.engine_process import EngineControl, from_wire, run_engine
+from app.ui.engine_process import EngineControl, run_engine
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class RunWorker(QObject):
         if kind == "batch":
             batch = message[1]
             assert isinstance(batch, list)
-            self.batch_ready.emit(tuple(from_wire(w) for w in batch))
+            self.batch_ready.emit(tuple(Snapshot.from_wire(w) for w in batch))
             return False
         if kind == "finished":
             self.finished.emit(message[1], bool(message[2]))
