@@ -1,4 +1,4 @@
-"""Reading and writing ``.sdsim`` files (format version 1).
+"""Reading and writing ``.sdsim`` files (format version 2; version 1 is upgraded on load).
 
 ``loads``/``load`` never let a bad file through and never crash on one: every
 problem is collected with its JSON path and raised as one
@@ -41,6 +41,7 @@ from app.model.json_writer import canonical_text, document_to_json
 from app.model.limits import (
     MAX_COMPONENTS,
     MAX_FILE_BYTES,
+    MAX_FORMAT_VERSION,
     MAX_JSON_CONTAINERS,
     MAX_LINKS,
     MAX_NESTING_DEPTH,
@@ -49,18 +50,33 @@ from app.model.validation import validate
 from app.model.value_checks import describe
 
 FORMAT_NAME: Final = "sdsim"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 FILE_SUFFIX: Final = ".sdsim"
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
-#: ``MIGRATIONS[v]`` turns a parsed version-``v`` file into a version ``v + 1``
-#: one (plain ``dict`` in, ``dict`` out; it need not set ``"version"``).
-#: Version 1 is the first published version, so there is nothing to migrate
-#: yet: when version 2 is introduced, register ``MIGRATIONS[1]`` here and
-#: bump :data:`FORMAT_VERSION`. Files older than the oldest registered
-#: migration are refused with :class:`UnsupportedFormatVersionError`.
-MIGRATIONS: dict[int, Migration] = {}
+
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: no key changed shape, so the data carries over as it is.
+
+    What version 2 adds is a rule, not a rewrite: the component ids
+    ``end_to_end`` and ``total`` are reserved and ids may not contain ``->``.
+    A version-1 file that breaks it is refused by the checks every file goes
+    through, naming the id to rename; it is not renamed here, since an id is
+    also how the user knows the component in exported metrics and scripts.
+    """
+    return raw
+
+
+#: The migration chain, oldest first: ``MIGRATIONS[v]`` turns a parsed
+#: version-``v`` file into a version ``v + 1`` one (plain ``dict`` in, ``dict``
+#: out; it need not set ``"version"``). To introduce version 3, register
+#: ``MIGRATIONS[2]`` below and bump :data:`FORMAT_VERSION`. Files older than
+#: the oldest registered migration are refused with
+#: :class:`UnsupportedFormatVersionError`.
+MIGRATIONS: dict[int, Migration] = {
+    1: _v1_to_v2,
+}
 
 #: Per byte of UTF-8 JSON: +1 opens an object or list, -1 closes one, 0 anything else.
 _BRACKET_STEP: Final = bytes(
@@ -188,13 +204,20 @@ def _check_format(raw: dict[str, Any]) -> int:
         raise _refuse(f"missing: the format version (this app writes {FORMAT_VERSION})",
                       "$.version")
     version = raw["version"]
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)  # 2.0 is 2, as for every whole-number field
     if not isinstance(version, int) or isinstance(version, bool):
         raise _refuse(f"must be a whole number, got {describe(version)}", "$.version")
+    if not 1 <= version <= MAX_FORMAT_VERSION:
+        raise _refuse(f"must be a format version, a whole number from 1 to "
+                      f"{MAX_FORMAT_VERSION:,} (this app writes {FORMAT_VERSION}), got "
+                      f"{describe(version)}", "$.version")
     if version > FORMAT_VERSION:
         raise UnsupportedFormatVersionError(
             version,
-            f"version {describe(version)} is newer than this app supports ({FORMAT_VERSION}): "
-            "update System Design Simulator to open this file",
+            f"version {version} is newer than this app supports ({FORMAT_VERSION}): "
+            f"a newer System Design Simulator wrote this file; update System Design "
+            "Simulator to open it",
         )
     return version
 

@@ -19,6 +19,14 @@ MAX_NESTING_DEPTH: Final = 64
 MAX_JSON_CONTAINERS: Final = 500_000
 MAX_COMPONENTS: Final = 20_000
 MAX_LINKS: Final = 100_000
+#: Largest format version a file may claim: beyond it the number is nonsense, not a
+#: file from a newer app.
+MAX_FORMAT_VERSION: Final = 1_000
+#: Component ids a design may not use: they name the end-to-end figures and the
+#: totals in metrics.csv and summary.json (format version 2 on).
+RESERVED_IDS: Final = ("end_to_end", "total")
+#: What summary.json puts between a link's ends ("source->target"): no id may contain it.
+LINK_ARROW: Final = "->"
 #: Longest component id (ids appear in CSV rows, charts and file names).
 MAX_ID_LENGTH: Final = 200
 #: Longest design or component name (names are drawn on the canvas and charts).

@@ -33,6 +33,7 @@ from app.model.document import (
 from app.model.errors import INCOMPLETE, Problem, in_document_order, is_full
 from app.model.graph_checks import check_graph
 from app.model.limits import (
+    LINK_ARROW,
     MAX_CONCURRENCY,
     MAX_COORDINATE,
     MAX_CPU_CORES,
@@ -49,6 +50,7 @@ from app.model.limits import (
     MAX_SERVICE_MS,
     MAX_WINDOWS,
     MIN_MEMORY_GB,
+    RESERVED_IDS,
 )
 from app.model.profiles import PROFILES
 from app.model.resolve import effective_concurrency, service_basis
@@ -131,12 +133,31 @@ def _check_component(comp: Component, path: str, problems: list[Problem]) -> Non
     problems.extend(own)
 
 
+def _check_id_is_free(ck: Checker, path: str, comp_id: object) -> None:
+    """Refuse the ids the results use for something else (format version 2 on).
+
+    A version-1 file may hold one: it is refused, not renamed, since the id is
+    also how the user finds the component in exported metrics and scripts.
+    """
+    if comp_id in RESERVED_IDS:
+        ck.fail(path, f"the id {describe(comp_id)} is reserved (it names the "
+                      f"{'end-to-end figures' if comp_id == 'end_to_end' else 'totals'} in "
+                      f"metrics.csv and summary.json): rename the component, e.g. to "
+                      f"{describe(f'{comp_id}_1')}, and its links with it")
+    elif isinstance(comp_id, str) and LINK_ARROW in comp_id:
+        fixed = comp_id.replace(LINK_ARROW, "_to_")
+        ck.fail(path, f'must not contain "{LINK_ARROW}" (summary.json names links '
+                      f'"source{LINK_ARROW}target"): rename the component, e.g. to '
+                      f"{describe(fixed)}, and its links with it")
+
+
 #: Fields a component's effective service time and concurrency derive from.
 _SERVICE_INPUTS = ("type", "profile", "specs", "concurrency", "service_time", "payload_kb")
 
 
 def _check_fields(ck: Checker, comp: Component, path: str) -> None:
-    ck.identifier(f"{path}.id", comp.id)
+    if ck.identifier(f"{path}.id", comp.id):
+        _check_id_is_free(ck, f"{path}.id", comp.id)
     is_client = False
     if ck.choice(f"{path}.type", comp.type, COMPONENT_TYPES, "component type"):
         is_client = COMPONENT_TYPES[comp.type].is_client

@@ -158,10 +158,12 @@ def summarize_changes(
 
 def blank_document(name: str) -> str:
     """The JSON text of an empty design called ``name``."""
+    from app.model.fileformat import FORMAT_VERSION
+
     return json.dumps(
         {
             "format": "sdsim",
-            "version": 1,
+            "version": FORMAT_VERSION,
             "name": name,
             "components": [],
             "links": [],

@@ -1,4 +1,4 @@
-"""The .sdsim v1 reader and writer: refusals with paths, canonical round trip."""
+"""The .sdsim reader and writer (v2, v1 upgraded): refusals with paths, canonical round trip."""
 
 from __future__ import annotations
 
@@ -190,38 +190,51 @@ def test_future_version_is_unsupported() -> None:
     with pytest.raises(UnsupportedFormatVersionError) as info:
         loads('{"format": "sdsim", "version": 7, "whatever": []}')
     assert str(info.value).startswith(
-        "$.version: version 7 is newer than this app supports (1)"
+        "$.version: version 7 is newer than this app supports (2): a newer System Design "
+        "Simulator wrote this file"
     )
     assert info.value.version == 7
 
 
-def test_older_version_without_a_migration_is_unsupported() -> None:
-    with pytest.raises(UnsupportedFormatVersionError, match="version 0 is not supported"):
-        loads('{"format": "sdsim", "version": 0}')
+def test_older_version_without_a_migration_is_unsupported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(fileformat.MIGRATIONS, 1)
+    with pytest.raises(UnsupportedFormatVersionError,
+                       match=r"version 1 is not supported \(this app reads versions 2 to 2\)"):
+        loads('{"format": "sdsim", "version": 1}')
 
 
-def test_older_version_is_migrated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fake version 0 that called components "nodes" and links "edges"."""
+def test_migrations_run_in_order_up_to_the_current_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fake version 3 that calls links "edges": a v1 file goes 1 -> 2 -> 3."""
+    ran: list[int] = []
 
-    def v0_to_v1(raw: dict[str, Any]) -> dict[str, Any]:
-        raw["components"] = raw.pop("nodes")
+    def v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+        ran.append(raw["version"])
+        raw["edges"] = raw.pop("links")  # what the fake v2 called them
+        return raw
+
+    def v2_to_v3(raw: dict[str, Any]) -> dict[str, Any]:
+        ran.append(raw["version"])
         raw["links"] = raw.pop("edges")
         return raw
 
-    monkeypatch.setitem(fileformat.MIGRATIONS, 0, v0_to_v1)
-    data = example()
-    data.update(version=0, nodes=data.pop("components"), edges=data.pop("links"))
-    doc = loads(json.dumps(data))
-    assert doc == loads(EXAMPLE)
+    monkeypatch.setattr(fileformat, "FORMAT_VERSION", 3)
+    monkeypatch.setitem(fileformat.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setitem(fileformat.MIGRATIONS, 2, v2_to_v3)
+    assert loads(EXAMPLE) == loads(EXAMPLE.replace('"version": 1', '"version": 3'))
+    assert ran == [1, 2]
 
 
 def test_a_failing_migration_is_a_clear_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(raw: dict[str, Any]) -> dict[str, Any]:
         return {"nodes": raw["nodes"]}
 
-    monkeypatch.setitem(fileformat.MIGRATIONS, 0, broken)
-    error = refusal('{"format": "sdsim", "version": 0}')
-    assert "could not upgrade the file from version 0" in str(error)
+    monkeypatch.setitem(fileformat.MIGRATIONS, 1, broken)
+    error = refusal('{"format": "sdsim", "version": 1}')
+    assert "could not upgrade the file from version 1" in str(error)
 
 
 FIELD_REFUSALS = [

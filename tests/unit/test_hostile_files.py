@@ -194,10 +194,11 @@ REFUSED: list[tuple[str, str | bytes, str, str]] = [
                   {"source": "lb", "target": "b", "weight": 0}]}),
      "$.links[1].weight", "has weight 0"),
     ("version as a string", design(version="1"), "$.version", "whole number"),
-    ("version 2**80", design(version=2**80), "$.version", "newer than this app"),
+    ("version 2**80", design(version=2**80), "$.version", "must be a format version"),
     ("version of 4,000 digits", design(version=10**4000), "$.version",
-     "version a huge number is newer"),
-    ("version -5", design(version=-5), "$.version", "version -5 is not supported"),
+     "must be a format version, a whole number from 1 to 1,000 (this app writes 2), got a "
+     "huge number"),
+    ("version -5", design(version=-5), "$.version", "must be a format version"),
     ("not a design", json.dumps({"format": "docx"}), "$.format", 'must be "sdsim"'),
 ]
 
