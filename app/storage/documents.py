@@ -149,6 +149,9 @@ def summarize_changes(
     # Anything else that differs: other keys, and components/links the
     # comparison above could not see (entries without an id, reordering).
     other = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+    # A version saved by an older release is upgraded on reading: the format
+    # version moving on is not a change the user made.
+    other.discard("version")
     if summary.added or summary.removed or summary.changed:
         other.discard("components")
     if summary.links_added or summary.links_removed:

@@ -244,3 +244,10 @@ def test_saving_from_many_threads_numbers_versions_without_gaps(seeded: SeededSt
         thread.join()
     assert failures == []
     assert [v.number for v in projects.versions(alice, project.id)] == list(range(41, 0, -1))
+
+
+def test_a_format_upgrade_is_not_a_change_the_user_made() -> None:
+    old = {"format": "sdsim", "version": 1, "name": "A", "components": [], "links": []}
+    new = dict(old, version=2)
+    assert summarize_changes(old, new).other == ()
+    assert summarize_changes(old, dict(new, name="B")).other == ("name",)
