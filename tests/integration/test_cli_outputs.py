@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +34,7 @@ from app.reports.csv_writer import (
 from app.reports.summary_json import write_summary_json
 from app.reports.summary_table import format_summary_table
 from app.resources import resource_path
+from tests.support.mounts import remount_read_only, tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = resource_path("templates", "three_tier_web_app.sdsim")
@@ -75,21 +75,11 @@ def _old_results(folder: Path) -> None:
                                         encoding="utf-8")
 
 
-@contextlib.contextmanager
-def _tmpfs(where: Path, size: str = "64k") -> Iterator[Path]:
-    where.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "sdsim-test", str(where)],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip()}); needs root")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
+def _tmpfs(where: Path, size: str = "64k") -> contextlib.AbstractContextManager[Path]:
+    return tmpfs(where, size)
 
 
-def _remount_read_only(where: Path) -> None:
-    subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+_remount_read_only = remount_read_only
 
 
 def _design(tmp_path: Path, **simulation: float) -> Path:

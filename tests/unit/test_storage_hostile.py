@@ -13,10 +13,9 @@ import multiprocessing
 import os
 import sqlite3
 import stat
-import subprocess
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from app import paths
 from app.storage import ManualClock, Store, errors, models, passwords
 from app.storage.accounts import MAX_FAILED_ATTEMPTS
 from tests.support import storage_fixtures
+from tests.support.mounts import remount_read_only, tmpfs
 from tests.support.storage_fixtures import ALICE_EMAIL, T0, BcryptCalls, SeededStore
 
 seeded = storage_fixtures.seeded
@@ -190,21 +190,11 @@ def test_upgrading_from_0001_keeps_a_lockout_and_backs_up_owner_only(
 # -- read-only file systems ------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _tmpfs(where: Path, size: str = "16m") -> Iterator[Path]:
-    where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                             capture_output=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode()[:200]}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
+def _tmpfs(where: Path, size: str = "16m") -> contextlib.AbstractContextManager[Path]:
+    return tmpfs(where, size)
 
 
-def _remount_read_only(where: Path) -> None:
-    subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+_remount_read_only = remount_read_only
 
 
 def test_a_healthy_database_on_a_read_only_file_system_is_reported_read_only(
