@@ -34,6 +34,7 @@ from app.reports.csv_writer import (
 from app.reports.summary_json import write_summary_json
 from app.reports.summary_table import format_summary_table
 from app.resources import resource_path
+from tests.support.designs import broker_design
 from tests.support.mounts import remount_read_only, tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -385,20 +386,8 @@ def test_table_shows_rejected_timed_out_and_dashes_for_no_latency(tmp_path: Path
 def test_table_shows_async_failures_and_a_full_brokers_dropped_messages(tmp_path: Path) -> None:
     # A broker with a 5-message backlog in front of a consumer that can take half
     # the load: messages are lost at the broker, and the end-to-end line says so.
-    design = {
-        "format": "sdsim", "version": 1, "name": "full broker",
-        "components": [
-            {"id": "users", "type": "client",
-             "workload": {"pattern": "poisson", "rate_rps": 200}},
-            {"id": "mq", "type": "message_queue", "queue_capacity": 5, "concurrency": 8,
-             "service_time": {"distribution": "constant", "mean_ms": 0.1}},
-            {"id": "worker", "type": "worker", "concurrency": 1, "queue_capacity": 0,
-             "service_time": {"distribution": "constant", "mean_ms": 10}},
-        ],
-        "links": [{"source": "users", "target": "mq"},
-                  {"source": "mq", "target": "worker", "mode": "async"}],
-        "simulation": {"duration_s": 20, "warmup_s": 2, "seed": 3},
-    }
+    design = broker_design(pattern="poisson", rate_rps=200, capacity=5, duration_s=20,
+                           warmup_s=2, seed=3)
     path = tmp_path / "broker.sdsim"
     path.write_text(json.dumps(design), encoding="utf-8")
     out = io.StringIO()

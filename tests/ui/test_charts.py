@@ -112,21 +112,10 @@ def test_a_brokers_backlog_is_its_queue_on_the_chart(charts: ChartsPanel) -> Non
 
     from app.engine.simulation import Simulation
     from app.model.fileformat import loads
+    from tests.support.designs import broker_design
 
-    doc = loads(json.dumps({
-        "format": "sdsim", "version": 1, "name": "backlog",
-        "components": [
-            {"id": "users", "type": "client",
-             "workload": {"pattern": "constant", "rate_rps": 150}},
-            {"id": "mq", "type": "message_queue", "queue_capacity": 500, "concurrency": 8,
-             "service_time": {"distribution": "constant", "mean_ms": 0.1}},
-            {"id": "worker", "type": "worker", "concurrency": 1, "queue_capacity": 0,
-             "service_time": {"distribution": "constant", "mean_ms": 10}},
-        ],
-        "links": [{"source": "users", "target": "mq"},
-                  {"source": "mq", "target": "worker", "mode": "async"}],
-        "simulation": {"duration_s": 6, "warmup_s": 0, "seed": 1},
-    }))
+    doc = loads(json.dumps(broker_design(pattern="constant", rate_rps=150, capacity=500,
+                                         duration_s=6, warmup_s=0, seed=1)))
     sim = Simulation(doc)
     charts.start_run([("mq", "MQ"), ("worker", "Worker")], 6)
     snaps = []
