@@ -39,11 +39,16 @@ class RunRefusal:
 def _gui_wording(problem: BudgetProblem) -> str:
     # The budget's messages end by naming a CLI flag ("… or raise --max-work");
     # in the GUI the question itself is the way to go past it.
-    text = problem.message
+    text = problem.message.replace("the --max-work budget", "the work budget")
     cut = text.rfind(", or raise --")
     if cut < 0:
         cut = text.rfind("; or raise --")
-    return text[:cut] if cut > 0 else text
+    text = text[:cut] if cut > 0 else text
+    return "• " + text[:1].upper() + text[1:] + "."
+
+
+def _listed(problems: list[BudgetProblem]) -> str:
+    return "\n".join(_gui_wording(p) for p in problems)
 
 
 def confirm_run(
@@ -63,14 +68,14 @@ def confirm_run(
     big = [p for p in problems if p.cause != "trace_outside"]
     if outside:
         text = ("This design replays a trace file from outside its own folder:\n\n"
-                + "\n".join(_gui_wording(p) for p in outside)
+                + _listed(outside)
                 + "\n\nRead that file for this run?")
         if ask(parent, "Trace file outside the design's folder", text) != Button.Yes:
             return RunRefusal("Run cancelled: the trace file outside the design's folder "
                               "was not allowed.")
     if big:
         text = ("This run is bigger than the command line allows by default:\n\n"
-                + "\n".join(_gui_wording(p) for p in big)
+                + _listed(big)
                 + "\n\nIt may take a long time and much memory; Stop ends it at any "
                 "point with the results so far. Run anyway?")
         if ask(parent, "A very large run", text) != Button.Yes:

@@ -56,7 +56,7 @@ def test_a_run_over_the_default_budget_asks_and_no_means_no_run(window, question
     assert len(questions) == 1
     title, text = questions[0]
     assert title == "A very large run" and "100,000,000 requests" in text
-    assert "--max-requests" not in text  # the CLI's flag means nothing here
+    assert "--max-requests" not in text and "--max-work" not in text  # CLI flags mean nothing here
     assert window.runner.state == IDLE and window.runner._run is None
     assert window.results.caption.text().startswith("Run cancelled")
     assert not window.document.locked
