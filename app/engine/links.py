@@ -8,11 +8,20 @@ work is wasted, as in real systems); with retries it tries again after an
 exponential backoff (10 ms, 20 ms, 40 ms ... capped at 1 s). An async call
 returns to the caller at once and delivers the message later; if the work
 behind it fails, the run's :class:`AsyncLedger` counts it end to end.
+
+Every link counts what went over it (``links."a->b"`` in snapshots and the
+summary): ``calls`` are attempts sent (retries included), ``retried`` the
+attempts after the first, ``failed`` the attempts that did not succeed
+(``timed_out`` among them), ``short_circuited`` the calls an open circuit
+breaker refused without sending; ``lat`` holds the round trip of each
+successful attempt as the caller saw it. Calls over a link without latency,
+timeout or retries (``direct``) are counted by the calling visit itself
+(:meth:`app.engine.station.Visit._next`), which costs no object per call.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -34,14 +43,23 @@ class LinkRuntime:
         "active",
         "asynchronous",
         "back_s",
+        "breaker",
+        "calls",
         "direct",
         "env",
         "ewma_s",
+        "failed",
+        "key",
+        "lat",
+        "lat_start",
         "out_s",
         "probability",
+        "retried",
         "retries",
+        "short_circuited",
         "source",
         "target",
+        "timed_out",
         "timeout_s",
         "weight",
     )
@@ -50,6 +68,19 @@ class LinkRuntime:
         self.env = env
         self.source = link.source
         self.target = target
+        #: ``"source->target"``, the link's name in snapshots and the summary.
+        self.key = f"{link.source}->{link.target}"
+        # Counters since the start (see the module's docstring).
+        self.calls = 0
+        self.failed = 0
+        self.timed_out = 0
+        self.retried = 0
+        self.short_circuited = 0
+        #: The link's circuit breaker (``circuit_breaker`` in the design), or ``None``.
+        self.breaker: Any = None
+        # This window's successful round trips (s) and when they were sent.
+        self.lat: list[float] = []
+        self.lat_start: list[float] = []
         self.out_s = link.latency_ms / 1000.0
         tx_ms = 0.0
         if link.bandwidth_mbps and target.payload_kb > 0:
@@ -69,9 +100,24 @@ class LinkRuntime:
         self.active = 0
         self.ewma_s = 0.0
 
+    def ended(self, status: int, t0: float) -> None:
+        """One attempt sent at ``t0`` ended now with ``status``: count it."""
+        if status == OK:
+            self.lat.append(self.env._now - t0)
+            self.lat_start.append(t0)
+        else:
+            self.failed += 1
+
+    def add_delay(self, seconds: float) -> None:
+        """A latency fault: every call takes ``seconds`` longer on its way out (negative undoes)."""
+        self.out_s = max(0.0, self.out_s + seconds)
+        if abs(self.out_s) < 1e-12:
+            self.out_s = 0.0
+        self._update_direct()
+
     @property
     def partitioned(self) -> bool:
-        """A fault can cut the link mid-run (later issues); calls then fail at once."""
+        """A fault can cut the link mid-run; calls then fail."""
         return self._partitioned
 
     @partitioned.setter
@@ -94,12 +140,14 @@ class LinkRuntime:
 
         A failure behind it is counted end to end by the target's ledger.
         """
-        _Hop(self, req, AsyncOutcome(self.target.ledger, req)).send()
+        self.calls += 1
+        _Hop(self, req, AsyncOutcome(self.target.ledger, req), counted=True).send()
 
     def call(self, req: Request, reply: Reply) -> None:
         """Send ``req`` to the target; ``reply(status)`` is called with the outcome."""
         if self.direct:
-            self.target.arrive(req, reply)
+            self.calls += 1
+            self.target.arrive(req, _Counted(self, reply).done)
             return
         if self.asynchronous and not self._partitioned:
             self.send_async(req)
@@ -113,28 +161,51 @@ class LinkRuntime:
         A broker delivers messages this way: it needs the consumer's answer
         (its acknowledgement) to know when the consumer can take the next one.
         """
-        if self._partitioned:
-            reply(FAILED)
-            return
         if self.timeout_s is None and self.retries == 0:
-            if self.out_s == 0.0 and self.back_s == 0.0:
-                self.target.arrive(req, reply)
+            self.calls += 1
+            if self._partitioned:
+                self.failed += 1
+                reply(FAILED)
+            elif self.out_s == 0.0 and self.back_s == 0.0:
+                self.target.arrive(req, _Counted(self, reply).done)
             else:
-                _Hop(self, req, reply).send()
+                _Hop(self, req, reply, counted=True).send()
             return
         _GuardedCall(self, req, reply).attempt()
 
 
+class _Counted:
+    """The reply of one attempt over a link without latency: counts it, then replies."""
+
+    __slots__ = ("link", "reply", "t0")
+
+    def __init__(self, link: LinkRuntime, reply: Reply) -> None:
+        self.link = link
+        self.reply = reply
+        self.t0 = link.env._now
+
+    def done(self, status: int) -> None:
+        self.link.ended(status, self.t0)
+        self.reply(status)
+
+
 class _Hop:
-    """One message over a link with latency: out, served, back."""
+    """One message over a link with latency: out, served, back.
 
-    __slots__ = ("link", "reply", "req", "status")
+    ``counted``: the hop counts its outcome on the link itself (a guarded
+    call's attempts are counted by the attempt instead).
+    """
 
-    def __init__(self, link: LinkRuntime, req: Request, reply: Reply) -> None:
+    __slots__ = ("counted", "link", "reply", "req", "status", "t0")
+
+    def __init__(self, link: LinkRuntime, req: Request, reply: Reply, *,
+                 counted: bool = False) -> None:
         self.link = link
         self.req = req
         self.reply = reply
         self.status = OK
+        self.counted = counted
+        self.t0 = link.env._now
 
     def send(self) -> None:
         if self.link.out_s == 0.0:
@@ -147,12 +218,16 @@ class _Hop:
 
     def _returned(self, status: int) -> None:
         if self.link.back_s == 0.0:
+            if self.counted:
+                self.link.ended(status, self.t0)
             self.reply(status)
         else:
             self.status = status
             Wake(self.link.env, self.link.back_s, self._delivered)
 
     def _delivered(self, _ev: object) -> None:
+        if self.counted:
+            self.link.ended(self.status, self.t0)
         self.reply(self.status)
 
 
@@ -182,25 +257,40 @@ class _GuardedCall:
 class _Try:
     """One attempt: whichever comes first, the reply or the timeout, decides."""
 
-    __slots__ = ("call", "done")
+    __slots__ = ("call", "done", "t0")
 
     def __init__(self, call: _GuardedCall) -> None:
         self.call = call
         self.done = False
+        self.t0 = call.link.env._now
 
     def start(self) -> None:
-        link = self.call.link
+        call = self.call
+        link = call.link
+        link.calls += 1
+        if call.attempts > 1:
+            link.retried += 1
         if link.timeout_s is not None:
             Wake(link.env, link.timeout_s, self._timed_out)
-        _Hop(link, self.call.req, self._replied).send()
+        if link.partitioned:
+            # Nothing comes back over a cut link: the caller learns it at the
+            # timeout, or at once when it has none.
+            if link.timeout_s is None:
+                self._replied(FAILED)
+            return
+        _Hop(link, call.req, self._replied).send()
 
     def _replied(self, status: int) -> None:
         if not self.done:
             self.done = True
+            self.call.link.ended(status, self.t0)
             self.call.outcome(status)
 
     def _timed_out(self, _ev: object) -> None:
         if not self.done:
             self.done = True
-            self.call.link.target.timed_out += 1
+            link = self.call.link
+            link.target.timed_out += 1
+            link.timed_out += 1
+            link.failed += 1
             self.call.outcome(TIMED_OUT)

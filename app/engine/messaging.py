@@ -51,7 +51,7 @@ class Subscription:
         """
         link = self.link
         target = link.target
-        return target.workers if target._up and not link.partitioned else 0
+        return 0 if link.partitioned else target.workers
 
     def pump(self) -> None:
         """Deliver waiting messages while the consumer has capacity (a loop, not recursion).

@@ -1,145 +1,127 @@
-"""Replicas of a station, and the time integral of how many of them are up.
+"""Replicas of a station, and the time integrals of how many are up and how many workers serve.
 
 A component's availability over a window is the time-averaged share of its
-replicas that are up (0 while the whole component is down). Faults and
-autoscaling change ``up`` flags and the replica list at any simulated
-instant, so every such change first closes the integral at the old share:
-:class:`Replica` and the station's ``up`` are properties, and
-:class:`ReplicaList` is a list that reports its own changes. Nothing of this
+replicas that are up (0 while none is). Its utilization is its busy
+worker-seconds over the worker-seconds it had, both integrated over the
+window: faults and autoscaling change the replicas at any simulated instant,
+so a window's end says nothing about its middle. Every change goes through
+the station (``crash_replica``, ``recover_replica``, ``add_replica``,
+``retire_replica``), which closes both integrals at the old values first
+(:meth:`Capacity.changing`) and opens them at the new ones. Nothing of this
 runs per request.
+
+A replica's life: provisioning (counted by autoscaling, serving nothing,
+not in the availability share) -> serving (up or crashed) -> retiring (takes
+no new work, finishes its queue and in-flight work, then is gone).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, SupportsIndex
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.engine.station import Visit
 
 
-class UpTime:
-    """Integral over time of a share in [0, 1] that changes at discrete instants."""
-
-    __slots__ = ("_area", "_clock", "_share", "_since", "_source")
-
-    def __init__(self, clock: Callable[[], float], source: Callable[[], float]) -> None:
-        self._clock = clock
-        self._source = source
-        self._area = 0.0
-        self._since = clock()
-        self._share = source()
-
-    def changing(self) -> None:
-        """Call before a change: the old share holds up to now."""
-        now = self._clock()
-        self._area += self._share * (now - self._since)
-        self._since = now
-
-    def changed(self) -> None:
-        """Call after a change: the new share holds from now on."""
-        self._share = self._source()
-
-    @property
-    def share(self) -> float:
-        """The share now."""
-        return self._share
-
-    def area(self, now: float) -> float:
-        """Integral of the share from the start to ``now`` (share x seconds)."""
-        return self._area + self._share * (now - self._since)
-
-
 class Replica:
     """One instance of a component: ``concurrency`` workers and a waiting room.
 
-    ``up`` is a property so that a crash or a recovery is integrated into the
-    owner's availability at the instant it happens; the hot path reads ``_up``.
+    The hot path reads ``_up`` (False while crashed, provisioning or
+    retiring: it takes no new request). ``inflight`` holds the visits that
+    left the queue and have not replied yet, so a crash can fail them back to
+    their callers at once.
     """
 
-    __slots__ = ("_up", "busy", "capacity", "concurrency", "owner", "queue")
+    __slots__ = ("_up", "busy", "capacity", "concurrency", "crashed", "inflight",
+                 "provisioning", "queue", "retiring")
 
-    def __init__(self, concurrency: int, capacity: int | None) -> None:
+    def __init__(self, concurrency: int, capacity: int | None, *,
+                 provisioning: bool = False) -> None:
         self.concurrency = concurrency
         self.capacity = capacity
         self.busy = 0
         self.queue: deque[Visit] = deque()
-        self._up = True
-        #: The up-time integral of the station this replica belongs to (set by the list).
-        self.owner: UpTime | None = None
+        self.inflight: set[Visit] = set()
+        self.crashed = False
+        self.provisioning = provisioning
+        self.retiring = False
+        self._up = not provisioning
 
     @property
     def up(self) -> bool:
-        """False while this replica is crashed: it takes no requests."""
+        """True while the replica takes new requests."""
         return self._up
 
-    @up.setter
-    def up(self, value: bool) -> None:
-        owner = self.owner
-        if owner is not None:
-            owner.changing()
-        self._up = bool(value)
-        if owner is not None:
-            owner.changed()
+    @property
+    def idle(self) -> bool:
+        """True when nothing waits or runs here (a retiring replica may then go)."""
+        return not self.queue and not self.inflight
+
+    def refresh(self) -> None:
+        """Recompute ``_up`` from the replica's state."""
+        self._up = not (self.crashed or self.provisioning or self.retiring)
 
 
-def _reports(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a list mutator so the owner's integral is closed before and updated after."""
+class Capacity:
+    """Integrals over time of the availability share and of the workers serving.
 
-    def wrapper(self: ReplicaList, *args: Any) -> Any:
-        self.uptime.changing()
-        result = method(self, *args)
-        for rep in self:
-            rep.owner = self.uptime
-        self.uptime.changed()
-        return result
-
-    wrapper.__name__ = method.__name__
-    wrapper.__doc__ = method.__doc__
-    return wrapper
-
-
-class ReplicaList(list[Replica]):
-    """A station's replicas; adding or removing one is integrated into availability.
-
-    Mutated in place (``append``, ``pop``, ``remove``, slices...) or replaced
-    (``station.replicas = [...]``, which wraps the new list in one of these).
+    ``share`` is the fraction of serving replicas (not provisioning, not
+    retiring) that are up; ``workers`` counts the workers of replicas that
+    are not crashed, retiring ones included until they have drained.
     """
 
-    uptime: UpTime
+    __slots__ = ("_clock", "_share", "_since", "_source", "_workers", "share_area",
+                 "worker_area")
 
-    def __init__(self, replicas: Iterable[Replica] = ()) -> None:
-        super().__init__(replicas)
+    def __init__(self, clock: Callable[[], float],
+                 source: Callable[[], tuple[float, int]]) -> None:
+        self._clock = clock
+        self._source = source
+        self.share_area = 0.0
+        self.worker_area = 0.0
+        self._since = clock()
+        self._share, self._workers = source()
 
-    def bind(self, uptime: UpTime) -> None:
-        """Attach the owner's integral (once, when the station is built)."""
-        self.uptime = uptime
-        for rep in self:
-            rep.owner = uptime
+    def changing(self) -> None:
+        """Call before a change: the old values hold up to now."""
+        now = self._clock()
+        dt = now - self._since
+        self.share_area += self._share * dt
+        self.worker_area += self._workers * dt
+        self._since = now
 
-    append = _reports(list.append)
-    extend = _reports(list.extend)
-    insert = _reports(list.insert)
-    remove = _reports(list.remove)
-    clear = _reports(list.clear)
-    __setitem__ = _reports(list.__setitem__)
-    __delitem__ = _reports(list.__delitem__)
+    def changed(self) -> None:
+        """Call after a change: the new values hold from now on."""
+        self._share, self._workers = self._source()
 
-    def pop(self, index: SupportsIndex = -1) -> Replica:
-        """Remove and return a replica (integrated into availability)."""
-        self.uptime.changing()
-        rep = super().pop(index)
-        self.uptime.changed()
-        return rep
+    @property
+    def share(self) -> float:
+        """The availability share now."""
+        return self._share
 
-    def __iadd__(self, other: Iterable[Replica]) -> ReplicaList:  # type: ignore[override,misc]
-        self.extend(other)
-        return self
+    @property
+    def workers(self) -> int:
+        """Workers serving now."""
+        return self._workers
+
+    def area(self, now: float) -> float:
+        """Integral of the share from the start to ``now`` (share x seconds)."""
+        return self.share_area + self._share * (now - self._since)
+
+    def workers_area(self, now: float) -> float:
+        """Integral of the workers from the start to ``now`` (worker-seconds)."""
+        return self.worker_area + self._workers * (now - self._since)
 
 
-def up_share(station_up: bool, replicas: list[Replica]) -> float:
-    """Share of ``replicas`` that are up; 0 when the component is down or has none."""
-    if not station_up or not replicas:
-        return 0.0
-    return sum(1 for rep in replicas if rep._up) / len(replicas)
+def capacity_now(replicas: list[Replica], retiring: list[Replica]) -> tuple[float, int]:
+    """(availability share, workers) of a station's replicas now.
+
+    The share is 0 when no replica is serving (none, or all provisioning).
+    """
+    serving = [r for r in replicas if not r.provisioning]
+    share = sum(1 for r in serving if not r.crashed) / len(serving) if serving else 0.0
+    workers = sum(r.concurrency for r in serving if not r.crashed)
+    workers += sum(r.concurrency for r in retiring if not r.crashed)
+    return share, workers

@@ -18,17 +18,20 @@ from app.engine.budget import (
     estimate_work,
     hard_limit_problems,
 )
+from app.engine.commands import LiveAction
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
+from app.engine.events import EventLog
+from app.engine.faults import FaultBoard
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
 from app.engine.routing import make_router
 from app.engine.run_guard import RunGuard
 from app.engine.sampling import growing
-from app.engine.scheduling import AsyncLedger
-from app.engine.snapshot import Snapshot
+from app.engine.scheduling import AsyncLedger, Wake
+from app.engine.snapshot import LinkMetrics, Snapshot, WindowMetrics
 from app.engine.station import Node, ReplyLoop, Station
 from app.engine.summary import summarize
-from app.engine.window import EndToEndWindow, StationWindow
+from app.engine.window import EndToEndWindow, LinkWindow, StationWindow
 from app.engine.workloads import ClientNode, expected_requests
 from app.model.document import Document
 from app.model.errors import DocumentError
@@ -36,6 +39,29 @@ from app.model.resolve import resolve, resolve_link
 
 #: A window is simulated in this many slices; pause/stop are checked between them.
 SLICES_PER_WINDOW = 8
+
+
+class WindowClose:
+    """What a window-close hook sees: the window's figures, before they are frozen.
+
+    Hooks (autoscaling, alert rules) run at every window's end on simulated
+    time; events they emit land in this window's snapshot.
+    """
+
+    __slots__ = ("components", "end_to_end", "length_s", "links", "time_s", "warming_up")
+
+    def __init__(self, time_s: float, length_s: float, end_to_end: WindowMetrics,
+                 components: dict[str, WindowMetrics], links: dict[str, LinkMetrics],
+                 warming_up: bool) -> None:
+        self.time_s = time_s
+        self.length_s = length_s
+        self.end_to_end = end_to_end
+        self.components = components
+        self.links = links
+        self.warming_up = warming_up
+
+
+WindowHook = Callable[[WindowClose], None]
 
 
 class Simulation:
@@ -91,9 +117,17 @@ class Simulation:
         self.streams = RandomStreams(self.seed)
         self.stations: dict[str, Station] = {}
         self.clients: dict[str, ClientNode] = {}
+        #: Every link by ``"source->target"`` (broker subscriptions included).
+        self.links: dict[str, LinkRuntime] = {}
+        #: State changes (faults, recoveries, breakers, scaling, live actions).
+        self.events = EventLog(lambda: float(self.env._now))
+        self._window_hooks: list[WindowHook] = []
         with _gc_paused():
             self._build()
             self.station_windows = {sid: StationWindow(st) for sid, st in self.stations.items()}
+            self.link_windows = {key: LinkWindow(link) for key, link in self.links.items()}
+        self.faults = FaultBoard(self.stations, self.links, self.events, self._zones(),
+                                 error_coin=self._give_error_coin)
         self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
         self._warm_captured = False
         if self.warmup_s == 0.0:
@@ -142,10 +176,15 @@ class Simulation:
             )
             self.stations[comp.id] = station
             nodes[comp.id] = station
+            error_rate = float(getattr(rc, "error_rate", 0.0) or 0.0)
+            if error_rate > 0.0:
+                station.error_rate = error_rate
+                self._give_error_coin(station)
         for link in self.document.links:
             rl = resolve_link(link)
             runtime = LinkRuntime(env, rl, self.stations[link.target])
             nodes[link.source].add_link(runtime)
+            self.links[runtime.key] = runtime
         for sid, station in self.stations.items():
             if station.resolved.type.balancer and station.calls:
                 station.router = make_router(
@@ -153,6 +192,20 @@ class Simulation:
                     station.calls,
                     BlockSampler(streams.generator(f"{sid}/routing"), growing(uniform01_draw())),
                 )
+
+    def _give_error_coin(self, station: Station) -> None:
+        """Draws for a station's error rate, from its own stream (made on first need)."""
+        if station.error_coin is None:
+            station.error_coin = BlockSampler(
+                self.streams.generator(f"{station.id}/errors"), growing(uniform01_draw()))
+
+    def _zones(self) -> dict[str, list[str]]:
+        zones: dict[str, list[str]] = {}
+        for comp in self.document.components:
+            zone = getattr(comp, "zone", None)
+            if zone and comp.id in self.stations:
+                zones.setdefault(zone, []).append(comp.id)
+        return zones
 
     def _make_guard(self, max_work: float | None) -> RunGuard:
         requests = {cid: c.expected_requests for cid, c in self.clients.items()}
@@ -185,10 +238,46 @@ class Simulation:
         """Fraction of the duration simulated, 0..1."""
         return min(1.0, self.env.now / self.duration_s)
 
+    # -- plug-ins: scheduled actions, window hooks, live actions ------------------
+
+    def schedule(self, at_s: float, action: Callable[[], None]) -> None:
+        """Call ``action()`` when simulated time reaches ``at_s`` (now if it has passed).
+
+        Actions at the same instant run in the order they were scheduled.
+        """
+        Wake(self.env, max(0.0, float(at_s) - self.env.now), lambda _ev: action())
+
+    def add_window_hook(self, hook: WindowHook) -> None:
+        """Call ``hook(close)`` at every window's end, before its snapshot is frozen."""
+        self._window_hooks.append(hook)
+
+    def apply(self, action: LiveAction) -> None:
+        """Apply a user's live action now (the run driver calls this between slices).
+
+        A bad target is logged as a ``live_refused`` event, never raised: a
+        run must not die of a click on a component that has just been removed.
+        """
+        try:
+            if action.kind == "recover":
+                self.faults.recover(action.target, "live")
+                self.events.emit("live_recover", action.target, source="live")
+                return
+            fault = self.faults.start(
+                action.kind, action.target, source="live", replicas=action.replicas,
+                factor=action.factor, rate=action.rate, add_ms=action.add_ms,
+            )
+        except ValueError as exc:
+            self.events.emit("live_refused", action.target, source="live", reason=str(exc))
+            return
+        if action.duration_s is not None:
+            self.schedule(self.now + action.duration_s, lambda: self.faults.end(fault))
+
     def _capture_warmup(self) -> None:
         now = self.env.now
         for window in self.station_windows.values():
             window.mark_warmup(now)
+        for lw in self.link_windows.values():
+            lw.mark_warmup(now)
         self.end_to_end.mark_warmup(now)
         self._warm_captured = True
 
@@ -245,10 +334,16 @@ class Simulation:
             for sid, window in self.station_windows.items()
         }
         e2e = self.end_to_end.close(end, length, self.warmup_s)
-        self.wall_s = time.perf_counter() - self._wall_start
+        links = {key: lw.close(length, self.warmup_s) for key, lw in self.link_windows.items()}
         # A window that ends by the end of the warm-up is not part of the summary.
         warming_up = self.warmup_s > 0.0 and end <= self.warmup_s + 1e-12
-        return Snapshot.build(end, length, self.progress, e2e, comps, warming_up=warming_up)
+        if self._window_hooks:
+            close = WindowClose(end, length, e2e, comps, links, warming_up)
+            for hook in self._window_hooks:
+                hook(close)
+        self.wall_s = time.perf_counter() - self._wall_start
+        return Snapshot.build(end, length, self.progress, e2e, comps, warming_up=warming_up,
+                              links=links, events=self.events.take_window())
 
     def run(
         self,

@@ -7,9 +7,11 @@ cross threads safely (a Qt signal hands over the same object).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
+
+from app.engine.events import RunEvent
 
 END_TO_END = "end_to_end"
 
@@ -32,7 +34,10 @@ class WindowMetrics:
     ``dropped`` and ``backlog`` are a message broker's lost messages and its
     messages waiting for a consumer (0 elsewhere). ``async_failed`` (end to
     end only) counts requests whose async work failed downstream; it is in
-    the end-to-end ``error_rate``.
+    the end-to-end ``error_rate``. ``throttled`` counts requests a
+    component's rate limit refused (also in ``rejected``). ``replicas`` and
+    ``replicas_up`` are the component's serving replicas at the window's end
+    and how many of them took requests (0 end to end).
     """
 
     arrivals: int = 0
@@ -56,6 +61,9 @@ class WindowMetrics:
     dropped: int = 0
     backlog: float = 0.0
     async_failed: int = 0
+    throttled: int = 0
+    replicas: int = 0
+    replicas_up: int = 0
 
     @property
     def waiting(self) -> float:
@@ -75,10 +83,43 @@ class WindowMetrics:
 
 METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(WindowMetrics))
 
+
+@dataclass(frozen=True, slots=True)
+class LinkMetrics:
+    """One link's figures over one window, as its caller saw them.
+
+    ``calls`` are attempts sent (retries included, ``retried`` of them
+    retries); ``failed`` attempts that did not succeed (``timed_out`` among
+    them); ``short_circuited`` calls an open breaker refused without sending.
+    Latencies (ms) are the round trips of successful attempts; ``None`` when
+    none succeeded. ``breaker`` is the circuit breaker's state at the
+    window's end (``None`` without one); ``partitioned`` whether the link
+    was cut then.
+    """
+
+    calls: int = 0
+    failed: int = 0
+    timed_out: int = 0
+    retried: int = 0
+    short_circuited: int = 0
+    calls_rps: float = 0.0
+    latency_mean_ms: float | None = None
+    latency_p50_ms: float | None = None
+    latency_p90_ms: float | None = None
+    latency_p95_ms: float | None = None
+    latency_p99_ms: float | None = None
+    latency_max_ms: float | None = None
+    breaker: str | None = None
+    partitioned: bool = False
+
+
+LINK_METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(LinkMetrics))
+
 #: A snapshot as plain tuples, for a pipe to another process (a Snapshot's
 #: read-only mapping does not pickle): time, window, progress, end to end,
-#: components, warming up.
-WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]], bool]
+#: components, warming up, links, events.
+WireSnapshot = tuple[float, float, float, tuple[Any, ...], dict[str, tuple[Any, ...]], bool,
+                     dict[str, tuple[Any, ...]], tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +127,10 @@ class Snapshot:
     """All metrics of one window: ``time_s`` is the window's end (simulated seconds).
 
     ``warming_up`` is True for a window that ends by the end of the warm-up:
-    its figures are live measurements but not part of the summary.
+    its figures are live measurements but not part of the summary. ``links``
+    maps ``"source->target"`` to the link's figures; ``events`` are the
+    run's state changes during the window (faults, recoveries, breakers,
+    scaling, live actions), in order.
     """
 
     time_s: float
@@ -95,6 +139,9 @@ class Snapshot:
     end_to_end: WindowMetrics
     components: Mapping[str, WindowMetrics]
     warming_up: bool = False
+    links: Mapping[str, LinkMetrics] = field(
+        default_factory=lambda: MappingProxyType({}))
+    events: tuple[RunEvent, ...] = ()
 
     @staticmethod
     def build(
@@ -105,11 +152,13 @@ class Snapshot:
         components: dict[str, WindowMetrics],
         *,
         warming_up: bool = False,
+        links: dict[str, LinkMetrics] | None = None,
+        events: tuple[RunEvent, ...] = (),
     ) -> Snapshot:
         """Freeze the per-component dict so no one can change it afterwards."""
         return Snapshot(
             time_s, window_s, progress, end_to_end, MappingProxyType(dict(components)),
-            warming_up,
+            warming_up, MappingProxyType(dict(links or {})), tuple(events),
         )
 
     def to_wire(self) -> WireSnapshot:
@@ -121,14 +170,18 @@ class Snapshot:
             astuple(self.end_to_end),
             {cid: astuple(m) for cid, m in self.components.items()},
             self.warming_up,
+            {key: astuple(m) for key, m in self.links.items()},
+            tuple(e.to_wire() for e in self.events),
         )
 
     @staticmethod
     def from_wire(wire: WireSnapshot) -> Snapshot:
         """Rebuild the immutable snapshot that :meth:`to_wire` flattened."""
-        time_s, window_s, progress, e2e, comps, warming_up = wire
+        time_s, window_s, progress, e2e, comps, warming_up, links, events = wire
         return Snapshot.build(
             time_s, window_s, progress, WindowMetrics(*e2e),
             {cid: WindowMetrics(*values) for cid, values in comps.items()},
             warming_up=warming_up,
+            links={key: LinkMetrics(*values) for key, values in links.items()},
+            events=tuple(RunEvent.from_wire(e) for e in events),
         )

@@ -7,9 +7,11 @@ time, then makes its downstream calls and replies to its caller. A blocking
 station keeps the worker until the downstream calls return; a non-blocking
 one frees it as soon as its own service ends.
 
-State that faults, alerts and autoscaling will change mid-run lives here:
-``up``, ``slowdown`` and the ``replicas`` list (``up`` and the list record
-their changes, which availability integrates over time).
+State that faults and autoscaling change mid-run lives here, behind methods
+that keep it consistent: a crash fails a replica's queued and in-flight
+requests back to their callers at once; replicas are added (after
+provisioning) and retired (after draining); availability and worker-seconds
+are integrated over time (:mod:`app.engine.replicas`).
 
 Replies never unwind by recursion: on zero-latency links a reply reaches the
 caller's station in the same instant, which replies to its own caller, and so
@@ -21,13 +23,11 @@ so a chain of 20,000 components needs no deeper stack than a chain of two.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
-
 import simpy
 
 from app.engine.distributions import BlockSampler
 from app.engine.links import LinkRuntime
-from app.engine.replicas import Replica, ReplicaList, UpTime, up_share
+from app.engine.replicas import Capacity, Replica, capacity_now
 from app.engine.routing import Router, TrackedReply
 from app.engine.scheduling import FAILED, OK, REJECTED, AsyncLedger, Reply, Wake
 from app.model.resolve import ResolvedComponent
@@ -87,7 +87,16 @@ class Node:
 
 
 class Station(Node):
-    """A serving component (everything but clients)."""
+    """A serving component (everything but clients).
+
+    Run-time state that faults and autoscaling change goes through methods
+    that keep the integrals and invariants right: :meth:`crash_replica` fails
+    the replica's queue and in-flight work back to their callers at once and
+    takes nothing until :meth:`recover_replica`; :meth:`add_replica` and
+    :meth:`retire_replica` grow and shrink the tier (a retiring replica takes
+    no new work and drains what it holds). ``slowdown`` and ``error_rate``
+    may be changed at any instant.
+    """
 
     def __init__(
         self,
@@ -115,25 +124,34 @@ class Station(Node):
         self.coin = coin
         self.calls: list[LinkRuntime] = []
         self.router: Router | None = None
-        self._up = True
-        self._replicas = ReplicaList(
+        self._replicas: list[Replica] = [
             Replica(rc.concurrency, rc.queue_capacity) for _ in range(rc.replicas)
-        )
+        ]
+        #: Replicas removed from the tier that still finish the work they hold.
+        self.retiring: list[Replica] = []
         #: The replica when there is exactly one (kept by every change of the list):
-        #: arrivals skip the round robin, and indexing a list subclass.
+        #: arrivals skip the round robin.
         self._only: Replica | None = None
-        #: Time integral of the share of replicas up (availability).
-        self.uptime = UpTime(lambda: float(env._now), self._share_up)
-        self._replicas.bind(self.uptime)
+        #: Time integrals of the availability share and of the workers serving.
+        self.integrals = Capacity(lambda: float(env._now), self._capacity_now)
+        self._only = self._replicas[0] if len(self._replicas) == 1 else None
+        #: Fewest and most serving replicas so far (``summary.json`` ``replicas``).
+        self.replicas_min = self.replicas_max = len(self._replicas)
         self._rr = 0
         #: Mutable by faults: multiplies every service time.
         self.slowdown = 1.0
+        #: Probability that a request fails here after its service (the
+        #: component's ``error_rate``; faults may raise it for a while).
+        self.error_rate = 0.0
+        #: Draws for ``error_rate`` (from the run's ``<id>/errors`` stream), set by the run.
+        self.error_coin: BlockSampler | None = None
         # Counters since the start (windows and the summary take differences).
         self.arrivals = 0
         self.rejected = 0
         self.failed = 0
         self.timed_out = 0
         self.completed = 0
+        self.throttled = 0
         # Current counts, each with a running "sum" that gives its time
         # integral for free: on +1 at time t the sum gains t, on -1 it loses t,
         # so integral(0..t) = count * t - sum (see :meth:`area`). This costs two
@@ -150,50 +168,136 @@ class Station(Node):
         self.lat: list[float] = []
         self.lat_start: list[float] = []
 
-    @property
-    def up(self) -> bool:
-        """Mutable by faults: a station that is down fails every request at once."""
-        return self._up
-
-    @up.setter
-    def up(self, value: bool) -> None:
-        self.uptime.changing()
-        self._up = bool(value)
-        self.uptime.changed()
+    # -- replicas -------------------------------------------------------------------
 
     @property
-    def replicas(self) -> ReplicaList:
-        """Mutable by faults and autoscaling: change it in place, or assign a new list."""
+    def replicas(self) -> list[Replica]:
+        """The tier's replicas (provisioning, up or crashed; not the retiring ones).
+
+        Read-only: change them with the methods below, which keep the integrals.
+        """
         return self._replicas
 
-    @replicas.setter
-    def replicas(self, value: Iterable[Replica]) -> None:
-        self.uptime.changing()
-        self._replicas = ReplicaList(value)
-        self._replicas.bind(self.uptime)
-        self.uptime.changed()
-
-    def _share_up(self) -> float:
-        replicas = self.replicas
-        self._only = replicas[0] if len(replicas) == 1 else None
-        return up_share(self._up, replicas)
+    @property
+    def up(self) -> bool:
+        """True while at least one replica takes requests."""
+        return any(r._up for r in self._replicas)
 
     @property
     def workers(self) -> int:
-        """Total workers over the replicas that are up."""
-        return sum(r.concurrency for r in self.replicas if r._up)
+        """Workers of the replicas that take new requests now."""
+        return sum(r.concurrency for r in self._replicas if r._up)
+
+    def _capacity_now(self) -> tuple[float, int]:
+        return capacity_now(self._replicas, self.retiring)
+
+    def _changed(self) -> None:
+        """After a change of the replicas: new integrand, new shortcut, new extremes."""
+        self.integrals.changed()
+        replicas = self._replicas
+        self._only = replicas[0] if len(replicas) == 1 else None
+        serving = sum(1 for r in replicas if not r.provisioning)
+        self.replicas_min = min(self.replicas_min, serving)
+        self.replicas_max = max(self.replicas_max, serving)
+
+    def crash_replica(self, rep: Replica) -> int:
+        """Crash ``rep`` now: its queued and in-flight requests fail back to their callers.
+
+        Returns how many requests failed. A crashed replica takes nothing until
+        :meth:`recover_replica`. Crashing a crashed replica does nothing.
+        """
+        if rep.crashed:
+            return 0
+        now = self.env._now
+        self.integrals.changing()
+        rep.crashed = True
+        rep.refresh()
+        victims = list(rep.queue)
+        n_queued = len(victims)
+        self.queued -= n_queued
+        self.queued_s -= n_queued * now
+        for visit in rep.inflight:
+            if visit.t_done < 0.0:  # still in service
+                self.serving -= 1
+                self.serving_s -= now
+            victims.append(visit)
+        self.busy -= rep.busy
+        self.busy_s -= rep.busy * now
+        rep.busy = 0
+        rep.queue.clear()
+        rep.inflight.clear()
+        self.insys -= len(victims)
+        self.insys_s -= len(victims) * now
+        self.failed += len(victims)
+        if rep.retiring:  # it had work to drain; now it has none
+            self.retiring.remove(rep)
+        self._changed()
+        for visit in victims:
+            visit.dead = True
+            self.send_reply(visit, FAILED)
+        return len(victims)
+
+    def recover_replica(self, rep: Replica) -> None:
+        """Repair a crashed replica: it takes requests again, with an empty queue."""
+        if not rep.crashed:
+            return
+        self.integrals.changing()
+        rep.crashed = False
+        rep.refresh()
+        self._changed()
+
+    def add_replica(self, *, provisioning: bool = False) -> Replica:
+        """A new replica at the end of the tier; ``provisioning`` ones serve after :meth:`ready`."""
+        rc = self.resolved
+        rep = Replica(rc.concurrency, rc.queue_capacity, provisioning=provisioning)
+        self.integrals.changing()
+        self._replicas.append(rep)
+        self._changed()
+        return rep
+
+    def ready(self, rep: Replica) -> None:
+        """A provisioning replica starts serving."""
+        if not rep.provisioning or rep not in self._replicas:
+            return
+        self.integrals.changing()
+        rep.provisioning = False
+        rep.refresh()
+        self._changed()
+
+    def retire_replica(self, rep: Replica) -> None:
+        """Remove ``rep`` from the tier: it takes no new work and drains what it holds."""
+        if rep not in self._replicas:
+            return
+        self.integrals.changing()
+        self._replicas.remove(rep)
+        rep.retiring = True
+        rep.refresh()
+        if not (rep.idle or rep.crashed):
+            self.retiring.append(rep)
+        self._changed()
+
+    def _retired(self, rep: Replica) -> None:
+        """A retiring replica has drained: its workers are gone."""
+        self.integrals.changing()
+        self.retiring.remove(rep)
+        self.integrals.changed()
 
     def areas(self, now: float) -> dict[str, float]:
-        """Time integrals (count x seconds) since the start of each count, up to ``now``."""
+        """Time integrals since the start of each count, up to ``now``."""
+        cap = self.integrals
         return {
             "queued_area": self.queued * now - self.queued_s,
             "serving_area": self.serving * now - self.serving_s,
             "busy_area": self.busy * now - self.busy_s,
             "insys_area": self.insys * now - self.insys_s,
+            "up_area": cap.area(now),
+            "workers_area": cap.workers_area(now),
         }
 
+    # -- requests -------------------------------------------------------------------
+
     def _pick(self) -> Replica | None:
-        replicas = self.replicas
+        replicas = self._replicas
         n = len(replicas)
         for _ in range(n):
             i = self._rr % n  # the list may have shrunk since the last pick
@@ -206,17 +310,13 @@ class Station(Node):
     def arrive(self, req: Request, reply: Reply) -> None:
         """A request arrives: serve it, queue it, or refuse it."""
         self.arrivals += 1
-        if not self._up:
-            self.failed += 1
-            reply(FAILED)
-            return
         rep = self._only
         if rep is None or not rep._up:
             rep = self._pick()
-        if rep is None:
-            self.failed += 1
-            reply(FAILED)
-            return
+            if rep is None:
+                self.failed += 1
+                reply(FAILED)
+                return
         now = self.env._now  # the .now property costs a call per event
         if rep.busy < rep.concurrency:
             rep.busy += 1
@@ -227,6 +327,7 @@ class Station(Node):
             self.insys += 1
             self.insys_s += now
             visit = Visit(self, rep, req, reply, now)
+            rep.inflight.add(visit)
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         elif rep.capacity is None or len(rep.queue) < rep.capacity:
             self.queued += 1
@@ -246,6 +347,7 @@ class Station(Node):
             self.queued_s -= now
             self.serving += 1
             self.serving_s += now
+            rep.inflight.add(visit)
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         else:
             rep.busy -= 1
@@ -253,9 +355,15 @@ class Station(Node):
             self.busy_s -= now
 
     def visit_finished(self, visit: Visit, status: int) -> None:
+        if visit.dead:  # a crash already failed it back to its caller
+            return
         now = self.env._now
+        rep: Replica = visit.rep  # type: ignore[assignment]
         if self.blocking:
-            self.release(visit.rep, now)  # type: ignore[arg-type]
+            self.release(rep, now)
+        rep.inflight.discard(visit)
+        if rep.retiring and rep.idle:
+            self._retired(rep)
         self.insys -= 1
         self.insys_s -= now
         if status == OK:
@@ -264,7 +372,27 @@ class Station(Node):
             self.lat_start.append(visit.t_arr)
         else:
             self.failed += 1
-        # Reply through the run's ReplyLoop (inlined: this runs once per hop).
+        # Reply through the run's ReplyLoop (send_reply, inlined: this runs once per hop).
+        loop = self.replies
+        if loop.active:  # a reply is running further up the stack: queue this one
+            visit.status = status
+            loop.pending.append(visit)
+            return
+        loop.active = True
+        try:
+            visit.reply(status)
+            pending = loop.pending
+            while pending:
+                nxt = pending.popleft()
+                nxt.reply(nxt.status)
+        except BaseException:
+            loop.pending.clear()
+            raise
+        finally:
+            loop.active = False
+
+    def send_reply(self, visit: Visit, status: int) -> None:
+        """Reply to ``visit``'s caller through the run's :class:`ReplyLoop`."""
         loop = self.replies
         if loop.active:  # a reply is running further up the stack: queue this one
             visit.status = status
@@ -285,9 +413,17 @@ class Station(Node):
 
 
 class Visit:
-    """One request's stay at one node, from arrival to reply."""
+    """One request's stay at one node, from arrival to reply.
 
-    __slots__ = ("idx", "node", "pending", "rep", "reply", "req", "status", "t_arr", "t_done")
+    ``dead`` is set when a crash of its replica has already failed it back
+    to its caller: whatever it was waiting for is then ignored. ``t_done``
+    is negative until the visit's own service has ended; ``t_call`` is the
+    time a call over a link without latency was made (negative when the
+    visit is not waiting for one).
+    """
+
+    __slots__ = ("dead", "idx", "node", "pending", "rep", "reply", "req", "status",
+                 "t_arr", "t_call", "t_done")
 
     def __init__(
         self, node: Node, rep: Replica | None, req: Request, reply: Reply, t_arr: float
@@ -297,13 +433,17 @@ class Visit:
         self.req = req
         self.reply = reply
         self.t_arr = t_arr
-        self.t_done = t_arr
+        self.t_done = -1.0
+        self.t_call = -1.0
         self.idx = 0
         self.pending = 0
         self.status = OK
+        self.dead = False
 
     def service_done(self, _ev: object) -> None:
         """Own service over: free the worker (non-blocking) and go downstream."""
+        if self.dead:
+            return
         st: Station = self.node  # type: ignore[assignment]
         now = st.env._now
         self.t_done = now
@@ -311,6 +451,9 @@ class Visit:
         st.serving_s -= now
         if not st.blocking:
             st.release(self.rep, now)  # type: ignore[arg-type]
+        if st.error_rate and st.error_coin is not None and st.error_coin() < st.error_rate:
+            self.finish(FAILED)
+            return
         self.downstream()
 
     def downstream(self) -> None:
@@ -336,6 +479,17 @@ class Visit:
             self._next(OK)
 
     def _next(self, status: int) -> None:
+        if self.dead:
+            return
+        t0 = self.t_call
+        if t0 >= 0.0:  # a call over a link without latency returned: count it on the link
+            self.t_call = -1.0
+            link = self.node.calls[self.idx - 1]
+            if status == OK:
+                link.lat.append(link.env._now - t0)
+                link.lat_start.append(t0)
+            else:
+                link.failed += 1
         if status != OK:
             self.finish(status)
             return
@@ -345,6 +499,8 @@ class Visit:
             self.idx += 1
             if link.probability >= 1.0 or self.node.coin() < link.probability:
                 if link.direct:
+                    link.calls += 1
+                    self.t_call = link.env._now
                     link.target.arrive(self.req, self._next)
                 elif link.asynchronous and not link.partitioned:
                     # Answered at once: go on in this loop, not by a nested reply.
@@ -369,6 +525,8 @@ class Visit:
             link.call(self.req, self._joined)
 
     def _joined(self, status: int) -> None:
+        if self.dead:
+            return
         if status != OK and self.status == OK:
             self.status = status
         self.pending -= 1

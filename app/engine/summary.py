@@ -102,9 +102,14 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         ended = done + lost + refused
         rc = st.resolved
         broker = window.broker
+        worker_s = c.now["workers_area"] - c.base.get("workers_area", 0.0)
         components[sid] = {
             "type": rc.type.key,
-            "replicas": len(st.replicas),
+            "replicas": {
+                "min": st.replicas_min,
+                "max": st.replicas_max,
+                "final": sum(1 for r in st.replicas if not r.provisioning),
+            },
             "concurrency": rc.concurrency,
             "mean_service_ms": rc.service.mean_ms,
             "arrivals": c.count("arrivals"),
@@ -112,12 +117,12 @@ def summarize(sim: Simulation) -> dict[str, Any]:
             "rejected": refused,
             "timed_out": c.count("timed_out"),
             "failed": lost,
+            "throttled": c.count("throttled"),
             "dropped": c.count("dropped"),
             "error_rate": (lost + refused) / ended if ended else (None if in_warmup else 0.0),
             "utilization": (
                 None if in_warmup else
-                (c.now["busy_area"] - c.base["busy_area"]) / window.run.worker_seconds
-                if window.run.worker_seconds else 0.0
+                (c.now["busy_area"] - c.base["busy_area"]) / worker_s if worker_s > 0 else 0.0
             ),
             "availability": c.per_second("up_area"),
             "mean_queue_length": c.per_second("queued_area"),
@@ -135,6 +140,9 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         }
     return {
         "simulated_s": end,
+        "links": _links(sim, measured, in_warmup),
+        "events": [e.as_dict() for e in sim.events.events],
+        "events_dropped": sim.events.dropped,
         "warmup_s": sim.warmup_s,
         "seed": sim.seed,
         "wall_s": sim.wall_s,
@@ -143,3 +151,21 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "end_to_end": end_to_end,
         "components": components,
     }
+
+
+def _links(sim: Simulation, measured: float, in_warmup: bool) -> dict[str, Any]:
+    """``links."a->b"``: each link's counts after the warm-up and its latency."""
+    out: dict[str, Any] = {}
+    for key, lw in sim.link_windows.items():
+        vals = lw.values()
+        p = _Period(vals, vals if in_warmup else lw.run.at_warmup, measured)
+        out[key] = {
+            "calls": p.count("calls"),
+            "failed": p.count("failed"),
+            "timed_out": p.count("timed_out"),
+            "retried": p.count("retried"),
+            "short_circuited": p.count("short_circuited"),
+            "calls_rps": p.per_second("calls"),
+            "latency": latency_block(lw.run),
+        }
+    return out

@@ -16,7 +16,8 @@ import numpy as np
 
 from app.engine.messaging import BrokerStation
 from app.engine.scheduling import AsyncLedger
-from app.engine.snapshot import WindowMetrics
+from app.engine.links import LinkRuntime
+from app.engine.snapshot import LinkMetrics, WindowMetrics
 from app.engine.station import Station
 from app.engine.stats import BatchMeans, LatencyHistogram, window_percentiles
 from app.engine.workloads import ClientNode
@@ -37,7 +38,6 @@ class RunAccumulator:
         self.batches = BatchMeans()
         self.at_warmup: dict[str, float] = {}
         self.warmup_time = 0.0
-        self.worker_seconds = 0.0
 
     def fold(self, lat_ms: Latencies, starts: list[float], warmup_s: float) -> None:
         """Add one window's latencies of requests that arrived after the warm-up."""
@@ -80,7 +80,7 @@ def _count_fields(d: dict[str, float], length: float) -> dict[str, Any]:
     return counts
 
 
-def _take_latencies(node: Station | ClientNode) -> tuple[Latencies, list[float]]:
+def _take_latencies(node: Station | ClientNode | LinkRuntime) -> tuple[Latencies, list[float]]:
     """The window's latencies (ms) and their requests' arrival times; clears the lists."""
     lat_s = node.lat
     lat: Latencies = (
@@ -105,8 +105,8 @@ class StationWindow:
         """Cumulative counters and time integrals at ``now``."""
         st = self.station
         vals = {name: float(getattr(st, name)) for name in _COUNTERS}
+        vals["throttled"] = float(st.throttled)
         vals.update(st.areas(now))
-        vals["up_area"] = st.uptime.area(now)
         broker = self.broker
         vals["dropped"] = float(broker.dropped) if broker is not None else 0.0
         vals["backlog_area"] = broker.backlog_area(now) if broker is not None else 0.0
@@ -125,9 +125,6 @@ class StationWindow:
         self._prev = now_vals
         lat, starts = _take_latencies(st)
         self.run.fold(lat, starts, warmup_s)
-        workers = st.workers
-        if end > warmup_s:
-            self.run.worker_seconds += workers * (end - max(end - length, warmup_s))
         rc = st.resolved
         in_flight = d["insys_area"] / length if length > 0 else 0.0
         memory = (rc.idle_memory_mb + in_flight * rc.memory_per_request_mb) / rc.memory_capacity_mb
@@ -135,11 +132,14 @@ class StationWindow:
         return WindowMetrics(
             **_count_fields(d, length),
             error_rate=(d["failed"] + d["rejected"]) / ended if ended else 0.0,
-            utilization=d["busy_area"] / (workers * length) if workers and length > 0 else 0.0,
+            utilization=d["busy_area"] / d["workers_area"] if d["workers_area"] > 0 else 0.0,
             memory_utilization=min(1.0, memory),
             queue_length=d["queued_area"] / length if length > 0 else 0.0,
             in_flight=in_flight,
-            availability=d["up_area"] / length if length > 0 else st.uptime.share,
+            availability=d["up_area"] / length if length > 0 else st.integrals.share,
+            throttled=int(d["throttled"]),
+            replicas=sum(1 for r in st.replicas if not r.provisioning),
+            replicas_up=sum(1 for r in st.replicas if r._up),
             dropped=int(d["dropped"]),
             backlog=d["backlog_area"] / length if length > 0 else 0.0,
             **_latency_fields(lat),
@@ -247,4 +247,43 @@ class EndToEndWindow:
             in_flight=d["in_flight_area"] / length if length > 0 else 0.0,
             async_failed=async_failed,
             **_latency_fields(lat),
+        )
+
+
+_LINK_COUNTERS = ("calls", "failed", "timed_out", "retried", "short_circuited")
+
+
+class LinkWindow:
+    """Per-window figures of one link, and its run accumulator."""
+
+    def __init__(self, link: LinkRuntime) -> None:
+        self.link = link
+        self.run = RunAccumulator()
+        self._prev = self.values()
+
+    def values(self) -> dict[str, float]:
+        """Cumulative counters now."""
+        link = self.link
+        return {name: float(getattr(link, name)) for name in _LINK_COUNTERS}
+
+    def mark_warmup(self, now: float) -> None:
+        """Remember the cumulative figures at the end of the warm-up."""
+        self.run.at_warmup = self.values()
+        self.run.warmup_time = now
+
+    def close(self, length: float, warmup_s: float) -> LinkMetrics:
+        """Figures of the window just ended; folds latencies into the run."""
+        link = self.link
+        now_vals = self.values()
+        d = {k: now_vals[k] - self._prev[k] for k in now_vals}
+        self._prev = now_vals
+        lat, starts = _take_latencies(link)
+        self.run.fold(lat, starts, warmup_s)
+        breaker = link.breaker
+        return LinkMetrics(
+            **{name: int(d[name]) for name in _LINK_COUNTERS},
+            calls_rps=d["calls"] / length if length > 0 else 0.0,
+            **_latency_fields(lat),
+            breaker=None if breaker is None else breaker.state,
+            partitioned=link.partitioned,
         )

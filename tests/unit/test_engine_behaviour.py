@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from app.engine import Simulation
+from app.engine.commands import LiveAction
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw
 from app.model import Component, Link, Routing, ServiceTime, Specs
 from app.model.errors import DocumentError
@@ -221,7 +222,7 @@ def test_component_down_fails_requests_immediately() -> None:
     doc = design([client(100), server("s", 1.0)], [("users", "s")], duration=4)
     sim = Simulation(doc)
     sim.step_window()
-    sim.stations["s"].up = False  # what a crash fault will do mid-run
+    sim.apply(LiveAction("crash", "s"))
     snap = sim.step_window()
     assert snap.components["s"].failed == snap.components["s"].arrivals > 0
     assert snap.end_to_end.error_rate == 1.0
@@ -253,8 +254,6 @@ def test_service_time_field_wins_over_profile() -> None:
 
 def test_state_changes_mid_run_slowdown_scaling_partition() -> None:
     """What faults and autoscaling will drive later: the engine honours it mid-run."""
-    from app.engine.station import Replica
-
     doc = design([client(1000), server("s", 1.0, 2)], [("users", "s")], duration=6)
     sim = Simulation(doc)
     station = sim.stations["s"]
@@ -263,13 +262,13 @@ def test_state_changes_mid_run_slowdown_scaling_partition() -> None:
     slowed = sim.step_window().components["s"]
     assert slowed.utilization > 0.95 and slowed.queue_length > 10 * max(base.queue_length, 0.1)
     station.slowdown = 1.0
-    station.replicas.append(Replica(2, None))  # autoscaling adds a replica
-    station.replicas.append(Replica(2, None))
+    station.add_replica()  # autoscaling adds a replica
+    station.add_replica()
     sim.step_window()
     sim.step_window()
     scaled = sim.step_window().components["s"]
     assert scaled.utilization < base.utilization  # same load over three times the workers
-    sim.clients["users"].calls[0].partitioned = True  # a network partition
+    sim.apply(LiveAction("partition", "users->s"))  # a network partition
     cut = sim.step_window()
     # Every new request fails; only those already past the link complete.
     assert cut.components["s"].arrivals == 0

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from app.engine import Simulation
+from app.engine.commands import LiveAction
 from app.model import (
     UNBOUNDED,
     Component,
@@ -60,7 +61,7 @@ def test_a_chain_of_2000_components_completes_with_exact_latencies() -> None:
 def test_a_rejection_deep_in_a_chain_fails_every_caller_without_recursion() -> None:
     n = 2000
     sim = Simulation(chain(n))
-    sim.stations[f"s{n - 1}"].up = False  # the last component is down
+    sim.apply(LiveAction("crash", f"s{n - 1}"))  # the last component is down
     out = sim.run()
     e2e = out["end_to_end"]
     assert (e2e["requests"], e2e["completed"], e2e["failed"]) == (4, 0, 4)

@@ -12,8 +12,7 @@ import math
 import pytest
 
 from app.engine import Simulation
-from app.engine.scheduling import Wake
-from app.engine.station import Replica
+from app.engine.commands import LiveAction
 from app.model import UNBOUNDED, Component, Link, ServiceTime
 from tests.unit.engine_docs import client, design, server
 
@@ -125,10 +124,9 @@ def test_an_unbounded_broker_keeps_every_message() -> None:
 
 def test_a_broker_holds_messages_while_its_consumer_is_down() -> None:
     sim = Simulation(_broker_design(5000, worker_servers=4, duration=3))
-    worker = sim.stations["worker"]
-    worker.up = False
+    sim.apply(LiveAction("crash", "worker"))
     down = sim.step_window()
-    worker.up = True
+    sim.apply(LiveAction("recover", "worker"))
     drained = sim.step_window()
     sim.step_window()
     out = sim.summary()
@@ -145,10 +143,9 @@ def test_a_broker_holds_messages_while_its_consumer_is_down() -> None:
 
 def test_a_partition_between_broker_and_consumer_keeps_the_messages() -> None:
     sim = Simulation(_broker_design(5000, worker_servers=4, duration=3))
-    link = sim.stations["mq"].subscriptions[0].link  # type: ignore[attr-defined]
-    link.partitioned = True
+    sim.apply(LiveAction("partition", "mq->worker"))
     cut = sim.step_window()
-    link.partitioned = False
+    sim.apply(LiveAction("recover", "mq->worker"))
     sim.step_window()
     sim.step_window()
     out = sim.summary()
@@ -254,10 +251,8 @@ def test_component_availability_integrates_replicas_up_over_time() -> None:
     sim = Simulation(doc)
     station = sim.stations["s"]
 
-    def crash(_ev: object) -> None:
-        station.replicas[0].up = False
-
-    Wake(sim.env, 1.5, crash)  # one of two replicas crashes mid-window
+    # One of two replicas crashes mid-window.
+    sim.schedule(1.5, lambda: station.crash_replica(station.replicas[0]))
     snaps = _windows(sim)
     out = sim.summary()
     avail = [snap.components["s"].availability for snap in snaps]
@@ -273,18 +268,18 @@ def test_availability_follows_replicas_added_removed_and_a_component_down() -> N
     doc = design([client(200), s], [("users", "s")], duration=6)
     sim = Simulation(doc)
     station = sim.stations["s"]
-    station.replicas[1].up = False
+    station.crash_replica(station.replicas[1])
     half = sim.step_window().components["s"].availability
-    station.replicas.append(Replica(4, None))  # autoscaling: 2 of 3 up
+    station.add_replica()  # autoscaling: 2 of 3 up
     two_thirds = sim.step_window().components["s"].availability
-    station.replicas.pop(1)  # the crashed one is replaced: 2 of 2
+    station.retire_replica(station.replicas[1])  # the crashed one is replaced: 2 of 2
     whole = sim.step_window().components["s"].availability
-    station.up = False  # the whole component is down
+    sim.apply(LiveAction("crash", "s"))  # the whole component is down
     down = sim.step_window()
-    station.replicas.clear()  # and then has no replicas at all
-    station.up = True
+    for rep in list(station.replicas):  # and then has no replicas at all
+        station.retire_replica(rep)
     empty = sim.step_window()
-    station.replicas = [Replica(4, None)]  # a new list: one fresh replica takes it all
+    station.add_replica()  # one fresh replica takes it all
     back = sim.step_window().components["s"]
     assert back.availability == 1.0 and back.failed == 0
     assert back.arrivals > 150 and back.completed >= back.arrivals - 4  # the last in service
@@ -341,7 +336,7 @@ def test_a_consumer_failing_downstream_is_an_async_failure() -> None:
                  [("users", "mq"), Link("mq", "worker", mode="async"), ("worker", "db")],
                  duration=2)
     sim = Simulation(doc)
-    sim.stations["db"].up = False
+    sim.apply(LiveAction("crash", "db"))
     out = sim.run()
     e2e = out["end_to_end"]
     assert e2e["failed"] == 0 and e2e["completed"] == 200
