@@ -255,13 +255,14 @@ def _check_fault(ck: Checker, path: str, fault: Fault, targets: _Targets) -> Non
             ck.number(f"{path}.rate", value, minimum=0.0, maximum=1.0)
         else:
             ck.number(f"{path}.add_ms", value, above=0.0, limit=MAX_SERVICE_MS)
+    target_ok = ck.text(f"{path}.target", fault.target)
     if not kind_ok:
         return
     if fault.kind in _NEEDED:
         name, example = _NEEDED[fault.kind]
         if getattr(fault, name) is None:
             ck.fail(f"{path}.{name}", f"a {fault.kind} fault needs {name}, {example}")
-    if ck.text(f"{path}.target", fault.target):
+    if target_ok:
         _check_target(ck, path, fault, targets)
 
 
