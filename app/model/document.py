@@ -40,6 +40,15 @@ ROUTING_ALGORITHMS: Final = (
 )
 FANOUT_MODES: Final = ("sequential", "parallel")
 LINK_MODES: Final = ("sync", "async")
+#: What an autoscaler measures (only utilization for now).
+AUTOSCALING_METRICS: Final = ("utilization",)
+#: Retry jitter: "full" draws the wait in [0, d], "equal" in [d/2, d], "none" waits d.
+JITTER_MODES: Final = ("full", "equal", "none")
+#: Scheduled fault kinds, by what their ``target`` names.
+COMPONENT_FAULTS: Final = ("crash", "slowdown", "error_rate")
+LINK_FAULTS: Final = ("latency", "partition")
+ZONE_FAULTS: Final = ("zone_outage",)
+FAULT_KINDS: Final = (*COMPONENT_FAULTS, *LINK_FAULTS, *ZONE_FAULTS)
 
 
 @dataclass
@@ -111,6 +120,46 @@ class Routing:
 
 
 @dataclass
+class FailureSpec:
+    """Random crashes of each replica: exponential up-times and repair times."""
+
+    mtbf_s: float
+    mttr_s: float
+
+
+@dataclass
+class RateLimit:
+    """A token bucket in front of the component: ``rps`` tokens a second, ``burst`` at most.
+
+    ``burst`` not given: one second of tokens, ``max(1, rps)``.
+    """
+
+    rps: float
+    burst: float | None = None
+
+
+@dataclass(kw_only=True)
+class Autoscaling:
+    """Horizontal autoscaling by the Kubernetes HPA rule (``max`` is required)."""
+
+    metric: str | None = None
+    target: float | None = None
+    min: int | None = None
+    max: int
+    cooldown_s: float | None = None
+    provision_s: float | None = None
+
+
+@dataclass
+class HealthCheck:
+    """Active health checks a balancer or gateway runs against its targets."""
+
+    interval_s: float | None = None
+    unhealthy_after: int | None = None
+    healthy_after: int | None = None
+
+
+@dataclass
 class Component:
     """One box on the canvas: a client, a server, a cache, a queue..."""
 
@@ -130,11 +179,38 @@ class Component:
     fanout: str | None = None
     payload_kb: float | None = None
     workload: Workload | None = None
+    zone: str | None = None
+    failure: FailureSpec | None = None
+    error_rate: float | None = None
+    rate_limit: RateLimit | None = None
+    autoscaling: Autoscaling | None = None
+    health_check: HealthCheck | None = None
 
     @property
     def display_name(self) -> str:
         """The name shown to the user (the id when no name is set)."""
         return self.name or self.id
+
+
+@dataclass
+class Backoff:
+    """Waits between a link's retries: ``min(max_ms, base_ms * multiplier**n)``, jittered."""
+
+    base_ms: float | None = None
+    multiplier: float | None = None
+    max_ms: float | None = None
+    jitter: str | None = None
+
+
+@dataclass
+class CircuitBreaker:
+    """A count-based sliding-window circuit breaker on a link (as Resilience4j's)."""
+
+    failure_rate: float | None = None
+    window: int | None = None
+    min_calls: int | None = None
+    open_s: float | None = None
+    half_open_calls: int | None = None
 
 
 @dataclass
@@ -150,6 +226,8 @@ class Link:
     timeout_ms: float | None = None
     retries: int | None = None
     mode: str | None = None
+    backoff: Backoff | None = None
+    circuit_breaker: CircuitBreaker | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -168,6 +246,36 @@ class SimulationSettings:
 
 
 @dataclass
+class Chaos:
+    """Design-wide random failures: each replica without its own ``failure`` is
+    down a share ``level`` of the time in the long run (see docs/file-format.md)."""
+
+    level: float
+    mttr_s: float | None = None
+
+
+@dataclass
+class Fault:
+    """A scheduled fault: ``kind`` hits ``target`` from ``at_s`` for ``duration_s``.
+
+    ``target`` is a component id (crash, slowdown, error_rate), a link
+    ``"source->target"`` (latency, partition) or a zone (zone_outage).
+    ``duration_s`` not given: to the end of the run. The kind-specific keys:
+    ``replicas`` (crash: the first n replicas, all when not given),
+    ``factor`` (slowdown), ``rate`` (error_rate), ``add_ms`` (latency).
+    """
+
+    kind: str
+    target: str
+    at_s: float
+    duration_s: float | None = None
+    replicas: int | None = None
+    factor: float | None = None
+    rate: float | None = None
+    add_ms: float | None = None
+
+
+@dataclass
 class Document:
     """A whole design: what a ``.sdsim`` file holds."""
 
@@ -176,6 +284,8 @@ class Document:
     links: list[Link] = field(default_factory=list)
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     description: str | None = None
+    chaos: Chaos | None = None
+    faults: list[Fault] = field(default_factory=list)
 
     def component(self, component_id: str) -> Component:
         """The component with this id; ``KeyError`` if there is none."""

@@ -13,8 +13,16 @@ from dataclasses import dataclass, fields
 from typing import Final, Literal
 
 from app.model.document import (
+    Autoscaling,
+    Backoff,
+    Chaos,
+    CircuitBreaker,
     Component,
+    FailureSpec,
+    Fault,
+    HealthCheck,
     Link,
+    RateLimit,
     Routing,
     ServiceTime,
     SimulationSettings,
@@ -169,13 +177,16 @@ class UnsupportedFormatVersionError(DocumentError):
 
 
 _TOP_LEVEL_ORDER: Final = (
-    "format", "version", "name", "description", "components", "links", "simulation",
+    "format", "version", "name", "description", "components", "links", "simulation", "chaos",
+    "faults",
 )
 
 
 def _field_order() -> dict[str, int]:
     order: dict[str, int] = {}
-    for record in (Component, Specs, ServiceTime, Routing, Workload, Link, SimulationSettings):
+    for record in (Component, Specs, ServiceTime, Routing, Workload, FailureSpec, RateLimit,
+                   Autoscaling, HealthCheck, Link, Backoff, CircuitBreaker, SimulationSettings,
+                   Chaos, Fault):
         for field in fields(record):
             order.setdefault(field.name, len(order))
     return order

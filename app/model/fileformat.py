@@ -40,6 +40,7 @@ from app.model.json_reader import JsonObject, ReadResult, read_document
 from app.model.json_writer import canonical_text, document_to_json
 from app.model.limits import (
     MAX_COMPONENTS,
+    MAX_FAULTS,
     MAX_FILE_BYTES,
     MAX_FORMAT_VERSION,
     MAX_JSON_CONTAINERS,
@@ -84,7 +85,7 @@ _BRACKET_STEP: Final = bytes(
 )
 _QUOTE: Final = ord('"')
 _SCAN_CHUNK: Final = 1 << 20
-_FILE_ROW: Final = re.compile(r"^\$\.(components|links)\[(\d+)\]")
+_FILE_ROW: Final = re.compile(r"^\$\.(components|links|faults)\[(\d+)\]")
 _NON_FINITE: Final = {"NaN": float("nan"), "Infinity": float("inf"),
                       "-Infinity": float("-inf")}
 
@@ -243,13 +244,16 @@ def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _check_counts(components: object, links: object) -> None:
+def _check_counts(components: object, links: object, faults: object = None) -> None:
     if isinstance(components, list) and len(components) > MAX_COMPONENTS:
         raise _refuse(f"has {len(components):,} components; at most {MAX_COMPONENTS:,} "
                       "are supported", "$.components")
     if isinstance(links, list) and len(links) > MAX_LINKS:
         raise _refuse(f"has {len(links):,} links; at most {MAX_LINKS:,} are supported",
                       "$.links")
+    if isinstance(faults, list) and len(faults) > MAX_FAULTS:
+        raise _refuse(f"has {len(faults):,} scheduled faults; at most {MAX_FAULTS:,} are "
+                      "supported", "$.faults")
 
 
 def _path_in_file(path: str, result: ReadResult) -> str:
@@ -257,7 +261,8 @@ def _path_in_file(path: str, result: ReadResult) -> str:
     match = _FILE_ROW.match(path)
     if match is None:
         return path
-    rows = result.component_rows if match.group(1) == "components" else result.link_rows
+    rows = {"components": result.component_rows, "links": result.link_rows,
+            "faults": result.fault_rows}[match.group(1)]
     row = rows[int(match.group(2))]
     return f"$.{match.group(1)}[{row}]{path[match.end():]}"
 
@@ -270,7 +275,7 @@ def _prefixes(path: str) -> list[str]:
 def _fully_read_part(result: ReadResult) -> Document | None:
     """The part of the document the reader finished before its problem list filled.
 
-    The reader goes through the components, then the links, in file order;
+    The reader goes through the components, the links, then the faults, in file order;
     when the list fills at row ``r`` of one of them, the rows before ``r``
     have every reader problem listed, so their validation errors can be
     listed beside them without counting anything twice. ``None``: nothing
@@ -287,9 +292,14 @@ def _fully_read_part(result: ReadResult) -> Document | None:
         count = bisect.bisect_left(result.component_rows, row)
         return Document(name=doc.name, description=doc.description,
                         components=doc.components[:count])
-    count = bisect.bisect_left(result.link_rows, row)
+    if match.group(1) == "links":
+        count = bisect.bisect_left(result.link_rows, row)
+        return Document(name=doc.name, description=doc.description, components=doc.components,
+                        links=doc.links[:count])
+    count = bisect.bisect_left(result.fault_rows, row)
     return Document(name=doc.name, description=doc.description, components=doc.components,
-                    links=doc.links[:count])
+                    links=doc.links, simulation=doc.simulation, chaos=doc.chaos,
+                    faults=doc.faults[:count])
 
 
 def _validation_errors(result: ReadResult) -> ProblemList:
@@ -335,7 +345,7 @@ def loads(text: str | bytes) -> Document:
             counting at least the rest), ``str()`` names the first.
     """
     raw = _upgrade(_parse(text))
-    _check_counts(raw.get("components"), raw.get("links"))
+    _check_counts(raw.get("components"), raw.get("links"), raw.get("faults"))
     result = read_document(raw)
     errors = _validation_errors(result)
     if result.problems or errors:
@@ -378,7 +388,7 @@ def dumps(doc: Document) -> str:
         DocumentError: ``doc`` has problems of severity ``"error"`` (which
             :func:`loads` would refuse); incomplete designs are written.
     """
-    _check_counts(doc.components, doc.links)
+    _check_counts(doc.components, doc.links, doc.faults)
     errors = ProblemList(admit=lambda problem: problem if problem.severity == ERROR else None)
     validate(doc, errors)
     if errors:

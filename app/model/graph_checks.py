@@ -18,6 +18,7 @@ from app.model.limits import (
     MAX_RETRIES,
     MAX_SERVICE_MS,
 )
+from app.model.resilience_checks import check_link_resilience
 from app.model.value_checks import Checker, describe, is_number, suggest
 
 #: Components of a call cycle named in its message (a cycle can hold thousands).
@@ -108,6 +109,7 @@ def _check_links(doc: Document, known: set[str], problems: list[Problem]) -> Non
             ck.integer(f"{path}.retries", link.retries, minimum=0, maximum=MAX_RETRIES)
         if link.mode is not None:
             ck.choice(f"{path}.mode", link.mode, LINK_MODES, "link mode")
+        check_link_resilience(ck, link, path)
 
 
 def _check_transfer(ck: Checker, path: str, link: Link, payloads: Mapping[str, object]) -> None:

@@ -21,9 +21,17 @@ from typing import Any
 
 from app.model.document import (
     UNBOUNDED,
+    Autoscaling,
+    Backoff,
+    Chaos,
+    CircuitBreaker,
     Component,
     Document,
+    FailureSpec,
+    Fault,
+    HealthCheck,
     Link,
+    RateLimit,
     Routing,
     ServiceTime,
     SimulationSettings,
@@ -128,6 +136,8 @@ class _Schema:
     #: Stand-ins for required keys that are missing or bad, so the record is
     #: still built (and links to a component with a bad type still resolve).
     stand_ins: Mapping[str, Any] = field(default_factory=dict)
+    #: Hints for missing required keys, where :data:`_REQUIRED_HINTS` does not fit.
+    hints: Mapping[str, str] = field(default_factory=dict)
 
 
 def _nested(schema: _Schema) -> Converter:
@@ -150,6 +160,30 @@ WORKLOAD = _Schema(Workload, {
     "trace_file": _string,
 })
 ROUTING = _Schema(Routing, {"algorithm": _string})
+FAILURE = _Schema(FailureSpec, {"mtbf_s": _number, "mttr_s": _number},
+                  required=("mtbf_s", "mttr_s"))
+RATE_LIMIT = _Schema(RateLimit, {"rps": _number, "burst": _number}, required=("rps",))
+AUTOSCALING = _Schema(Autoscaling, {
+    "metric": _string, "target": _number, "min": _integer, "max": _integer,
+    "cooldown_s": _number, "provision_s": _number,
+}, required=("max",))
+HEALTH_CHECK = _Schema(HealthCheck, {
+    "interval_s": _number, "unhealthy_after": _integer, "healthy_after": _integer,
+})
+BACKOFF = _Schema(Backoff, {
+    "base_ms": _number, "multiplier": _number, "max_ms": _number, "jitter": _string,
+})
+CIRCUIT_BREAKER = _Schema(CircuitBreaker, {
+    "failure_rate": _number, "window": _integer, "min_calls": _integer, "open_s": _number,
+    "half_open_calls": _integer,
+})
+CHAOS = _Schema(Chaos, {"level": _number, "mttr_s": _number}, required=("level",))
+FAULT = _Schema(Fault, {
+    "kind": _string, "target": _string, "at_s": _number, "duration_s": _number,
+    "replicas": _integer, "factor": _number, "rate": _number, "add_ms": _number,
+}, required=("kind", "target", "at_s"), hints={
+    "target": 'what the fault hits: a component id, a link "a->b" or a zone',
+})
 COMPONENT = _Schema(
     Component,
     {
@@ -169,6 +203,12 @@ COMPONENT = _Schema(
         "fanout": _string,
         "payload_kb": _number,
         "workload": _nested(WORKLOAD),
+        "zone": _string,
+        "failure": _nested(FAILURE),
+        "error_rate": _number,
+        "rate_limit": _nested(RATE_LIMIT),
+        "autoscaling": _nested(AUTOSCALING),
+        "health_check": _nested(HEALTH_CHECK),
     },
     required=("id", "type"),
     null_is_value=frozenset({"queue_capacity"}),
@@ -183,6 +223,8 @@ LINK = _Schema(
                          "timeout_ms"), _number),
         "retries": _integer,
         "mode": _string,
+        "backoff": _nested(BACKOFF),
+        "circuit_breaker": _nested(CIRCUIT_BREAKER),
     },
     required=("source", "target"),
 )
@@ -191,13 +233,20 @@ SIMULATION = _Schema(SimulationSettings, {
 })
 #: Top-level keys; ``format``/``version`` are checked before the records are read.
 TOP_LEVEL_KEYS = ("format", "version", "name", "description", "components", "links",
-                  "simulation")
+                  "simulation", "chaos", "faults")
 
 _REQUIRED_HINTS = {
     "id": 'a unique component id, e.g. "web"',
     "type": 'the component type, e.g. "web_server"',
     "source": "the id of the calling component",
     "target": "the id of the called component",
+    "mtbf_s": "the mean time between failures, in seconds",
+    "mttr_s": "the mean time to repair, in seconds",
+    "rps": "the requests per second the bucket lets through",
+    "max": "the most replicas the autoscaler may run",
+    "level": "the share of time each replica is down, e.g. 0.01",
+    "kind": "the fault kind, e.g. \"crash\"",
+    "at_s": "when the fault starts, in seconds from the start of the run",
 }
 
 
@@ -260,7 +309,8 @@ def read_object(value: object, path: str, schema: _Schema, problems: list[Proble
         if key in kwargs:
             continue
         if value.get(key) is None:  # a bad value has already been reported
-            problems.append(Problem(f"{path}.{key}", f"missing: {_REQUIRED_HINTS[key]}"))
+            hint = schema.hints.get(key) or _REQUIRED_HINTS[key]
+            problems.append(Problem(f"{path}.{key}", f"missing: {hint}"))
         if key in schema.stand_ins:
             kwargs[key] = schema.stand_ins[key]
         else:
@@ -280,12 +330,14 @@ class ReadResult:
             ones; ``problems.more`` counts the rest).
         component_rows: For each ``document.components[i]``, its index in the file.
         link_rows: For each ``document.links[i]``, its index in the file.
+        fault_rows: For each ``document.faults[i]``, its index in the file.
     """
 
     document: Document
     problems: ProblemList
     component_rows: list[int]
     link_rows: list[int]
+    fault_rows: list[int] = field(default_factory=list)
 
 
 def _read_list(
@@ -329,4 +381,9 @@ def read_document(raw: dict[str, Any]) -> ReadResult:
         settings = read_object(raw["simulation"], "$.simulation", SIMULATION, problems)
         if settings is not _SKIP:
             doc.simulation = settings
-    return ReadResult(doc, problems, component_rows, link_rows)
+    if raw.get("chaos") is not None:
+        chaos = read_object(raw["chaos"], "$.chaos", CHAOS, problems)
+        if chaos is not _SKIP:
+            doc.chaos = chaos
+    doc.faults, fault_rows = _read_list(raw, "faults", FAULT, problems)
+    return ReadResult(doc, problems, component_rows, link_rows, fault_rows)

@@ -63,6 +63,11 @@ def document_to_json(doc: Document, format_name: str, version: int) -> dict[str,
     out["components"] = [record_to_json(comp) for comp in doc.components]
     out["links"] = [record_to_json(link) for link in doc.links]
     out["simulation"] = record_to_json(doc.simulation)
+    # Version-2 keys, written only when used: a design without them reads as before.
+    if doc.chaos is not None:
+        out["chaos"] = record_to_json(doc.chaos)
+    if doc.faults:
+        out["faults"] = [record_to_json(fault) for fault in doc.faults]
     return out
 
 

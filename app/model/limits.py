@@ -59,3 +59,19 @@ MAX_PAYLOAD_KB: Final = 1e9
 MAX_LINK_WEIGHT: Final = 1e9
 #: Largest canvas coordinate (either sign): Qt's scene arithmetic must stay finite.
 MAX_COORDINATE: Final = 1e7
+#: Most scheduled faults in one design (each is an event the engine schedules).
+MAX_FAULTS: Final = 10_000
+#: Longest zone name (zones are drawn on the canvas and named in events).
+MAX_ZONE_LENGTH: Final = 64
+#: Longest time in seconds a failure field may give (MTBF, MTTR, fault times,
+#: cooldowns, check intervals): about 31.7 years, beyond any run.
+MAX_TIME_S: Final = 1e9
+#: Largest rate limit (tokens a second) and bucket size.
+MAX_RATE_RPS: Final = 1e9
+#: Largest backoff multiplier: retries are capped at MAX_RETRIES, so waits stay finite.
+MAX_BACKOFF_MULTIPLIER: Final = 100.0
+#: Largest slowdown factor of a fault (service times times this stay finite).
+MAX_SLOWDOWN_FACTOR: Final = 1e6
+#: Largest circuit-breaker window and health-check thresholds, in calls or checks.
+MAX_BREAKER_WINDOW: Final = 1_000_000
+MAX_CHECK_COUNT: Final = 1_000

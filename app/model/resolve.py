@@ -18,10 +18,36 @@ from app.model.profiles import (
     scaled_service_ms,
     transmission_ms,
 )
+from app.model.resilience import (
+    DEFAULT_BACKOFF,
+    ResolvedAutoscaling,
+    ResolvedBackoff,
+    ResolvedChaos,
+    ResolvedCircuitBreaker,
+    ResolvedFailure,
+    ResolvedFault,
+    ResolvedHealthCheck,
+    ResolvedRateLimit,
+    link_key,
+    parse_link_key,
+    resolve_autoscaling,
+    resolve_backoff,
+    resolve_chaos,
+    resolve_circuit_breaker,
+    resolve_failure,
+    resolve_faults,
+    resolve_health_check,
+    resolve_rate_limit,
+)
 from app.model.service_time import ResolvedService, resolved_service, uniform_mean
 
-__all__ = ["ResolvedComponent", "ResolvedLink", "ResolvedService", "ServiceBasis",
-           "effective_concurrency", "resolve", "resolve_link", "service_basis"]
+__all__ = ["ResolvedAutoscaling", "ResolvedBackoff", "ResolvedChaos", "ResolvedCircuitBreaker",
+           "ResolvedComponent", "ResolvedFailure", "ResolvedFault", "ResolvedHealthCheck",
+           "ResolvedLink", "ResolvedRateLimit", "ResolvedService", "ServiceBasis",
+           "effective_concurrency", "link_key", "parse_link_key", "resolve", "resolve_autoscaling",
+           "resolve_backoff", "resolve_chaos", "resolve_circuit_breaker", "resolve_failure",
+           "resolve_faults", "resolve_health_check", "resolve_link", "resolve_rate_limit",
+           "service_basis"]
 
 DEFAULT_QUEUE_CAPACITY = 1000
 DEFAULT_HIT_RATIO = 0.8
@@ -49,6 +75,12 @@ class ResolvedComponent:
     memory_per_request_mb: float
     idle_memory_mb: float
     workload: Workload | None
+    zone: str | None = None
+    failure: ResolvedFailure | None = None
+    error_rate: float = 0.0
+    rate_limit: ResolvedRateLimit | None = None
+    autoscaling: ResolvedAutoscaling | None = None
+    health_check: ResolvedHealthCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +96,8 @@ class ResolvedLink:
     timeout_ms: float | None
     retries: int
     asynchronous: bool
+    backoff: ResolvedBackoff = DEFAULT_BACKOFF
+    circuit_breaker: ResolvedCircuitBreaker | None = None
 
 
 def _specs(comp: Component) -> Specs:
@@ -183,6 +217,12 @@ def resolve(comp: Component) -> ResolvedComponent:
         memory_per_request_mb=prof.memory_per_request_mb if prof else 1.0,
         idle_memory_mb=memory_mb * (prof.idle_memory_fraction if prof else 0.1),
         workload=comp.workload,
+        zone=comp.zone,
+        failure=resolve_failure(comp.failure),
+        error_rate=comp.error_rate or 0.0,
+        rate_limit=resolve_rate_limit(comp.rate_limit),
+        autoscaling=resolve_autoscaling(comp.autoscaling),
+        health_check=resolve_health_check(comp.health_check),
     )
 
 
@@ -198,4 +238,6 @@ def resolve_link(link: Link) -> ResolvedLink:
         timeout_ms=link.timeout_ms,
         retries=link.retries or 0,
         asynchronous=link.mode == "async",
+        backoff=resolve_backoff(link.backoff),
+        circuit_breaker=resolve_circuit_breaker(link.circuit_breaker),
     )

@@ -53,6 +53,7 @@ from app.model.limits import (
     RESERVED_IDS,
 )
 from app.model.profiles import PROFILES
+from app.model.resilience_checks import check_chaos_and_faults, check_component_resilience
 from app.model.resolve import effective_concurrency, service_basis
 from app.model.service_time import MAX_STD_RATIO, service_problems
 from app.model.value_checks import Checker, describe
@@ -104,6 +105,7 @@ def validate(doc: Document, into: list[Problem] | None = None) -> list[Problem]:
         _check_component(comp, f"$.components[{index}]", problems)
     check_graph(doc, problems)
     _check_simulation(doc.simulation, problems)
+    check_chaos_and_faults(doc, problems)
     return in_document_order(problems)
 
 
@@ -196,6 +198,7 @@ def _check_fields(ck: Checker, comp: Component, path: str) -> None:
             ck.fail(f"{path}.workload", "only a client generates traffic: remove the workload "
                                         "or make the component a client")
         _check_workload(ck, f"{path}.workload", comp.workload)
+    check_component_resilience(ck, comp, path)
 
 
 def _check_position(ck: Checker, path: str, position: object) -> None:
