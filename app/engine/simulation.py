@@ -18,7 +18,9 @@ from app.engine.budget import (
     estimate_work,
     hard_limit_problems,
 )
+from app.engine.control import RunControl
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
+from app.engine.driver import RunDriver
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
 from app.engine.routing import make_router
@@ -253,17 +255,15 @@ class Simulation:
     def run(
         self,
         on_snapshot: Callable[[Snapshot], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        control: RunControl | None = None,
     ) -> dict[str, Any]:
-        """Run to the end (or until ``should_stop()``) and return the summary."""
-        while not self.finished:
-            if should_stop is not None and should_stop():
-                self.request_stop()
-                break
-            snap = self.step_window()
-            if on_snapshot is not None:
-                on_snapshot(snap)
-        return self.summary()
+        """Run to the end (or until ``control`` stops it) and return the summary.
+
+        A convenience over :class:`~app.engine.driver.RunDriver`, the one loop
+        every run goes through: ``control`` (stop, pause, speed, live actions)
+        is read between slices; without one the run goes as fast as possible.
+        """
+        return RunDriver(self, control, on_snapshot=on_snapshot).run()
 
     def summary(self) -> dict[str, Any]:
         """The run as a whole: the ``summary.json`` structure.
