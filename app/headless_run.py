@@ -1,8 +1,9 @@
-"""A headless run from start to finish: the stop signals, the loop, writing the results.
+"""A headless run from start to finish: the stop signals, the driver, writing the results.
 
 Ctrl-C (SIGINT) and SIGTERM mean the same thing: stop. While the run is being
 built either one aborts it at once (exit 130, nothing written). Once the loop
-runs, the first signal asks the engine to stop at its next slice (the last
+runs (the engine's :class:`~app.engine.driver.RunDriver`, as fast as possible),
+the first signal asks the engine to stop at its next slice (the last
 window is closed early, so it and the summary cover exactly what was
 simulated); a second one stops at once, losing the window in progress. What
 was simulated is then written exactly as a finished run is: each file under a
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.engine.control import LocalControl
+from app.engine.driver import RunDriver
 from app.reports.csv_writer import MetricsCsvWriter
 from app.reports.output_folder import (
     METRICS_NAME,
@@ -63,12 +66,18 @@ def run_to_folder(
         raise OutputError(f"{metrics_path}: cannot write: {describe_os_error(exc)}") from None
     writing = metrics_path
     started = time.perf_counter()
+    control = LocalControl()
+    driver = RunDriver(sim, control)
     try:
-        while not sim.finished and not stop.requested:
+        while True:
+            # Only the engine's steps are graceful: the first signal asks the driver to
+            # stop at its next slice; a window is written outside, never cut half-way.
             try:
-                with stop.graceful(sim.request_stop):
-                    snap = sim.step_window()
+                with stop.graceful(control.request_stop):
+                    snap = driver.next_window()
             except KeyboardInterrupt:  # a second signal: stop now, this window is lost
+                break
+            if snap is None:
                 break
             writer.write(snap)
             if on_window is not None:

@@ -1,8 +1,8 @@
-"""Runner benchmark: how closely a paced run keeps to the requested speed, and how
+"""Driver benchmark: how closely a paced run keeps to the requested speed, and how
 soon a stop from another thread ends the run.
 
 These are timings, so they are measured here rather than asserted in tests
-(tests/unit/test_engine_runner.py checks only what load cannot break: a paced
+(tests/unit/test_run_driver.py checks only what load cannot break: a paced
 run is never ahead of the clock; pause and stop act at the next slice).
 
 Run from the repository root::
@@ -20,7 +20,8 @@ import threading
 import time
 
 from app.engine import Simulation
-from app.engine.runner import SimulationRunner
+from app.engine.control import LocalControl
+from app.engine.driver import RunDriver
 from app.model import (
     UNBOUNDED,
     Component,
@@ -46,22 +47,22 @@ def _doc(duration_s: float, rate_rps: float) -> Document:
     )
 
 
+def _on_thread(driver: RunDriver) -> threading.Thread:
+    thread = threading.Thread(target=driver.run, daemon=True)
+    thread.start()
+    return thread
+
+
 def paced_wall_s(speed: float, duration_s: float, rate_rps: float) -> float:
     """Wall seconds a run of ``duration_s`` simulated seconds takes at ``speed``."""
-    done = threading.Event()
-    runner = SimulationRunner(Simulation(_doc(duration_s, rate_rps)), speed=speed,
-                              on_finished=lambda _s: done.set())
+    driver = RunDriver(Simulation(_doc(duration_s, rate_rps)), LocalControl(speed))
     start = time.perf_counter()
-    runner.start()
-    done.wait()
-    wall = time.perf_counter() - start
-    runner.join()
-    return wall
+    _on_thread(driver).join()
+    return time.perf_counter() - start
 
 
 def stop_latency_s(rate_rps: float) -> float:
-    """Wall seconds from ``stop()`` (another thread) to the run's summary, flat out."""
-    done = threading.Event()
+    """Wall seconds from ``request_stop()`` (another thread) to the run's end, flat out."""
     windows = threading.Event()
     seen = [0]
 
@@ -70,16 +71,14 @@ def stop_latency_s(rate_rps: float) -> float:
         if seen[0] == 3:
             windows.set()
 
-    runner = SimulationRunner(Simulation(_doc(100_000.0, rate_rps)), on_snapshot=on_snapshot,
-                              on_finished=lambda _s: done.set())
-    runner.start()
+    control = LocalControl()
+    thread = _on_thread(RunDriver(Simulation(_doc(100_000.0, rate_rps)), control,
+                                  on_snapshot=on_snapshot))
     windows.wait()
     start = time.perf_counter()
-    runner.stop()
-    done.wait()
-    latency = time.perf_counter() - start
-    runner.join()
-    return latency
+    control.request_stop()
+    thread.join()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -98,9 +97,9 @@ def main() -> None:
     # (scipy for the t-quantile, at the time of writing): reported on its own.
     first, *rest = [stop_latency_s(2000.0) for _ in range(args.rounds + 1)]
     print()
-    print(f"stop() to summary, flat out at 2,000 req/s: first in the process {1000 * first:.0f}"
-          f" ms; then median {1000 * statistics.median(rest):.1f} ms, max {1000 * max(rest):.1f}"
-          f" ms over {len(rest)} rounds")
+    print(f"request_stop() to summary, flat out at 2,000 req/s: first in the process "
+          f"{1000 * first:.0f} ms; then median {1000 * statistics.median(rest):.1f} ms, "
+          f"max {1000 * max(rest):.1f} ms over {len(rest)} rounds")
 
 
 if __name__ == "__main__":

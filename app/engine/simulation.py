@@ -7,6 +7,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from app.engine.budget import (
     hard_limit_problems,
 )
 from app.engine.commands import LiveAction
+from app.engine.control import RunControl
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
+from app.engine.driver import RunDriver
 from app.engine.events import EventLog
 from app.engine.faults import FaultBoard
 from app.engine.links import LinkRuntime
@@ -41,6 +44,7 @@ from app.model.resolve import resolve, resolve_link
 SLICES_PER_WINDOW = 8
 
 
+@dataclass(frozen=True, slots=True)
 class WindowClose:
     """What a window-close hook sees: the window's figures, before they are frozen.
 
@@ -48,17 +52,12 @@ class WindowClose:
     time; events they emit land in this window's snapshot.
     """
 
-    __slots__ = ("components", "end_to_end", "length_s", "links", "time_s", "warming_up")
-
-    def __init__(self, time_s: float, length_s: float, end_to_end: WindowMetrics,
-                 components: dict[str, WindowMetrics], links: dict[str, LinkMetrics],
-                 warming_up: bool) -> None:
-        self.time_s = time_s
-        self.length_s = length_s
-        self.end_to_end = end_to_end
-        self.components = components
-        self.links = links
-        self.warming_up = warming_up
+    time_s: float
+    length_s: float
+    end_to_end: WindowMetrics
+    components: dict[str, WindowMetrics]
+    links: dict[str, LinkMetrics]
+    warming_up: bool
 
 
 WindowHook = Callable[[WindowClose], None]
@@ -176,7 +175,7 @@ class Simulation:
             )
             self.stations[comp.id] = station
             nodes[comp.id] = station
-            error_rate = float(getattr(rc, "error_rate", 0.0) or 0.0)
+            error_rate = rc.error_rate
             if error_rate > 0.0:
                 station.error_rate = error_rate
                 self._give_error_coin(station)
@@ -202,7 +201,7 @@ class Simulation:
     def _zones(self) -> dict[str, list[str]]:
         zones: dict[str, list[str]] = {}
         for comp in self.document.components:
-            zone = getattr(comp, "zone", None)
+            zone = comp.zone
             if zone and comp.id in self.stations:
                 zones.setdefault(zone, []).append(comp.id)
         return zones
@@ -348,17 +347,15 @@ class Simulation:
     def run(
         self,
         on_snapshot: Callable[[Snapshot], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        control: RunControl | None = None,
     ) -> dict[str, Any]:
-        """Run to the end (or until ``should_stop()``) and return the summary."""
-        while not self.finished:
-            if should_stop is not None and should_stop():
-                self.request_stop()
-                break
-            snap = self.step_window()
-            if on_snapshot is not None:
-                on_snapshot(snap)
-        return self.summary()
+        """Run to the end (or until ``control`` stops it) and return the summary.
+
+        A convenience over :class:`~app.engine.driver.RunDriver`, the one loop
+        every run goes through: ``control`` (stop, pause, speed, live actions)
+        is read between slices; without one the run goes as fast as possible.
+        """
+        return RunDriver(self, control, on_snapshot=on_snapshot).run()
 
     def summary(self) -> dict[str, Any]:
         """The run as a whole: the ``summary.json`` structure.

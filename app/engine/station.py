@@ -23,6 +23,7 @@ so a chain of 20,000 components needs no deeper stack than a chain of two.
 from __future__ import annotations
 
 from collections import deque
+
 import simpy
 
 from app.engine.distributions import BlockSampler

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
 from app.engine.scheduling import AsyncLedger
-from app.engine.links import LinkRuntime
 from app.engine.snapshot import LinkMetrics, WindowMetrics
 from app.engine.station import Station
 from app.engine.stats import BatchMeans, LatencyHistogram, window_percentiles

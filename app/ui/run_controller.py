@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar, QWidget
 
+from app.engine.commands import LiveAction
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Document
@@ -176,6 +177,11 @@ class RunController(QObject):
         self.speed = speed
         if self._run is not None:
             self._run.worker.set_speed(speed)
+
+    def send_action(self, action: LiveAction) -> None:
+        """Apply a live action to the run in progress at its next slice (no run: nothing)."""
+        if self._run is not None:
+            self._run.worker.send_action(action)
 
     def shutdown(self) -> None:
         """Stop and join the worker (window closing, tests tearing down)."""

@@ -1,12 +1,13 @@
 """Running the engine off the GUI thread, in its own process.
 
 :class:`RunWorker` lives in a :class:`QThread`. It starts the engine process
-(:mod:`app.ui.engine_process`: why a process, is said there), reads its
+(:mod:`app.engine.process`: why a process, is said there), reads its
 messages and hands the GUI *batches* of immutable snapshots, at most every
 ``batch_interval_s`` of wall time, so a run going as fast as possible cannot
-flood the GUI's event queue. Pause, resume, stop and speed changes go to the
-engine through shared ``multiprocessing`` primitives, never through a busy
-event loop.
+flood the GUI's event queue. Pause, resume, stop, speed changes and live
+actions go to the engine through a :class:`~app.engine.control.ProcessControl`
+(shared ``multiprocessing`` primitives), never through a busy event loop; the
+engine reads it between two slices of simulated time.
 
 :class:`RunThread` owns the QThread and the worker and always stops and joins
 them (and the process), so nothing outlives its window or test.
@@ -23,9 +24,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.engine.commands import LiveAction
+from app.engine.control import ProcessControl
+from app.engine.process import run_engine
 from app.engine.snapshot import Snapshot
 from app.model.document import Document
-from app.ui.engine_process import EngineControl, run_engine
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ def engine_context() -> BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.ui.engine_process", "app.engine"])
+        ctx.set_forkserver_preload(["app.engine.process", "app.engine"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -98,33 +101,34 @@ class RunWorker(QObject):
         #: The engine process's id while it runs (tests check its priority), else None.
         self.process_id: int | None = None
         self._ctx = engine_context()
-        self._control = EngineControl.create(self._ctx, speed)
+        self._control = ProcessControl(self._ctx, speed)
 
     # -- control (any thread) ----------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop after the current window."""
-        self._control.stop.set()
-        self._control.running.set()
-        self._control.wake.set()
+        """Stop at the next slice (a paused run stops where it is held)."""
+        self._control.request_stop()
 
     def pause(self) -> None:
-        """Hold after the current window."""
-        self._control.running.clear()
+        """Hold at the next slice."""
+        self._control.pause()
 
     def resume(self) -> None:
         """Continue a paused run."""
-        self._control.running.set()
-        self._control.wake.set()
+        self._control.resume()
 
     def set_speed(self, speed: float | None) -> None:
         """Simulated seconds per wall second (``None``: as fast as possible)."""
         self._control.set_speed(speed)
 
+    def send_action(self, action: LiveAction) -> None:
+        """Apply a live action to the running design at its next slice."""
+        self._control.send(action)
+
     @property
     def paused(self) -> bool:
         """Whether a pause was asked for."""
-        return not self._control.running.is_set()
+        return self._control.paused()
 
     # -- the reader loop (worker thread) -----------------------------------------------------
 

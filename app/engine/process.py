@@ -7,9 +7,11 @@ waits for the engine thread to hand it over, so a repaint during a flat-out
 run took hundreds of milliseconds (measured). In its own process the engine
 has its own interpreter; the GUI's reader thread only unpickles small batches.
 
-This module imports no Qt (it is what the child process runs). Control
-arrives through shared ``multiprocessing`` primitives (:class:`EngineControl`),
-results as messages on a pipe:
+This module imports no Qt (it is what the child process runs). It drives the
+run with the engine's one loop, :class:`~app.engine.driver.RunDriver`; stop,
+pause, speed and live actions arrive through a
+:class:`~app.engine.control.ProcessControl` (shared ``multiprocessing``
+primitives and a queue of actions), results leave as messages on a pipe:
 
 * ``("batch", [wire snapshot, ...])`` at most every ``batch_interval_s``;
 * ``("finished", summary or None, stopped)`` at the end;
@@ -26,14 +28,16 @@ import logging
 import os
 import time
 import traceback
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.engine.snapshot import WireSnapshot
+from app.engine.control import ProcessControl
+from app.engine.snapshot import Snapshot, WireSnapshot
 from app.model.document import Document
+
+if TYPE_CHECKING:
+    from app.engine.simulation import Simulation
 
 log = logging.getLogger(__name__)
 
@@ -42,40 +46,6 @@ log = logging.getLogger(__name__)
 #: while on a machine busy with other work the engine still gets a third of a fair
 #: share (at +10 it got a tenth: a run on a loaded machine took 3 times as long).
 ENGINE_NICENESS = 5
-
-@dataclass
-class EngineControl:
-    """Pause, stop and speed, shared between the GUI process and the engine process."""
-
-    stop: Any  # multiprocessing Event
-    running: Any  # Event: cleared while paused
-    wake: Any  # Event: interrupts a real-time wait
-    speed: Any  # Value('d'): simulated s per wall s; 0 = as fast as possible
-    speed_version: Any  # Value('i'): bumped on every change, so pacing restarts
-
-    @staticmethod
-    def create(ctx: BaseContext, speed: float | None) -> EngineControl:
-        """New primitives from ``ctx`` (the context that starts the process)."""
-        control = EngineControl(
-            stop=ctx.Event(), running=ctx.Event(), wake=ctx.Event(),
-            speed=ctx.Value("d", float(speed or 0.0)), speed_version=ctx.Value("i", 0),
-        )
-        control.running.set()
-        return control
-
-    def set_speed(self, speed: float | None) -> None:
-        """Change the pace (any process)."""
-        with self.speed.get_lock():
-            self.speed.value = float(speed or 0.0)
-        with self.speed_version.get_lock():
-            self.speed_version.value += 1
-        self.wake.set()
-
-    def read_speed(self) -> tuple[float, int]:
-        """The current speed and its version."""
-        with self.speed.get_lock():
-            return self.speed.value, self.speed_version.value
-
 
 def lower_priority(niceness: int = ENGINE_NICENESS) -> None:
     """Make the calling process yield the CPU to the GUI (best effort, per platform).
@@ -98,13 +68,13 @@ def run_engine(
     document: Document,
     base_dir: Path | None,
     conn: Connection,
-    control: EngineControl,
+    control: ProcessControl,
     batch_interval_s: float,
     *,
     low_priority: bool = True,
     allow_outside_files: bool = False,
 ) -> None:
-    """Child-process entry: build the simulation and step it to the end or a stop.
+    """Child-process entry: build the simulation and drive it to the end or a stop.
 
     ``allow_outside_files``: the user allowed a trace file outside the design's folder.
     """
@@ -121,50 +91,43 @@ def run_engine(
             conn.send(("failed", str(exc)))
             return
         try:
-            summary = _loop(sim, conn, control, batch_interval_s)
+            summary = _drive(sim, conn, control, batch_interval_s)
         except Exception as exc:  # the user must hear of a crash, with details in the log
             conn.send(("failed", f"The simulation stopped with an error: {exc}\n"
                                  f"{traceback.format_exc()}"))
             return
-        conn.send(("finished", summary, control.stop.is_set()))
+        conn.send(("finished", summary, control.stop_requested()))
     except (BrokenPipeError, EOFError, OSError):
         pass  # the GUI went away: nobody to tell
     finally:
         conn.close()
 
 
-def _loop(sim: Any, conn: Connection, control: EngineControl, batch_interval_s: float) -> Any:
+def _drive(sim: Simulation, conn: Connection, control: ProcessControl,
+           batch_interval_s: float) -> dict[str, Any] | None:
+    """Drive ``sim`` with the engine's one driver, sending snapshots in batches.
+
+    A batch goes at most every ``batch_interval_s``, and at once before the
+    driver holds (pause) or sleeps (pacing): what was simulated shows while it waits.
+    """
+    from app.engine.driver import RunDriver
+
     pending: list[WireSnapshot] = []
     last_send = time.monotonic()
-    base_wall, base_sim, seen_version = time.monotonic(), sim.now, -1
 
     def flush() -> None:
+        nonlocal last_send
         if pending:
             conn.send(("batch", list(pending)))
             pending.clear()
+        last_send = time.monotonic()
 
-    while not sim.finished and not control.stop.is_set():
-        if not control.running.is_set():
-            flush()
-            control.running.wait()
-            base_wall, base_sim = time.monotonic(), sim.now  # pacing restarts after a pause
-            continue
-        speed, version = control.read_speed()
-        if version != seen_version:
-            base_wall, base_sim, seen_version = time.monotonic(), sim.now, version
-        pending.append(sim.step_window().to_wire())
-        if speed > 0:
-            delay = base_wall + (sim.now - base_sim) / speed - time.monotonic()
-            if delay > 0:
-                # Show the window now, then wait out the real time it stands for.
-                flush()
-                last_send = time.monotonic()
-                control.wake.clear()
-                control.wake.wait(delay)
-                continue
+    def on_snapshot(snap: Snapshot) -> None:
+        pending.append(snap.to_wire())
         if time.monotonic() - last_send >= batch_interval_s:
             flush()
-            last_send = time.monotonic()
+
+    RunDriver(sim, control, on_snapshot=on_snapshot, before_wait=flush).drive()
     flush()
     try:
         return sim.summary()
