@@ -26,12 +26,6 @@ if TYPE_CHECKING:
     from app.engine.station import Station
 
 
-def split_link_key(key: str) -> tuple[str, str] | None:
-    """``"a->b"`` -> ``("a", "b")``; ``None`` when ``key`` names no link."""
-    source, sep, target = key.partition("->")
-    return (source, target) if sep and source and target else None
-
-
 @dataclass
 class ActiveFault:
     """A fault in effect: what it did, so that ending it undoes exactly that."""
