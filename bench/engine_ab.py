@@ -6,7 +6,11 @@ machine noise hits both alike. What is timed is the CPU time of the engine
 processes on a shared machine) and, separately, of building the summary.
 The ratio reported is the median of the per-round ratios new/base.
 
-    python bench/engine_ab.py BASE_REV [--new REV] [--requests N] [--rounds R]
+    python bench/engine_ab.py BASE_REV [--new REV] [--requests N] [--rounds R] [--features all]
+
+``--features all`` runs the NEW tree with chaos, a breaker on every link and
+autoscaling on every tier (issue #9's bound: at most 15 % slower than the same
+tree without them: ``python bench/engine_ab.py HEAD --features all``).
 
 BASE_REV and --new are git revisions of this repository (--new defaults to
 the working tree). The two runs of a round use the same seed and print the
@@ -47,6 +51,14 @@ doc = Document(
                 station("cache", "cache"), station("db", "database")],
     links=[Link("users", "lb"), Link("lb", "web"), Link("web", "cache"), Link("cache", "db")],
     simulation=SimulationSettings(duration_s=n / multitier.RATE, warmup_s=0, seed=seed))
+if len(sys.argv) > 3 and sys.argv[3] == "all":
+    # Issue #9's "everything on": chaos, a breaker on every link, autoscaling on every tier.
+    from app.model.document import Autoscaling, Chaos, CircuitBreaker
+    doc.chaos = Chaos(level=0.01, mttr_s=0.5)
+    for link in doc.links:
+        link.circuit_breaker = CircuitBreaker()
+    for comp in doc.components[1:]:
+        comp.autoscaling = Autoscaling(max=4, cooldown_s=2.0, provision_s=1.0)
 t0 = time.process_time()
 sim = Simulation(doc)
 while not sim.finished:
@@ -70,8 +82,9 @@ def export(rev: str | None, into: Path) -> Path:
     return into
 
 
-def run_once(tree: Path, requests: int, seed: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(requests), str(seed)], cwd=tree,
+def run_once(tree: Path, requests: int, seed: int, features: str = "none") -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(requests), str(seed), features],
+                         cwd=tree,
                          env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, check=True)
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -84,6 +97,8 @@ def main() -> None:
     parser.add_argument("--new", default=None)
     parser.add_argument("--requests", type=int, default=80_000)
     parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--features", choices=("none", "all"), default="none",
+                        help="turn on chaos, breakers and autoscaling in the NEW tree's design")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"base": export(args.base, Path(tmp) / "base"),
@@ -92,7 +107,8 @@ def main() -> None:
         for r in range(args.rounds):
             order = ("base", "new") if r % 2 == 0 else ("new", "base")
             for name in order:
-                res = run_once(trees[name], args.requests, seed=r + 1)
+                res = run_once(trees[name], args.requests, seed=r + 1,
+                               features=args.features if name == "new" else "none")
                 runs[name].append(res)
                 print(f"round {r + 1} {name:4} run {res['run']:.3f} s  "
                       f"summary {res['summary']:.3f} s  mean {res['mean']:.6f} ms", flush=True)

@@ -78,7 +78,7 @@ class LinkRuntime:
         self.short_circuited = 0
         #: The link's circuit breaker (``circuit_breaker`` in the design), or ``None``.
         self.breaker: Any = None
-        # This window's successful round trips (s) and when they were sent.
+        # This window's successful round trips (s); no start times (see LinkWindow.close).
         self.lat: list[float] = []
         self.lat_start: list[float] = []
         self.out_s = link.latency_ms / 1000.0
@@ -104,7 +104,6 @@ class LinkRuntime:
         """One attempt sent at ``t0`` ended now with ``status``: count it."""
         if status == OK:
             self.lat.append(self.env._now - t0)
-            self.lat_start.append(t0)
         else:
             self.failed += 1
 

@@ -123,8 +123,9 @@ class BrokerStation(Station):
         *,
         replies: ReplyLoop | None = None,
         ledger: AsyncLedger | None = None,
+        tracked: bool = True,
     ) -> None:
-        super().__init__(env, rc, service, coin, replies=replies, ledger=ledger)
+        super().__init__(env, rc, service, coin, replies=replies, ledger=ledger, tracked=tracked)
         self.subscriptions: list[Subscription] = []
         #: Messages stored across subscriptions at most (``None``: no limit).
         self.capacity: int | None = self.resolved.queue_capacity

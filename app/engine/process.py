@@ -85,8 +85,9 @@ def run_engine(
 
     try:
         try:
+            # live: the user may crash any component from its context menu.
             sim = Simulation(document, base_dir=base_dir,
-                             allow_outside_files=allow_outside_files)
+                             allow_outside_files=allow_outside_files, live=True)
         except (DocumentError, ValueError, OSError) as exc:
             conn.send(("failed", str(exc)))
             return

@@ -31,19 +31,21 @@ class Replica:
     The hot path reads ``_up`` (False while crashed, provisioning or
     retiring: it takes no new request). ``inflight`` holds the visits that
     left the queue and have not replied yet, so a crash can fail them back to
-    their callers at once.
+    their callers at once; it is ``None`` on a replica that cannot crash (a
+    run without failures, faults, chaos or live actions on its component),
+    which then costs nothing per request.
     """
 
     __slots__ = ("_up", "busy", "capacity", "concurrency", "crashed", "inflight",
                  "provisioning", "queue", "retiring")
 
     def __init__(self, concurrency: int, capacity: int | None, *,
-                 provisioning: bool = False) -> None:
+                 provisioning: bool = False, tracked: bool = True) -> None:
         self.concurrency = concurrency
         self.capacity = capacity
         self.busy = 0
         self.queue: deque[Visit] = deque()
-        self.inflight: set[Visit] = set()
+        self.inflight: set[Visit] | None = set() if tracked else None
         self.crashed = False
         self.provisioning = provisioning
         self.retiring = False
@@ -57,7 +59,8 @@ class Replica:
     @property
     def idle(self) -> bool:
         """True when nothing waits or runs here (a retiring replica may then go)."""
-        return not self.queue and not self.inflight
+        inflight = self.inflight
+        return not self.queue and (not inflight if inflight is not None else self.busy == 0)
 
     def refresh(self) -> None:
         """Recompute ``_up`` from the replica's state."""

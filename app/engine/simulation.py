@@ -38,7 +38,7 @@ from app.engine.window import EndToEndWindow, LinkWindow, StationWindow
 from app.engine.workloads import ClientNode, expected_requests
 from app.model.document import Document
 from app.model.errors import DocumentError
-from app.model.resolve import resolve, resolve_link
+from app.model.resolve import resolve, resolve_chaos, resolve_faults, resolve_link
 
 #: A window is simulated in this many slices; pause/stop are checked between them.
 SLICES_PER_WINDOW = 8
@@ -68,7 +68,10 @@ class Simulation:
 
     Parameters left as ``None`` come from ``doc.simulation``. The design is
     validated first; an invalid one raises :class:`DocumentError`.
-    ``allow_outside_files`` lets a trace file lie outside ``base_dir``; a
+    ``live`` allows live actions that crash any component (the GUI's runs;
+    without it only components that failures, chaos or faults can reach can
+    crash, and the others cost nothing for it). ``allow_outside_files`` lets
+    a trace file lie outside ``base_dir``; a
     :class:`~app.engine.run_guard.RunGuard` stops the run (``stop_reason`` says
     why) past ``max_work`` work units, 10x the estimated visits, or its memory.
 
@@ -92,6 +95,7 @@ class Simulation:
         validate: bool = True,
         allow_outside_files: bool = False,
         max_work: float | None = None,
+        live: bool = False,
     ) -> None:
         settings = doc.simulation
         self.duration_s = float(duration_s if duration_s is not None else settings.duration_s)
@@ -107,6 +111,9 @@ class Simulation:
         if not (self.duration_s > 0 and 0 <= self.warmup_s < self.duration_s and self.window_s > 0):
             raise ValueError("need duration > 0, 0 <= warm-up < duration and window > 0")
         self.document = doc
+        #: Live actions may crash any component (the GUI's runs); otherwise only
+        #: components a failure, chaos or a fault can reach keep what a crash needs.
+        self.live = live
         self.base_dir = base_dir
         self._allow_outside = allow_outside_files
         refused = hard_limit_problems(doc, self.duration_s, self.window_s)
@@ -147,6 +154,7 @@ class Simulation:
         nodes: dict[str, Node] = {}
         replies = ReplyLoop()
         self.ledger = AsyncLedger()
+        crashable = None if self.live else crashable_components(self.document)
         for comp in self.document.components:
             if comp.type == "client":
                 assert comp.workload is not None
@@ -172,6 +180,7 @@ class Simulation:
                 BlockSampler(streams.generator(f"{comp.id}/coin"), growing(uniform01_draw())),
                 replies=replies,
                 ledger=self.ledger,
+                tracked=crashable is None or comp.id in crashable,
             )
             self.stations[comp.id] = station
             nodes[comp.id] = station
@@ -265,7 +274,7 @@ class Simulation:
                 action.kind, action.target, source="live", replicas=action.replicas,
                 factor=action.factor, rate=action.rate, add_ms=action.add_ms,
             )
-        except ValueError as exc:
+        except (ValueError, RuntimeError) as exc:  # no such target; a run without live crashes
             self.events.emit("live_refused", action.target, source="live", reason=str(exc))
             return
         if action.duration_s is not None:
@@ -333,7 +342,8 @@ class Simulation:
             for sid, window in self.station_windows.items()
         }
         e2e = self.end_to_end.close(end, length, self.warmup_s)
-        links = {key: lw.close(length, self.warmup_s) for key, lw in self.link_windows.items()}
+        links = {key: lw.close(end, length, self.warmup_s)
+                 for key, lw in self.link_windows.items()}
         # A window that ends by the end of the warm-up is not part of the summary.
         warming_up = self.warmup_s > 0.0 and end <= self.warmup_s + 1e-12
         if self._window_hooks:
@@ -369,6 +379,23 @@ class Simulation:
     def expected_requests(self) -> float:
         """Requests the clients are expected to create over the duration."""
         return sum(c.expected_requests for c in self.clients.values())
+
+
+def crashable_components(doc: Document) -> set[str] | None:
+    """Ids of the components a failure, a fault or a zone outage can crash; None: all."""
+    if resolve_chaos(doc) is not None:
+        return None
+    ids = {c.id for c in doc.components if c.failure is not None}
+    zones: dict[str, list[str]] = {}
+    for comp in doc.components:
+        if comp.zone:
+            zones.setdefault(comp.zone, []).append(comp.id)
+    for fault in resolve_faults(doc):
+        if fault.kind == "crash":
+            ids.add(fault.target)
+        elif fault.kind == "zone_outage":
+            ids.update(zones.get(fault.target, ()))
+    return ids
 
 
 def estimate_requests(doc: Document, duration_s: float, base_dir: Path | None = None) -> float:

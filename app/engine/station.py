@@ -108,8 +108,12 @@ class Station(Node):
         *,
         replies: ReplyLoop | None = None,
         ledger: AsyncLedger | None = None,
+        tracked: bool = True,
     ) -> None:
         self.env = env
+        #: Whether replicas keep their in-flight visits, which a crash needs
+        #: (see :class:`Replica`); a run decides it per station when it is built.
+        self.tracked = tracked
         #: Shared by all stations of a run, so a chain of replies unwinds in one loop.
         self.replies = replies if replies is not None else ReplyLoop()
         #: Shared by all stations of a run: async work that failed, end to end.
@@ -126,7 +130,8 @@ class Station(Node):
         self.calls: list[LinkRuntime] = []
         self.router: Router | None = None
         self._replicas: list[Replica] = [
-            Replica(rc.concurrency, rc.queue_capacity) for _ in range(rc.replicas)
+            Replica(rc.concurrency, rc.queue_capacity, tracked=tracked)
+            for _ in range(rc.replicas)
         ]
         #: Replicas removed from the tier that still finish the work they hold.
         self.retiring: list[Replica] = []
@@ -209,6 +214,9 @@ class Station(Node):
         """
         if rep.crashed:
             return 0
+        if rep.inflight is None:
+            raise RuntimeError(f"{self.id}: this run was built without crashes of "
+                               "this component (Simulation(live=True) allows them)")
         now = self.env._now
         self.integrals.changing()
         rep.crashed = True
@@ -250,7 +258,8 @@ class Station(Node):
     def add_replica(self, *, provisioning: bool = False) -> Replica:
         """A new replica at the end of the tier; ``provisioning`` ones serve after :meth:`ready`."""
         rc = self.resolved
-        rep = Replica(rc.concurrency, rc.queue_capacity, provisioning=provisioning)
+        rep = Replica(rc.concurrency, rc.queue_capacity, provisioning=provisioning,
+                      tracked=self.tracked)
         self.integrals.changing()
         self._replicas.append(rep)
         self._changed()
@@ -328,7 +337,9 @@ class Station(Node):
             self.insys += 1
             self.insys_s += now
             visit = Visit(self, rep, req, reply, now)
-            rep.inflight.add(visit)
+            inflight = rep.inflight
+            if inflight is not None:
+                inflight.add(visit)
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         elif rep.capacity is None or len(rep.queue) < rep.capacity:
             self.queued += 1
@@ -348,7 +359,9 @@ class Station(Node):
             self.queued_s -= now
             self.serving += 1
             self.serving_s += now
-            rep.inflight.add(visit)
+            inflight = rep.inflight
+            if inflight is not None:
+                inflight.add(visit)
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         else:
             rep.busy -= 1
@@ -362,7 +375,9 @@ class Station(Node):
         rep: Replica = visit.rep  # type: ignore[assignment]
         if self.blocking:
             self.release(rep, now)
-        rep.inflight.discard(visit)
+        inflight = rep.inflight
+        if inflight is not None:
+            inflight.discard(visit)
         if rep.retiring and rep.idle:
             self._retired(rep)
         self.insys -= 1
@@ -488,7 +503,6 @@ class Visit:
             link = self.node.calls[self.idx - 1]
             if status == OK:
                 link.lat.append(link.env._now - t0)
-                link.lat_start.append(t0)
             else:
                 link.failed += 1
         if status != OK:

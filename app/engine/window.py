@@ -271,14 +271,19 @@ class LinkWindow:
         self.run.at_warmup = self.values()
         self.run.warmup_time = now
 
-    def close(self, length: float, warmup_s: float) -> LinkMetrics:
-        """Figures of the window just ended; folds latencies into the run."""
+    def close(self, end: float, length: float, warmup_s: float) -> LinkMetrics:
+        """Figures of the window ending at ``end``; folds latencies into the run.
+
+        A link's run latencies are completion-based: those of the windows that
+        end after the warm-up (a link keeps no start times, to cost less per call).
+        """
         link = self.link
         now_vals = self.values()
         d = {k: now_vals[k] - self._prev[k] for k in now_vals}
         self._prev = now_vals
-        lat, starts = _take_latencies(link)
-        self.run.fold(lat, starts, warmup_s)
+        lat, _ = _take_latencies(link)
+        if end > warmup_s + 1e-12:
+            self.run.fold(lat, [], warmup_s)
         breaker = link.breaker
         return LinkMetrics(
             **{name: int(d[name]) for name in _LINK_COUNTERS},

@@ -220,7 +220,7 @@ def test_a_failed_downstream_call_fails_the_caller() -> None:
 
 def test_component_down_fails_requests_immediately() -> None:
     doc = design([client(100), server("s", 1.0)], [("users", "s")], duration=4)
-    sim = Simulation(doc)
+    sim = Simulation(doc, live=True)
     sim.step_window()
     sim.apply(LiveAction("crash", "s"))
     snap = sim.step_window()

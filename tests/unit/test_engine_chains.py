@@ -60,7 +60,7 @@ def test_a_chain_of_2000_components_completes_with_exact_latencies() -> None:
 
 def test_a_rejection_deep_in_a_chain_fails_every_caller_without_recursion() -> None:
     n = 2000
-    sim = Simulation(chain(n))
+    sim = Simulation(chain(n), live=True)
     sim.apply(LiveAction("crash", f"s{n - 1}"))  # the last component is down
     out = sim.run()
     e2e = out["end_to_end"]

@@ -123,7 +123,7 @@ def test_an_unbounded_broker_keeps_every_message() -> None:
 
 
 def test_a_broker_holds_messages_while_its_consumer_is_down() -> None:
-    sim = Simulation(_broker_design(5000, worker_servers=4, duration=3))
+    sim = Simulation(_broker_design(5000, worker_servers=4, duration=3), live=True)
     sim.apply(LiveAction("crash", "worker"))
     down = sim.step_window()
     sim.apply(LiveAction("recover", "worker"))
@@ -248,7 +248,7 @@ def test_component_availability_integrates_replicas_up_over_time() -> None:
     s = server("s", 1.0, 4)
     s.replicas = 2
     doc = design([client(200), s], [("users", "s")], duration=4)
-    sim = Simulation(doc)
+    sim = Simulation(doc, live=True)
     station = sim.stations["s"]
 
     # One of two replicas crashes mid-window.
@@ -266,7 +266,7 @@ def test_availability_follows_replicas_added_removed_and_a_component_down() -> N
     s = server("s", 1.0, 4)
     s.replicas = 2
     doc = design([client(200), s], [("users", "s")], duration=6)
-    sim = Simulation(doc)
+    sim = Simulation(doc, live=True)
     station = sim.stations["s"]
     station.crash_replica(station.replicas[1])
     half = sim.step_window().components["s"].availability
@@ -335,7 +335,7 @@ def test_a_consumer_failing_downstream_is_an_async_failure() -> None:
     doc = design([client(100, "constant"), mq, worker, db],
                  [("users", "mq"), Link("mq", "worker", mode="async"), ("worker", "db")],
                  duration=2)
-    sim = Simulation(doc)
+    sim = Simulation(doc, live=True)
     sim.apply(LiveAction("crash", "db"))
     out = sim.run()
     e2e = out["end_to_end"]

@@ -260,7 +260,7 @@ def test_the_control_keeps_live_actions_in_order_and_wakes_the_driver() -> None:
 
 def test_a_live_action_applies_between_slices() -> None:
     """A crash sent mid-run takes the only server down from the next slice on."""
-    sim = Simulation(_doc(6.0))
+    sim = Simulation(_doc(6.0), live=True)
     control = LocalControl()
     got: list[Snapshot] = []
     _at(sim, 2.3, lambda: control.send(LiveAction("crash", "s")))

@@ -24,7 +24,7 @@ def test_a_crashed_replica_fails_its_queue_and_in_flight_work_and_completes_noth
     # One replica, one worker, 1 s service at 20 requests/s: the queue is long.
     doc = design([client(20, "constant"), server("s", 1000.0, 1, dist="constant")],
                  [("users", "s")], duration=6)
-    sim = Simulation(doc)
+    sim = Simulation(doc, live=True)
     sim.step_window()
     sim.step_window()
     st = sim.stations["s"]
@@ -55,7 +55,7 @@ def test_a_crashed_replica_fails_its_queue_and_in_flight_work_and_completes_noth
 def test_the_crash_interrupts_work_whose_wake_up_is_later_ignored() -> None:
     doc = design([client(1, "constant"), server("s", 1500.0, 1, dist="constant")],
                  [("users", "s")], duration=4, warmup=0)
-    sim = Simulation(doc)
+    sim = Simulation(doc, live=True)
     sim.schedule(0.5, lambda: sim.apply(LiveAction("crash", "s")))
     sim.schedule(0.6, lambda: sim.apply(LiveAction("recover", "s")))
     out = sim.run()
@@ -98,7 +98,7 @@ def test_utilization_divides_by_the_worker_seconds_of_the_window() -> None:
     s = server("s", 1000.0, 1, dist="constant")
     s.replicas = 2
     doc = design([client(100, "constant"), s], [("users", "s")], duration=3)
-    sim = Simulation(doc)
+    sim = Simulation(doc, live=True)
     st = sim.stations["s"]
     sim.step_window()
     sim.schedule(1.5, lambda: st.crash_replica(st.replicas[1]))
@@ -204,7 +204,7 @@ def test_same_seed_same_events_and_link_figures() -> None:
                  duration=3)
 
     def once() -> dict[str, object]:
-        sim = Simulation(doc)
+        sim = Simulation(doc, live=True)
         sim.schedule(1.0, lambda: sim.apply(LiveAction("crash", "s", duration_s=0.5)))
         out = sim.run()
         out.pop("wall_s")
