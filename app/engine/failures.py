@@ -162,7 +162,7 @@ def install_failures(sim: Simulation) -> Failures:
     """
     failures = Failures(sim)
     chaos = resolve_chaos(sim.document)
-    for sid, station in sim.stations.items():
+    for station in sim.stations.values():
         spec = station.resolved.failure
         if spec is not None:
             failures._add_spec(station, spec.mtbf_s, spec.mttr_s, "failure")
