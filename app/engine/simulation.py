@@ -24,6 +24,7 @@ from app.engine.control import RunControl
 from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
 from app.engine.driver import RunDriver
 from app.engine.events import EventLog
+from app.engine.failures import Failures, install_failures
 from app.engine.faults import FaultBoard
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
@@ -134,6 +135,8 @@ class Simulation:
             self.link_windows = {key: LinkWindow(link) for key, link in self.links.items()}
         self.faults = FaultBoard(self.stations, self.links, self.events, self._zones(),
                                  error_coin=self._give_error_coin)
+        #: Random crashes, scheduled faults and failure statistics (nothing when none is set).
+        self.failures: Failures = install_failures(self)
         self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
         self._warm_captured = False
         if self.warmup_s == 0.0:

@@ -150,6 +150,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "stopped_during_warmup": in_warmup,
         "end_to_end": end_to_end,
         "components": components,
+        "failures": sim.failures.stats.block(components),
     }
 
 
