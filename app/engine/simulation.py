@@ -13,6 +13,7 @@ from typing import Any
 
 import simpy
 
+from app.engine.autoscaling import Autoscaler, install_autoscaling
 from app.engine.budget import (
     WorkEstimate,
     endless_cycle_problem,
@@ -27,6 +28,7 @@ from app.engine.events import EventLog
 from app.engine.faults import FaultBoard
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
+from app.engine.rate_limit import install_rate_limits
 from app.engine.routing import make_router
 from app.engine.run_guard import RunGuard
 from app.engine.sampling import growing
@@ -127,6 +129,9 @@ class Simulation:
             self.link_windows = {key: LinkWindow(link) for key, link in self.links.items()}
         self.faults = FaultBoard(self.stations, self.links, self.events, self._zones(),
                                  error_coin=self._give_error_coin)
+        install_rate_limits(self)
+        #: Autoscaled tiers; ``on_new_replica`` / ``on_retired`` hooks for other features.
+        self.autoscaler: Autoscaler = install_autoscaling(self)
         self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
         self._warm_captured = False
         if self.warmup_s == 0.0:
