@@ -58,8 +58,7 @@ class TokenBucket:
         """Take a token and pass the request on, or refuse it at once."""
         st = self.station
         now = st.env._now
-        tokens = self.tokens + (now - self._t) * self.rps
-        tokens = min(tokens, self.burst)
+        tokens = min(self.tokens + (now - self._t) * self.rps, self.burst)
         self._t = now
         if tokens >= _DUE:
             self.tokens = tokens - 1.0

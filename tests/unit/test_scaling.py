@@ -246,3 +246,18 @@ def test_same_seed_same_scaling() -> None:
     a = Simulation(_scaled(duration=40.0), window_s=5.0).run()
     b = Simulation(_scaled(duration=40.0), window_s=5.0).run()
     assert a["events"] == b["events"]
+
+
+def test_crashed_replicas_count_in_current_at_zero() -> None:
+    # 3 replicas settled for 5 busy workers (ceil(5 / (4 x 0.5)) = 3). Two crash:
+    # the survivor saturates (ratio 2) but, with the crashed ones at 0 %, the
+    # average is 1/3 of a replica's: below target, so no scale-up; and a crash
+    # is not a reason to shrink either. Once repaired, nothing has changed.
+    doc = _scaled(rate=100.0, replicas=3, duration=60.0, cooldown_s=10.0)
+    sim = Simulation(doc, window_s=5.0)
+    sim.schedule(20.0, lambda: sim.faults.start("crash", "api", source="test", replicas=2))
+    sim.schedule(40.0, lambda: sim.faults.recover("api", "test"))
+    s = sim.run()
+    assert not _events(s, "scale_up", "scale_down")
+    assert [e["kind"] for e in s["events"]].count("crash") == 2
+    assert len(sim.stations["api"].replicas) == 3
