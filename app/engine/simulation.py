@@ -13,6 +13,7 @@ from typing import Any
 
 import simpy
 
+from app.engine.autoscaling import Autoscaler, install_autoscaling
 from app.engine.budget import (
     WorkEstimate,
     endless_cycle_problem,
@@ -28,6 +29,7 @@ from app.engine.failures import Failures, install_failures
 from app.engine.faults import FaultBoard
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
+from app.engine.rate_limit import install_rate_limits
 from app.engine.routing import make_router
 from app.engine.run_guard import RunGuard
 from app.engine.sampling import growing
@@ -137,6 +139,11 @@ class Simulation:
                                  error_coin=self._give_error_coin)
         #: Random crashes, scheduled faults and failure statistics (nothing when none is set).
         self.failures: Failures = install_failures(self)
+        install_rate_limits(self)
+        #: Autoscaled tiers; ``on_new_replica`` / ``on_retired`` hooks for other features.
+        self.autoscaler: Autoscaler = install_autoscaling(self)
+        # Replicas added by autoscaling crash like the others.
+        self.autoscaler.on_new_replica.append(self.failures.replica_added)
         self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
         self._warm_captured = False
         if self.warmup_s == 0.0:
