@@ -25,6 +25,7 @@ from app.engine.distributions import BlockSampler, RandomStreams, service_draw, 
 from app.engine.driver import RunDriver
 from app.engine.events import EventLog
 from app.engine.faults import FaultBoard
+from app.engine.health import install_health_checks
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
 from app.engine.routing import make_router
@@ -127,6 +128,8 @@ class Simulation:
             self.link_windows = {key: LinkWindow(link) for key, link in self.links.items()}
         self.faults = FaultBoard(self.stations, self.links, self.events, self._zones(),
                                  error_coin=self._give_error_coin)
+        #: Balancers' health checks by station id (``health_check`` in the design).
+        self.health_checks = install_health_checks(self.env, self.stations, self.events)
         self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
         self._warm_captured = False
         if self.warmup_s == 0.0:
@@ -181,7 +184,8 @@ class Simulation:
                 self._give_error_coin(station)
         for link in self.document.links:
             rl = resolve_link(link)
-            runtime = LinkRuntime(env, rl, self.stations[link.target])
+            runtime = LinkRuntime(env, rl, self.stations[link.target], streams=streams,
+                                  events=self.events)
             nodes[link.source].add_link(runtime)
             self.links[runtime.key] = runtime
         for sid, station in self.stations.items():
