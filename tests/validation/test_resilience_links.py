@@ -68,7 +68,7 @@ def test_breaker_opens_within_its_window_probes_after_open_s_and_closes_after_re
     for (t_o, _, c_o), (t_h, _, c_h) in zip(opens, halves, strict=True):
         assert t_h == pytest.approx(t_o + 2.0, abs=1e-9)  # probes exactly open_s later
         assert c_h == c_o  # nothing sent while open
-    for (t_h, _, c_h), (t_o, _, c_o) in zip(halves, opens[1:], strict=False):
+    for (t_h, _, c_h), (_, _, c_o) in zip(halves, opens[1:], strict=False):
         if t_h < t_recover:
             assert c_o == c_h + 1  # the first probe fails against the crashed db: open again
     t_close, kind_close, c_close = marks[-1]
