@@ -4,10 +4,21 @@ A synchronous call goes out after the link's one-way latency, the target
 serves it, and the reply comes back after the latency plus the time to
 transmit the target's response payload over the link's bandwidth. With a
 timeout the caller gives up at ``timeout_ms`` (the target keeps working: the
-work is wasted, as in real systems); with retries it tries again after an
-exponential backoff (10 ms, 20 ms, 40 ms ... capped at 1 s). An async call
-returns to the caller at once and delivers the message later; if the work
-behind it fails, the run's :class:`AsyncLedger` counts it end to end.
+work is wasted, as in real systems); with retries it tries again after the
+link's ``backoff``: before retry n (1-based) it waits
+``d = min(max_ms, base_ms * multiplier**(n-1))`` (default 10 ms doubling,
+capped at 1 s), jittered: ``"none"`` waits d, ``"full"`` U[0, d], ``"equal"``
+U[d/2, d], drawn from the link's own stream ``"<source>-><target>/jitter"``.
+An async call returns to the caller at once and delivers the message later;
+if the work behind it fails, the run's :class:`AsyncLedger` counts it end to
+end.
+
+A link with a ``circuit_breaker`` (:mod:`app.engine.breaker`) asks it before
+each attempt, inside the retry loop (``Retry(CircuitBreaker(call))``): an
+attempt refused by an open breaker is not sent, counts as
+``short_circuited`` (not as a call) and is a failed attempt for the retry
+loop, retried after the backoff while retries remain. On an async link the
+breaker guards each message sent (a refused message fails end to end).
 
 Every link counts what went over it (``links."a->b"`` in snapshots and the
 summary): ``calls`` are attempts sent (retries included), ``retried`` the
@@ -25,30 +36,36 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from app.engine.breaker import CircuitBreaker
+from app.engine.distributions import BlockSampler, RandomStreams, uniform01_draw
+from app.engine.sampling import growing
 from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, Wake
 from app.model.resolve import ResolvedLink
 
 if TYPE_CHECKING:
+    from app.engine.events import EventLog
     from app.engine.station import Request, Station
-
-RETRY_BACKOFF_S = 0.010
-RETRY_BACKOFF_CAP_S = 1.0
 
 
 class LinkRuntime:
     """A link during a run: the caller-side behaviour of one ``source -> target`` call."""
 
     __slots__ = (
+        "_breaker",
         "_partitioned",
         "active",
         "asynchronous",
         "back_s",
-        "breaker",
+        "backoff_base_s",
+        "backoff_max_s",
+        "backoff_multiplier",
         "calls",
         "direct",
         "env",
         "ewma_s",
         "failed",
+        "jitter",
+        "jitter_draw",
         "key",
         "lat",
         "lat_start",
@@ -64,7 +81,10 @@ class LinkRuntime:
         "weight",
     )
 
-    def __init__(self, env: simpy.Environment, link: ResolvedLink, target: Station) -> None:
+    def __init__(self, env: simpy.Environment, link: ResolvedLink, target: Station, *,
+                 streams: RandomStreams | None = None, events: EventLog | None = None) -> None:
+        """``streams`` feed the backoff's jitter (needed when it is not ``"none"``);
+        ``events`` receive the breaker's state changes (needed with a breaker)."""
         self.env = env
         self.source = link.source
         self.target = target
@@ -76,8 +96,7 @@ class LinkRuntime:
         self.timed_out = 0
         self.retried = 0
         self.short_circuited = 0
-        #: The link's circuit breaker (``circuit_breaker`` in the design), or ``None``.
-        self.breaker: Any = None
+        self._breaker: CircuitBreaker | None = None
         # This window's successful round trips (s); no start times (see LinkWindow.close).
         self.lat: list[float] = []
         self.lat_start: list[float] = []
@@ -91,11 +110,27 @@ class LinkRuntime:
         self.timeout_s = link.timeout_ms / 1000.0 if link.timeout_ms is not None else None
         self.retries = link.retries
         self.asynchronous = link.asynchronous
+        backoff = link.backoff
+        self.backoff_base_s = backoff.base_ms / 1000.0
+        self.backoff_multiplier = backoff.multiplier
+        self.backoff_max_s = backoff.max_ms / 1000.0
+        #: ``"none"``, ``"full"`` or ``"equal"``; draws come from :attr:`jitter_draw`.
+        self.jitter = backoff.jitter
+        self.jitter_draw: BlockSampler | None = None
+        if self.jitter != "none":
+            if streams is None:
+                raise ValueError(f"link {self.key}: jittered backoff needs random streams")
+            self.jitter_draw = BlockSampler(streams.generator(f"{self.key}/jitter"),
+                                            growing(uniform01_draw()))
         self._partitioned = False
         #: True when a call is just ``target.arrive``: no latency, timeout,
         #: retries, async or partition. Callers test it to skip a frame.
         self.direct = False
         self._update_direct()
+        if link.circuit_breaker is not None:
+            if events is None:
+                raise ValueError(f"link {self.key}: a circuit breaker needs the run's event log")
+            self.breaker = CircuitBreaker(env, link.circuit_breaker, self.key, events.emit)
         #: For least_connections / least_response_time balancing.
         self.active = 0
         self.ewma_s = 0.0
@@ -106,6 +141,30 @@ class LinkRuntime:
             self.lat.append(self.env._now - t0)
         else:
             self.failed += 1
+
+    def backoff_wait(self, n: int) -> float:
+        """Seconds to wait before retry ``n`` (1-based), jitter drawn."""
+        d = min(self.backoff_max_s, self.backoff_base_s * self.backoff_multiplier ** (n - 1))
+        draw = self.jitter_draw
+        if draw is None:
+            return d
+        if self.jitter == "full":
+            return d * draw()
+        return d * (0.5 + 0.5 * draw())
+
+    @property
+    def breaker(self) -> Any:
+        """The link's circuit breaker (``circuit_breaker`` in the design), or ``None``.
+
+        Anything with a ``state`` string (``"closed"``/``"open"``/``"half_open"``)
+        shows in snapshots; :class:`app.engine.breaker.CircuitBreaker` is the engine's.
+        """
+        return self._breaker
+
+    @breaker.setter
+    def breaker(self, value: Any) -> None:
+        self._breaker = value
+        self._update_direct()
 
     def add_delay(self, seconds: float) -> None:
         """A latency fault: every call takes ``seconds`` longer on its way out (negative undoes)."""
@@ -132,6 +191,7 @@ class LinkRuntime:
             and self.retries == 0
             and self.out_s == 0.0
             and self.back_s == 0.0
+            and self._breaker is None
         )
 
     def send_async(self, req: Request) -> None:
@@ -139,8 +199,16 @@ class LinkRuntime:
 
         A failure behind it is counted end to end by the target's ledger.
         """
+        outcome: Reply = AsyncOutcome(self.target.ledger, req)
+        breaker = self._breaker
+        if breaker is not None:
+            if not breaker.allow():
+                self.short_circuited += 1
+                outcome(FAILED)
+                return
+            outcome = _Recorded(breaker, outcome).done
         self.calls += 1
-        _Hop(self, req, AsyncOutcome(self.target.ledger, req), counted=True).send()
+        _Hop(self, req, outcome, counted=True).send()
 
     def call(self, req: Request, reply: Reply) -> None:
         """Send ``req`` to the target; ``reply(status)`` is called with the outcome."""
@@ -160,7 +228,7 @@ class LinkRuntime:
         A broker delivers messages this way: it needs the consumer's answer
         (its acknowledgement) to know when the consumer can take the next one.
         """
-        if self.timeout_s is None and self.retries == 0:
+        if self.timeout_s is None and self.retries == 0 and self._breaker is None:
             self.calls += 1
             if self._partitioned:
                 self.failed += 1
@@ -185,6 +253,21 @@ class _Counted:
 
     def done(self, status: int) -> None:
         self.link.ended(status, self.t0)
+        self.reply(status)
+
+
+class _Recorded:
+    """The reply of an async message let through a breaker: records its outcome."""
+
+    __slots__ = ("breaker", "generation", "reply")
+
+    def __init__(self, breaker: CircuitBreaker, reply: Reply) -> None:
+        self.breaker = breaker
+        self.generation = breaker.generation
+        self.reply = reply
+
+    def done(self, status: int) -> None:
+        self.breaker.record(status == OK, self.generation)
         self.reply(status)
 
 
@@ -246,26 +329,39 @@ class _GuardedCall:
         _Try(self).start()
 
     def outcome(self, status: int) -> None:
-        if status == OK or self.attempts > self.link.retries:
+        link = self.link
+        if status == OK or self.attempts > link.retries:
             self.reply(status)
             return
-        backoff = min(RETRY_BACKOFF_S * 2 ** (self.attempts - 1), RETRY_BACKOFF_CAP_S)
-        Wake(self.link.env, backoff, self.attempt)
+        Wake(link.env, link.backoff_wait(self.attempts), self.attempt)
 
 
 class _Try:
-    """One attempt: whichever comes first, the reply or the timeout, decides."""
+    """One attempt: whichever comes first, the reply or the timeout, decides.
 
-    __slots__ = ("call", "done", "t0")
+    With a breaker the attempt first asks it; a refused attempt is not sent
+    and goes back to the retry loop as a failure.
+    """
+
+    __slots__ = ("call", "done", "generation", "t0")
 
     def __init__(self, call: _GuardedCall) -> None:
         self.call = call
         self.done = False
         self.t0 = call.link.env._now
+        self.generation = -1  # the breaker's generation when let through
 
     def start(self) -> None:
         call = self.call
         link = call.link
+        breaker = link._breaker
+        if breaker is not None:
+            if not breaker.allow():
+                link.short_circuited += 1
+                self.done = True
+                call.outcome(FAILED)
+                return
+            self.generation = breaker.generation
         link.calls += 1
         if call.attempts > 1:
             link.retried += 1
@@ -282,7 +378,10 @@ class _Try:
     def _replied(self, status: int) -> None:
         if not self.done:
             self.done = True
-            self.call.link.ended(status, self.t0)
+            link = self.call.link
+            link.ended(status, self.t0)
+            if link._breaker is not None:
+                link._breaker.record(status == OK, self.generation)
             self.call.outcome(status)
 
     def _timed_out(self, _ev: object) -> None:
@@ -292,4 +391,6 @@ class _Try:
             link.target.timed_out += 1
             link.timed_out += 1
             link.failed += 1
+            if link._breaker is not None:
+                link._breaker.record(False, self.generation)
             self.call.outcome(TIMED_OUT)

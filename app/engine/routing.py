@@ -8,6 +8,14 @@ this balancer; ``least_response_time`` picks the lowest
 ``ewma_response * (in_flight + 1)``; ``consistent_hash`` maps the request's
 key onto a ring of 100 virtual nodes per target, so a key always lands on
 the same target while the set of targets is unchanged.
+
+Routers choose among :attr:`Router.links`, the *eligible* links: all of them
+unless a balancer's health check (:mod:`app.engine.health`) has excluded
+some through :meth:`Router.set_eligible`, which rebuilds each router's own
+state for the new set, so choosing costs the same with or without checks.
+When no target is eligible the router answers with a stand-in link whose
+calls fail at once: the balancer fails the request itself (``FAILED``),
+as a real balancer answers 503 when its whole pool is down.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 from app.engine.distributions import BlockSampler
-from app.engine.scheduling import Reply
+from app.engine.scheduling import FAILED, Reply
 
 if TYPE_CHECKING:
     import simpy
@@ -29,18 +37,49 @@ EWMA_ALPHA = 0.2
 VIRTUAL_NODES = 100
 
 
+class NoTarget:
+    """The stand-in a router picks when no target is eligible: every call fails at once."""
+
+    __slots__ = ("active", "ewma_s", "key", "weight")
+
+    def __init__(self, balancer: str) -> None:
+        self.key = f"{balancer}->(no healthy target)"
+        self.weight = 1.0
+        self.active = 0
+        self.ewma_s = 0.0
+
+    def call(self, req: Request, reply: Reply) -> None:
+        """Fail the request here, at the balancer."""
+        reply(FAILED)
+
+
 class Router:
-    """Base: subclasses implement :meth:`choose`."""
+    """Base: subclasses implement :meth:`choose` and, when they keep state, :meth:`_rebuild`."""
 
     #: Whether calls must be tracked (in-flight counts, response times).
     tracks = False
 
     def __init__(self, links: list[LinkRuntime]) -> None:
-        self.links = links
+        #: Every outgoing link, in the design's order.
+        self.all_links: list[LinkRuntime] = list(links)
+        #: The links requests may go to now (see the module's docstring).
+        self.links: list[LinkRuntime] = list(links)
 
     def choose(self, req: Request) -> LinkRuntime:
         """The link this request goes to."""
         raise NotImplementedError
+
+    def set_eligible(self, links: list[LinkRuntime]) -> None:
+        """Route only over ``links`` from now on (none: every request fails here)."""
+        if links:
+            self.links = list(links)
+        else:
+            source = self.all_links[0].source if self.all_links else "?"
+            self.links = [NoTarget(source)]  # type: ignore[list-item]
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Recompute whatever the router derives from :attr:`links`."""
 
 
 class RoundRobin(Router):
@@ -53,15 +92,22 @@ class RoundRobin(Router):
         self._next = (self._next + 1) % len(self.links)
         return link
 
+    def _rebuild(self) -> None:
+        self._next %= len(self.links)
+
 
 class RandomChoice(Router):
     def __init__(self, links: list[LinkRuntime], uniform: BlockSampler) -> None:
         super().__init__(links)
         self._uniform = uniform
-        total = sum(link.weight for link in links)
-        acc = 0.0
         self._cum: list[float] = []
-        for link in links:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        total = sum(link.weight for link in self.links)
+        acc = 0.0
+        self._cum = []
+        for link in self.links:
             acc += link.weight / total
             self._cum.append(acc)
 
@@ -73,8 +119,15 @@ class RandomChoice(Router):
 class SmoothWeightedRoundRobin(Router):
     def __init__(self, links: list[LinkRuntime]) -> None:
         super().__init__(links)
-        self._current = [0.0] * len(links)
-        self._total = sum(link.weight for link in links)
+        self._current: list[float] = []
+        self._total = 0.0
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        # A changed pool starts its smooth cycle afresh (nginx keeps per-peer
+        # state, but a restart only shifts the phase of the same proportions).
+        self._current = [0.0] * len(self.links)
+        self._total = sum(link.weight for link in self.links)
 
     def choose(self, req: Request) -> LinkRuntime:
         best = 0
@@ -93,6 +146,9 @@ class LeastConnections(Router):
     def __init__(self, links: list[LinkRuntime]) -> None:
         super().__init__(links)
         self._rr = 0
+
+    def _rebuild(self) -> None:
+        self._rr %= len(self.links)
 
     def choose(self, req: Request) -> LinkRuntime:
         # Ties are broken round-robin, so an idle pool is not always hit in order.
@@ -125,8 +181,19 @@ class LeastResponseTime(LeastConnections):
 class ConsistentHash(Router):
     def __init__(self, links: list[LinkRuntime]) -> None:
         super().__init__(links)
+        self._points: list[int] = []
+        self._owners: list[int] = []
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        # The ring of the eligible targets only: a target's virtual nodes do not
+        # depend on the others, so removing one moves only its own keys (to the
+        # next owner clockwise) and its return brings exactly them back.
+        if isinstance(self.links[0], NoTarget):
+            self._points, self._owners = [0], [0]
+            return
         ring: list[tuple[int, int]] = []
-        for i, link in enumerate(links):
+        for i, link in enumerate(self.links):
             for v in range(VIRTUAL_NODES):
                 ring.append((zlib.crc32(f"{link.target.id}#{v}".encode()), i))
         ring.sort()

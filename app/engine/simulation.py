@@ -27,6 +27,7 @@ from app.engine.driver import RunDriver
 from app.engine.events import EventLog
 from app.engine.failures import Failures, install_failures
 from app.engine.faults import FaultBoard
+from app.engine.health import install_health_checks
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
 from app.engine.rate_limit import install_rate_limits
@@ -144,6 +145,8 @@ class Simulation:
         self.autoscaler: Autoscaler = install_autoscaling(self)
         # Replicas added by autoscaling crash like the others.
         self.autoscaler.on_new_replica.append(self.failures.replica_added)
+        #: Balancers' health checks by station id (``health_check`` in the design).
+        self.health_checks = install_health_checks(self.env, self.stations, self.events)
         self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
         self._warm_captured = False
         if self.warmup_s == 0.0:
@@ -200,7 +203,8 @@ class Simulation:
                 self._give_error_coin(station)
         for link in self.document.links:
             rl = resolve_link(link)
-            runtime = LinkRuntime(env, rl, self.stations[link.target])
+            runtime = LinkRuntime(env, rl, self.stations[link.target], streams=streams,
+                                  events=self.events)
             nodes[link.source].add_link(runtime)
             self.links[runtime.key] = runtime
         for sid, station in self.stations.items():
