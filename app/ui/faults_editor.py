@@ -60,6 +60,9 @@ SIZE_SPECS: dict[str, tuple[FieldSpec, float | None]] = {
     "latency": (FieldSpec(("add_ms",), "Added latency", optional=False, unit="ms",
                           tip="Extra latency on each call, in ms."), 200.0),
 }
+#: What the size of each kind counts, shown beside the number.
+SIZE_UNITS = {"crash": "replicas", "slowdown": "× slower", "error_rate": "failing (0–1)",
+              "latency": "ms added"}
 AT_SPEC = FieldSpec(("at_s",), "At", optional=False, unit="s", tip="Start, seconds into the run.")
 DURATION_SPEC = FieldSpec(("duration_s",), "Duration", unit="s",
                           tip="How long it lasts; empty: to the end of the run.")
@@ -142,9 +145,17 @@ class _Row:
             self.size_kind = fault.kind
             spec = SIZE_SPECS.get(fault.kind, (None, None))[0]
             self.size = self._number(spec, SIZE) if spec is not None else None
-            widget: QWidget = self.size if self.size is not None else PlainLabel("—")
-            widget.setEnabled(self.size is not None)
-            self.editor.table.setCellWidget(self.row, SIZE, widget)
+            cell = QWidget()
+            cell.setAutoFillBackground(True)  # the selection's colour would show through
+            line = QHBoxLayout(cell)
+            line.setContentsMargins(0, 0, 6, 0)
+            line.setSpacing(4)
+            if self.size is not None:
+                line.addWidget(self.size, 1)
+                line.addWidget(PlainLabel(SIZE_UNITS[fault.kind], cell))
+            else:
+                line.addWidget(PlainLabel("—", cell))
+            self.editor.table.setCellWidget(self.row, SIZE, cell)
         if self.size is not None:
             value = getattr(fault, self.size.spec.path[0])
             self.size.set_value(value, "all" if fault.kind == "crash" else "")

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit, QPushButton
 
 from app.model.catalog import COMPONENT_TYPES
-from app.model.document import Chaos, CircuitBreaker, Fault, FailureSpec
+from app.model.document import Chaos, CircuitBreaker, FailureSpec, Fault
 from app.model.fileformat import dumps, loads
 from app.ui.document_parts import ADD_RUN_FAULTS_TEXT
 from tests.ui.helpers import design_file
@@ -233,9 +233,11 @@ def test_screenshots_of_the_sections_and_the_faults_dock(window, qtbot, tmp_path
     SHOTS.mkdir(parents=True, exist_ok=True)
     inspector = window.inspector
     window.scene.select_components(["lb"])
+    qtbot.wait(50)
+    inspector.widget().grab().save(str(SHOTS / "guiedit-inspector-off.png"))
     for slug in ("failure", "error_rate", "rate_limit", "autoscaling", "health_check"):
         _switch_on(qtbot, _section(inspector, slug))
-    _type_into(qtbot, _field(inspector, "autoscaling.max"), "1")  # below replicas: refused
+    _type_into(qtbot, _field(inspector, "autoscaling.max"), "0")  # refused: shows the message
     qtbot.wait(50)
     inspector.widget().grab().save(str(SHOTS / "guiedit-inspector-component.png"))
     _select_link(window, ("web", "cache"))

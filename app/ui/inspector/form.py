@@ -37,6 +37,8 @@ def lock_field(field: QWidget, locked: bool) -> None:
     if isinstance(field, QLineEdit | QPlainTextEdit):
         field.setReadOnly(locked)
     field.setEnabled(not locked)
+#: A switched-off section: its title line, no empty frame under it.
+_OFF_STYLE = "QGroupBox { border: none; margin-top: 0px; padding-top: 2px; min-height: 24px; }"
 #: (spec, candidate value) -> the model validator's message, or None.
 Checker = Callable[[FieldSpec, Value], str | None]
 
@@ -59,39 +61,21 @@ class RecordForm(QWidget):
         self.fields: dict[str, NumberField | ChoiceField] = {}
         self._labels: dict[str, QLabel] = {}
         self._boxes: dict[str, QGroupBox] = {}
-        self._bodies: dict[str, QWidget] = {}
+        self._on: dict[str, bool] = {}
+        self._wanted: dict[str, bool] = {}
         self._section_of: dict[str, str] = {}
         self._problem_labels: dict[str, PlainLabel] = {}
-        self._form_of: dict[str, QFormLayout] = {}
+        self._forms: dict[str, QFormLayout] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         for title, specs in sections:
             box = QGroupBox(title, self)
             box.setObjectName("section_" + re.sub(r"\W+", "_", title.lower()).strip("_"))
-            column = QVBoxLayout(box)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(0)
-            body = QWidget(box)
-            form = QFormLayout(body)
+            form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
             form.setContentsMargins(8, 6, 8, 6)
-            column.addWidget(body)
-            problem = PlainLabel(parent=box)
-            problem.setObjectName("inspectorProblem")
-            problem.setWordWrap(True)
-            problem.setContentsMargins(8, 0, 8, 6)
-            problem.setStyleSheet("color: #dc2626;")
-            problem.setVisible(False)
-            column.addWidget(problem)
-            self._problem_labels[title] = problem
-            self._bodies[title] = body
-            if title in switchable:
-                box.setCheckable(True)
-                box.setChecked(False)
-                body.setVisible(False)
-                box.toggled.connect(lambda on, t=title: self._on_toggled(t, on))
             for spec in specs:
                 widget = self._make_field(spec, check)
                 text = f"{spec.label} ({spec.unit})" if spec.unit else spec.label
@@ -102,9 +86,23 @@ class RecordForm(QWidget):
                 form.addRow(label, widget)
                 self.fields[spec.name] = widget
                 self._labels[spec.name] = label
-                self._form_of[spec.name] = form
                 self._section_of[spec.name] = title
+                self._wanted[spec.name] = True
+            # The section's problems show in its last row, spanning the form, under its fields.
+            problem = PlainLabel(parent=box)
+            problem.setObjectName("inspectorProblem")
+            problem.setWordWrap(True)
+            problem.setStyleSheet("color: #dc2626;")
+            form.addRow(problem)
+            form.setRowVisible(problem, False)
+            self._problem_labels[title] = problem
             self._boxes[title] = box
+            self._forms[title] = form
+            self._on[title] = True
+            if title in switchable:
+                box.setCheckable(True)
+                box.toggled.connect(lambda on, t=title: self._on_toggled(t, on))
+                self.set_section_checked(title, False)
             layout.addWidget(box)
 
     def _make_field(self, spec: FieldSpec, check: Checker) -> NumberField | ChoiceField:
@@ -131,29 +129,45 @@ class RecordForm(QWidget):
         for title, problems in by_section.items():
             label = self._problem_labels[title]
             label.setText("\n".join(f"⚠ {p}" for p in problems))
-            label.setVisible(bool(problems))
+            self._show_row(title, label, bool(problems))
 
     @property
     def problem_label(self) -> PlainLabel:
         """The label of the first section showing a problem (else the first section's)."""
-        shown = [lb for lb in self._problem_labels.values() if not lb.isHidden()]
+        shown = [lb for lb in self._problem_labels.values() if lb.text()]
         return (shown or list(self._problem_labels.values()))[0]
 
     def problem_label_of(self, title: str) -> PlainLabel:
         """Where the problems of the section ``title`` show (plain text, under its fields)."""
         return self._problem_labels[title]
 
+    def _show_row(self, title: str, widget: QWidget, visible: bool) -> None:
+        # setRowVisible also drops the row's spacing (hiding the widgets would not).
+        self._forms[title].setRowVisible(widget, visible and self._on[title])
+
+    def _collapse(self, title: str, on: bool) -> None:
+        self._on[title] = on
+        # Off: the title line alone, without an empty frame under it.
+        self._boxes[title].setFlat(not on)
+        self._boxes[title].setStyleSheet("" if on else _OFF_STYLE)
+        self._forms[title].setContentsMargins(8, 6 if on else 0, 8, 6)
+        for name, section in self._section_of.items():
+            if section == title:
+                self._show_row(title, self.fields[name], self._wanted[name])
+        label = self._problem_labels[title]
+        self._show_row(title, label, bool(label.text()))
+
     def _on_toggled(self, title: str, on: bool) -> None:
-        self._bodies[title].setVisible(on)
+        self._collapse(title, on)
         self.section_toggled.emit(title, on)
 
     def set_section_checked(self, title: str, on: bool) -> None:
-        """Show a switchable section as on (fields shown) or off (collapsed), silently."""
+        """Show a switchable section on (rows shown) or off (only its title), silently."""
         box = self._boxes[title]
         box.blockSignals(True)
         box.setChecked(on)
         box.blockSignals(False)
-        self._bodies[title].setVisible(on)
+        self._collapse(title, on)
 
     def section_box(self, title: str) -> QGroupBox:
         """The group box of the section ``title`` (checkable when switchable)."""
@@ -164,9 +178,9 @@ class RecordForm(QWidget):
         self.fields[name].set_value(value, effective)
 
     def set_field_visible(self, name: str, visible: bool) -> None:
-        """Show or hide one row."""
-        # setRowVisible also drops the row's spacing (hiding the widgets would not).
-        self._form_of[name].setRowVisible(self.fields[name], visible)
+        """Show or hide one row (a row of a switched-off section stays hidden until it is on)."""
+        self._wanted[name] = visible
+        self._show_row(self._section_of[name], self.fields[name], visible)
 
     def set_section_visible(self, title: str, visible: bool) -> None:
         """Show or hide a whole section."""
