@@ -164,6 +164,8 @@ def test_faults_dock_adds_a_crash_undo_and_round_trip(window, qtbot, tmp_path) -
     doc = window.document
     editor = _faults_dock(window)
     assert window.findChild(type(window.faults_dock), "faults") is window.faults_dock
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert window.faults_dock.toggleViewAction() in view_menu.actions()  # View ▸ Faults
     qtbot.mouseClick(editor.findChild(QPushButton, "faultAdd"), Qt.MouseButton.LeftButton)
     assert len(doc.model.faults) == 1
     target = editor.findChild(QComboBox, "fault_target_0")
