@@ -9,11 +9,12 @@ copies a command keeps for undo can never change under it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtGui import QUndoCommand
 
-from app.model.document import Component, Link, SimulationSettings
+from app.model.document import Chaos, Component, Link, SimulationSettings
 
 if TYPE_CHECKING:
     from app.ui.document import EditorDocument
@@ -196,6 +197,46 @@ class EditSimulationCommand(_ReplaceCommand[SimulationSettings]):
 
     def _install(self, record: SimulationSettings) -> None:
         self._document.replace_simulation(record)
+
+
+class EditChaosCommand(_ReplaceCommand[Chaos | None]):
+    """Change (or switch off) the design's chaos setting."""
+
+    def _install(self, record: Chaos | None) -> None:
+        self._document.replace_chaos(record)
+
+
+class ReplaceCollectionCommand(QUndoCommand):
+    """Swap a design-level collection (``faults``; later alerts, policies) for an edited copy.
+
+    One command for every collection and every kind of edit (add, remove,
+    replace, set): it keeps the old and new item lists, never mutating either,
+    so a new collection needs no new command class.
+    """
+
+    def __init__(
+        self,
+        document: EditorDocument,
+        name: str,
+        old: Sequence[object],
+        new: Sequence[object],
+        text: str,
+        *,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text, parent)
+        self._document = document
+        self._name = name
+        self._old = tuple(old)
+        self._new = tuple(new)
+
+    def redo(self) -> None:
+        """Install the edited list."""
+        self._document.install_collection(self._name, self._new)
+
+    def undo(self) -> None:
+        """Reinstall the previous list."""
+        self._document.install_collection(self._name, self._old)
 
 
 class EditPropertiesCommand(QUndoCommand):

@@ -37,6 +37,7 @@ from app.ui.commands import (
     RemoveComponentCommand,
     RemoveLinkCommand,
 )
+from app.ui.document_parts import DesignParts
 from app.ui.layout import arrange_piled
 
 LinkKey = tuple[str, str]
@@ -48,7 +49,7 @@ LAYOUT_COMMAND_TEXT = "Lay out components"
 DEFAULT_CLIENT_RPS = 100.0
 
 
-class EditorDocument(QObject):
+class EditorDocument(QObject, DesignParts):
     """One open design: the model, its file path, its undo stack and change signals."""
 
     component_added = Signal(str)
@@ -59,6 +60,8 @@ class EditorDocument(QObject):
     link_changed = Signal(object)
     simulation_changed = Signal()
     properties_changed = Signal()
+    #: A design-level part changed, by name: a collection of :data:`COLLECTIONS` or "chaos".
+    collection_changed = Signal(str)
     #: The whole model was replaced (new/open): views rebuild from scratch.
     document_reset = Signal()
     #: Any change at all (after the specific signal): for validation and autosave.
@@ -336,6 +339,7 @@ class EditorDocument(QObject):
                  if (lk.source in doomed or lk.target in doomed) and lk.key not in keys]
         # One macro: links first (a component never exists without its links' ends).
         self._undo_stack.beginMacro(f"Delete {len(ids) + len(keys)} item(s)")
+        self._drop_faults_on(doomed, keys)
         for key in keys:
             self._undo_stack.push(RemoveLinkCommand(self, key))
         for cid in ids:

@@ -32,6 +32,7 @@ from app.ui.canvas.export import export_png
 from app.ui.charts import ChartsPanel
 from app.ui.document import EditorDocument
 from app.ui.editing import SelectionEditor
+from app.ui.faults_editor import FaultsEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
 from app.ui.palette import PaletteWidget
@@ -90,7 +91,11 @@ class MainWindow(QMainWindow):
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
         self.results_dock = self._dock("results", "Results", self.results,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.faults_editor = FaultsEditor(self.document)
+        self.faults_dock = self._dock("faults", "Faults", self.faults_editor,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.charts_dock, self.results_dock)
+        self.tabifyDockWidget(self.results_dock, self.faults_dock)
         self.charts_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 340],
                          Qt.Orientation.Horizontal)
@@ -162,7 +167,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(a.snap)
         view_menu.addSeparator()
-        for dock in (self.palette_dock, self.inspector_dock, self.charts_dock, self.results_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.charts_dock, self.results_dock,
+                     self.faults_dock):
             view_menu.addAction(dock.toggleViewAction())
         run_menu = menu.addMenu("&Run")
         run_menu.addActions([a.run, a.pause, a.stop])

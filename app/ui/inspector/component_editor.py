@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
@@ -19,15 +20,20 @@ from app.model.document import (
     ServiceTime,
     Workload,
 )
-from app.model.errors import ERROR
 from app.model.profiles import PROFILES
 from app.model.resolve import ResolvedComponent, resolve
-from app.model.validation import validate
 from app.ui.document import EditorDocument
 from app.ui.icons import component_icon
 from app.ui.inspector.fields import FieldSpec, Value
 from app.ui.inspector.form import RecordForm
 from app.ui.inspector.records import get_path, with_path, with_service_distribution
+from app.ui.inspector.resilience import (
+    COMPONENT_SWITCHABLES,
+    edit_problem,
+    placeholders,
+    sections_of,
+    switched,
+)
 from app.ui.plain_text import MarkupLabel, PlainLabel
 
 
@@ -60,6 +66,9 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
                   choices=_pairs(ROUTING_ALGORITHMS)),
         FieldSpec(("fanout",), "Fan-out", "choice", choices=_pairs(FANOUT_MODES)),
         FieldSpec(("payload_kb",), "Payload", unit="KB"),
+        FieldSpec(("zone",), "Zone", "text",
+                  tip="Availability zone, e.g. eu-west-1a: a zone outage fault takes down "
+                      "every component in it."),
     )),
     (HARDWARE, (
         FieldSpec(("specs", "cpu_cores"), "CPU cores"),
@@ -92,7 +101,12 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         FieldSpec(("workload", "trace_file"), "Trace CSV", "text",
                   tip="Timestamps in seconds, one per line; relative to the design's folder."),
     )),
+    *sections_of(COMPONENT_SWITCHABLES),
 )
+#: Switchable sections by title.
+_SWITCHABLE = {s.title: s for s in COMPONENT_SWITCHABLES}
+#: The serving features a client cannot have (the model refuses them).
+_NOT_ON_CLIENTS = ("failure", "error_rate", "rate_limit", "autoscaling", "health_check")
 
 #: Service-time parameters that matter for each distribution (besides the mean).
 DISTRIBUTION_FIELDS = {
@@ -126,7 +140,14 @@ def apply_edit(component: Component, spec: FieldSpec, value: Value) -> Component
             workload = Workload(pattern="poisson", rate_rps=100.0)
         elif not ctype.is_client:
             workload = None
-        return dataclasses.replace(component, type=value, profile=None, workload=workload)
+        # Features the new type cannot have go, so the edit leaves the design valid.
+        dropped: dict[str, Any] = {}
+        if ctype.is_client:
+            dropped = dict.fromkeys(_NOT_ON_CLIENTS)
+        elif not ctype.balancer:
+            dropped = {"health_check": None}
+        return dataclasses.replace(component, type=value, profile=None, workload=workload,
+                                   **dropped)
     if name == "routing.algorithm":
         return dataclasses.replace(
             component, routing=Routing(str(value)) if value is not None else None)
@@ -146,11 +167,8 @@ def apply_edit(component: Component, spec: FieldSpec, value: Value) -> Component
 def field_problem(component: Component, spec: FieldSpec, value: Value) -> str | None:
     """The model validator's verdict on ``value`` for this field (``None``: fine)."""
     candidate = apply_edit(component, spec, value)
-    path = f"$.components[0].{spec.name}"
-    for problem in validate(Document(components=[candidate])):
-        if problem.severity == ERROR and problem.path == path:
-            return problem.message
-    return None
+    return edit_problem(Document(components=[component]), Document(components=[candidate]),
+                        f"$.components[0].{spec.name}")
 
 
 class ComponentEditor(QWidget):
@@ -172,8 +190,9 @@ class ComponentEditor(QWidget):
                           self)
         hint.setWordWrap(True)
         hint.setEnabled(False)
-        self.form = RecordForm(SECTIONS, self._check, self)
+        self.form = RecordForm(SECTIONS, self._check, self, switchable=_SWITCHABLE)
         self.form.field_committed.connect(self._on_committed)
+        self.form.section_toggled.connect(self._on_toggled)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(head)
@@ -213,6 +232,16 @@ class ComponentEditor(QWidget):
         self._document.edit_component(new, f"Change {spec.label.lower()} of {comp.display_name}")
         self.refresh()  # a refused edit (locked) shows the model's value again
 
+    def _on_toggled(self, title: str, on: bool) -> None:
+        comp = self._current()
+        if comp is None:
+            return
+        verb = "Add" if on else "Remove"
+        self._document.edit_component(
+            switched(comp, _SWITCHABLE[title], on),
+            f"{verb} {title.lower()} {'to' if on else 'from'} {comp.display_name}")
+        self.refresh()
+
     def refresh(self) -> None:
         """Reload every field from the model."""
         comp = self._current()
@@ -227,10 +256,15 @@ class ComponentEditor(QWidget):
             rc: ResolvedComponent | None = resolve(comp)
         except (KeyError, ValueError):  # an unknown profile: no effective values to show
             rc = None
-        for _title, specs in SECTIONS:
+        for title, specs in SECTIONS:
+            section = _SWITCHABLE.get(title)
+            shown: dict[str, str] = {}
+            if section is not None:
+                self.form.set_section_checked(title, getattr(comp, section.attr) is not None)
+                shown = placeholders(comp, section)
             for spec in specs:
-                self.form.set_value(spec.name, get_path(comp, spec.path),
-                                    self._effective(spec, comp, rc))
+                effective = shown.get(spec.name, "") if section else self._effective(spec, comp, rc)
+                self.form.set_value(spec.name, get_path(comp, spec.path), effective)
         self._update_visibility(comp, rc)
         self.form.set_read_only(self._document.locked)
 
@@ -261,6 +295,7 @@ class ComponentEditor(QWidget):
             "service_time.shape": "3" if svc.distribution == "pareto" else "2",
             "service_time.min_ms": "0",
             "service_time.max_ms": _num(2 * svc.mean_ms),
+            "zone": "none",
         }
         return simple.get(spec.name, "")
 
@@ -283,3 +318,10 @@ class ComponentEditor(QWidget):
         used = PATTERN_FIELDS.get(pattern, ())
         for spec in SECTIONS[3][1][1:]:
             self.form.set_field_visible(spec.name, spec.path[1] in used)
+        for section in COMPONENT_SWITCHABLES:
+            # A feature the type cannot have stays visible while set (from a file), so the
+            # user can see the problem and switch it off.
+            allowed = not client and (
+                section.attr != "health_check" or bool(ctype and ctype.balancer))
+            self.form.set_section_visible(
+                section.title, allowed or getattr(comp, section.attr) is not None)

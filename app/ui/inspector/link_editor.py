@@ -5,12 +5,17 @@ from __future__ import annotations
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.model.document import LINK_MODES, Component, Document, Link
-from app.model.errors import ERROR
-from app.model.validation import validate
 from app.ui.document import EditorDocument, LinkKey
 from app.ui.inspector.fields import FieldSpec, Value
 from app.ui.inspector.form import RecordForm
 from app.ui.inspector.records import get_path, with_path
+from app.ui.inspector.resilience import (
+    LINK_SWITCHABLES,
+    edit_problem,
+    placeholders,
+    sections_of,
+    switched,
+)
 from app.ui.plain_text import MarkupLabel
 
 SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
@@ -25,7 +30,10 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         FieldSpec(("mode",), "Mode", "choice", choices=tuple((m, m) for m in LINK_MODES),
                   tip="sync waits for the answer; async returns at once (queues)."),
     )),
+    *sections_of(LINK_SWITCHABLES),
 )
+#: Switchable sections (backoff, circuit breaker) by title.
+_SWITCHABLE = {s.title: s for s in LINK_SWITCHABLES}
 
 _EFFECTIVE = {
     "latency_ms": "0", "bandwidth_mbps": "unlimited", "probability": "1", "weight": "1",
@@ -35,17 +43,11 @@ _EFFECTIVE = {
 
 def link_field_problem(link: Link, spec: FieldSpec, value: Value) -> str | None:
     """The model validator's verdict on ``value`` for this link field (``None``: fine)."""
-    candidate = with_path(link, spec.path, value)
-    doc = Document(
-        components=[Component(id=link.source, type="api_server"),
-                    Component(id=link.target, type="api_server")],
-        links=[candidate],
-    )
-    path = f"$.links[0].{spec.name}"
-    for problem in validate(doc):
-        if problem.severity == ERROR and problem.path == path:
-            return problem.message
-    return None
+    ends = [Component(id=link.source, type="api_server"),
+            Component(id=link.target, type="api_server")]
+    return edit_problem(Document(components=ends, links=[link]),
+                        Document(components=ends, links=[with_path(link, spec.path, value)]),
+                        f"$.links[0].{spec.name}")
 
 
 class LinkEditor(QWidget):
@@ -59,8 +61,9 @@ class LinkEditor(QWidget):
         self._title = MarkupLabel(parent=self)
         self._title.setObjectName("inspectorTitle")
         self._title.setWordWrap(True)
-        self.form = RecordForm(SECTIONS, self._check, self)
+        self.form = RecordForm(SECTIONS, self._check, self, switchable=_SWITCHABLE)
         self.form.field_committed.connect(self._on_committed)
+        self.form.section_toggled.connect(self._on_toggled)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self._title)
@@ -98,6 +101,15 @@ class LinkEditor(QWidget):
             new, f"Change {spec.label.lower()} of {link.source} → {link.target}")
         self.refresh()
 
+    def _on_toggled(self, title: str, on: bool) -> None:
+        link = self._current()
+        if link is None:
+            return
+        verb = "Add" if on else "Remove"
+        self._document.edit_link(switched(link, _SWITCHABLE[title], on),
+                                 f"{verb} {title.lower()} on {link.source} → {link.target}")
+        self.refresh()
+
     def refresh(self) -> None:
         """Reload every field from the model."""
         link = self._current()
@@ -113,4 +125,11 @@ class LinkEditor(QWidget):
             count=len(model.outgoing(link.source)))
         for spec in SECTIONS[0][1]:
             self.form.set_value(spec.name, get_path(link, spec.path), _EFFECTIVE[spec.name])
+        for section in LINK_SWITCHABLES:
+            self.form.set_section_checked(section.title,
+                                          getattr(link, section.attr) is not None)
+            shown = placeholders(link, section)
+            for spec in section.specs:
+                self.form.set_value(spec.name, get_path(link, spec.path),
+                                    shown.get(spec.name, ""))
         self.form.set_read_only(self._document.locked)

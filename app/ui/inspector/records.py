@@ -67,8 +67,10 @@ def with_path(
     head, rest = path[0], path[1:]
     nested = getattr(record, head)
     if nested is None:
-        if value is None:
-            return record  # clearing a field of an absent section changes nothing
+        if value is None or (head not in NESTED and head not in (base_for or {})):
+            # Clearing a field of an absent section, or a late edit of a switched-off one
+            # (a focused field hidden by Undo finishes its edit): nothing to change.
+            return record
         nested = (base_for or {}).get(head) or NESTED[head]()
     edited = with_path(nested, rest, value)
     if _is_empty(edited):
