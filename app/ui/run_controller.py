@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from types import MappingProxyType
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -240,6 +241,26 @@ class RunController(QObject):
             self._last_status = now
             self.message.emit(f"Simulated {last.time_s:g} s of {self._duration:g} s")
 
+    def _take_late_events(self, summary: dict[str, Any] | None) -> None:
+        """Events the snapshots did not carry, from the summary's complete log.
+
+        A live action applied at a window's boundary just before Stop is in the
+        run's log but in no window (no window ran after it). The snapshots'
+        events are a prefix of the log, in order, so the rest is its tail.
+        """
+        logged = (summary or {}).get("events")
+        if not isinstance(logged, list) or len(logged) <= len(self.run_events):
+            return
+        late = []
+        for entry in logged[len(self.run_events):]:
+            detail = {k: v for k, v in entry.items() if k not in ("time_s", "kind", "target")}
+            late.append(RunEvent(float(entry["time_s"]), str(entry["kind"]),
+                                 str(entry["target"]), MappingProxyType(detail)))
+        self.run_events.extend(late)
+        self._unlisted += len(late)
+        for event in late:
+            self._charts.markers.add(event.kind, event.time_s)
+
     def _list_events(self) -> None:
         """Hand the events received since the last frame to the Events dock."""
         if self._unlisted and self._events is not None:
@@ -258,6 +279,7 @@ class RunController(QObject):
         bar.setUpdatesEnabled(True)  # schedules an ordinary (coalesced) update
 
     def _on_finished(self, summary: dict[str, Any] | None, stopped: bool) -> None:
+        self._take_late_events(summary)
         self._show_latest()
         self._charts.finish_run()
         self.last_summary = summary
