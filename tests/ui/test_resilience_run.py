@@ -99,7 +99,7 @@ def test_retry_storm_crash_and_recover_a_node_mid_run(window, qtbot) -> None:
     table = window.events_panel.model
     rows = [(table.data(table.index(r, 1)), table.data(table.index(r, 2)))
             for r in range(table.rowCount())]
-    assert ("crash", "Orders DB (naive)") in rows and ("recovered", "Orders DB (naive)") in rows
+    assert ("crash", "DB (naive)") in rows and ("recovered", "DB (naive)") in rows
     assert table.rowCount() == len(window.runner.run_events)
     # Keep the live actions as a replayable scenario: one undo step.
     assert window.live.add_action.isEnabled() and window.events_panel.add_button.isEnabled()

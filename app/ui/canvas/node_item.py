@@ -343,6 +343,8 @@ class NodeItem(QGraphicsItem):
         step = max(24, min(384, int((device_px + 11) // 12 * 12)))
         painter.drawPixmap(icon_rect, component_pixmap(self._type_key, step),
                            QRectF(0, 0, step, step))
+        if state == CRASHED:  # under the texts and badge, so they stay readable
+            self._paint_cross(painter, rect)
         name_font, sub_font = _fonts()
         badge = self.replicas_text
         if badge is not None:
@@ -363,8 +365,6 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(-_TEXT_WIDTH / 2, y, _TEXT_WIDTH, h),
                              Qt.AlignmentFlag.AlignCenter, text)
             y += h
-        if state == CRASHED:
-            self._paint_cross(painter, rect)
         if self._problems:
             self._paint_problem_badge(painter, rect, colors)
 
@@ -391,7 +391,9 @@ class NodeItem(QGraphicsItem):
     @staticmethod
     def _paint_cross(painter: QPainter, rect: QRectF) -> None:
         """A red cross over a crashed card (readable without colour vision)."""
-        pen = QPen(CRASHED_COLOR, 3.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        color = QColor(CRASHED_COLOR)
+        color.setAlpha(150)
+        pen = QPen(color, 3.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         inset = rect.adjusted(14, 10, -14, -10)
         painter.drawLine(inset.topLeft(), inset.bottomRight())

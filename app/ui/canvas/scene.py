@@ -420,11 +420,12 @@ class LinkFigures(NamedTuple):
 
 
 def link_text(fig: LinkFigures) -> str:
-    """"120 calls/s", and "· 3% failed" when some attempts failed."""
-    text = f"{compact_number(fig.calls_rps)} calls/s"
+    """"120/s" (calls a second, retries included), and a second line "3% failed" when
+    some failed: short lines, as links between neighbours have little room."""
+    text = f"{compact_number(fig.calls_rps)}/s"
     if fig.failed_share > 0:
         share = fig.failed_share
-        text += f" · {share:.0%} failed" if share >= 0.01 else " · <1% failed"
+        text += f"\n{share:.0%} failed" if share >= 0.01 else "\n<1% failed"
     return text
 
 
