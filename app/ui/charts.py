@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.snapshot import Snapshot
+from app.ui.chart_markers import EventMarkers
 from app.ui.plain_text import PlainLabel, markup
 
 REDRAW_INTERVAL_MS = 50
@@ -68,8 +69,6 @@ SERIES_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899
 DEFAULT_PICKS = 3
 AXIS_WIDTH = 58
 LATENCY_COLORS = (("p50", "#3b82f6"), ("p95", "#f59e0b"), ("p99", "#ef4444"))
-
-
 def _finite_max(values: np.ndarray) -> float:
     """The largest finite value, 0 when there is none (all NaN, or empty)."""
     finite = values[np.isfinite(values)]
@@ -158,6 +157,8 @@ class ChartsPanel(QWidget):
         self._plots: dict[str, pg.PlotItem] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._build_plots()
+        #: The run's events as vertical markers on every plot.
+        self.markers = EventMarkers(self._plots.values())
         # The plots are shown from the start (empty), so their costly first paint
         # happens with the window, not in the middle of a run.
         self.hint = PlainLabel(
@@ -262,6 +263,7 @@ class ChartsPanel(QWidget):
         self.hint.setText("Live figures of the current run; the table of results follows "
                           "when it ends.")
         self.set_time_span(windows)
+        self.markers.clear()
         self._dirty = True
         self.redraw()
         self.timer.start()
@@ -272,6 +274,8 @@ class ChartsPanel(QWidget):
             return
         for snapshot in batch:
             self.buffers.append(snapshot)
+            for event in snapshot.events:
+                self.markers.add(event.kind, event.time_s)
         self._dirty = True
 
     def finish_run(self) -> None:
@@ -316,6 +320,7 @@ class ChartsPanel(QWidget):
         if not self._dirty or buffers is None:
             return
         self._dirty = False
+        self.markers.flush()
         n = buffers.count
         t = buffers.time[:n]
         for key, _field, _scale in E2E_SERIES:

@@ -32,6 +32,8 @@ from app.ui.canvas.export import export_png
 from app.ui.charts import ChartsPanel
 from app.ui.document import EditorDocument
 from app.ui.editing import SelectionEditor
+from app.ui.events.live_menu import LiveFaults
+from app.ui.events.panel import EventsPanel
 from app.ui.faults_editor import FaultsEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.document)
         self.charts = ChartsPanel()
         self.results = ResultsPanel()
+        self.events_panel = EventsPanel()
         self.palette_dock = self._dock("palette", "Palette", self.palette_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("inspector", "Inspector", self.inspector,
@@ -94,8 +97,11 @@ class MainWindow(QMainWindow):
         self.faults_editor = FaultsEditor(self.document)
         self.faults_dock = self._dock("faults", "Faults", self.faults_editor,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.events_dock = self._dock("events", "Events", self.events_panel,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.charts_dock, self.results_dock)
-        self.tabifyDockWidget(self.results_dock, self.faults_dock)
+        self.tabifyDockWidget(self.results_dock, self.events_dock)
+        self.tabifyDockWidget(self.events_dock, self.faults_dock)
         self.charts_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 340],
                          Qt.Orientation.Horizontal)
@@ -111,7 +117,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.files = FileController(self.document, self)
         self.runner = RunController(self.document, scene=self.scene, charts=self.charts,
-                                    results=self.results, progress=self.progress, parent=self)
+                                    results=self.results, progress=self.progress,
+                                    events=self.events_panel, parent=self)
+        self.live = LiveFaults(self.document, self.runner, self.events_panel, self)
+        self.view.context_menu_provider = self.live.menu_for_item
         self.run_view = RunView(self.document, self.runner, scene=self.scene,
                                 charts=self.charts, results=self.results,
                                 charts_dock=self.charts_dock, results_dock=self.results_dock,
@@ -168,10 +177,12 @@ class MainWindow(QMainWindow):
         view_menu.addAction(a.snap)
         view_menu.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.charts_dock, self.results_dock,
-                     self.faults_dock):
+                     self.events_dock, self.faults_dock):
             view_menu.addAction(dock.toggleViewAction())
         run_menu = menu.addMenu("&Run")
         run_menu.addActions([a.run, a.pause, a.stop])
+        run_menu.addSeparator()
+        run_menu.addAction(self.live.add_action)
         self.help_menu = help_menu = menu.addMenu("&Help")
         help_menu.addAction(a.about)
         main_bar = self.addToolBar("Main")

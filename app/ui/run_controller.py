@@ -16,12 +16,14 @@ from __future__ import annotations
 import copy
 import math
 import time
+from types import MappingProxyType
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from app.engine.commands import LiveAction
+from app.engine.events import RunEvent
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Document
@@ -29,6 +31,7 @@ from app.model.validation import validate
 from app.ui.canvas.scene import DiagramScene
 from app.ui.charts import ChartsPanel
 from app.ui.document import EditorDocument
+from app.ui.events.panel import EventsPanel
 from app.ui.results import ResultsPanel
 from app.ui.run_budget import RunRefusal, confirm_run
 from app.ui.run_worker import RunThread, RunWorker
@@ -62,6 +65,7 @@ class RunController(QObject):
         charts: ChartsPanel,
         results: ResultsPanel,
         progress: QProgressBar,
+        events: EventsPanel | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -70,6 +74,7 @@ class RunController(QObject):
         self._charts = charts
         self._results = results
         self._progress = progress
+        self._events = events
         self._run: RunThread | None = None
         self._state = IDLE
         self._duration = 0.0
@@ -87,6 +92,10 @@ class RunController(QObject):
         #: Every snapshot of the last run, oldest first (for the CSV export).
         self.snapshots: list[Snapshot] = []
         self.last_summary: dict[str, Any] | None = None
+        #: Every event of the last run (faults, recoveries, live actions), oldest first.
+        self.run_events: list[RunEvent] = []
+        #: Events received but not yet listed in the Events dock (listed per frame).
+        self._unlisted = 0
 
     @property
     def state(self) -> str:
@@ -131,6 +140,10 @@ class RunController(QObject):
         stations = chart_components(model)
         self.snapshots = []
         self.last_summary = None
+        self.run_events = []
+        self._unlisted = 0
+        if self._events is not None:
+            self._events.start_run(self._names)
         self._latest = None
         self.live_updates = 0
         self._charts.start_run(stations, windows)
@@ -183,6 +196,13 @@ class RunController(QObject):
         if self._run is not None:
             self._run.worker.send_action(action)
 
+    def forget_events(self) -> None:
+        """Drop the last run's events (the design was replaced)."""
+        self.run_events = []
+        self._unlisted = 0
+        if self._events is not None:
+            self._events.clear()
+
     def shutdown(self) -> None:
         """Stop and join the worker (window closing, tests tearing down)."""
         if self._run is not None:
@@ -201,10 +221,15 @@ class RunController(QObject):
             return
         self.snapshots.extend(batch)
         self._charts.append(batch)
+        for snapshot in batch:
+            if snapshot.events:
+                self.run_events.extend(snapshot.events)
+                self._unlisted += len(snapshot.events)
         self._latest = batch[-1]
 
     def _show_latest(self) -> None:
         """One frame: the newest snapshot on canvas, progress bar and status bar."""
+        self._list_events()
         last, self._latest = self._latest, None
         if last is None:
             return
@@ -215,6 +240,32 @@ class RunController(QObject):
         if now - self._last_status >= STATUS_INTERVAL_S:
             self._last_status = now
             self.message.emit(f"Simulated {last.time_s:g} s of {self._duration:g} s")
+
+    def _take_late_events(self, summary: dict[str, Any] | None) -> None:
+        """Events the snapshots did not carry, from the summary's complete log.
+
+        A live action applied at a window's boundary just before Stop is in the
+        run's log but in no window (no window ran after it). The snapshots'
+        events are a prefix of the log, in order, so the rest is its tail.
+        """
+        logged = (summary or {}).get("events")
+        if not isinstance(logged, list) or len(logged) <= len(self.run_events):
+            return
+        late = []
+        for entry in logged[len(self.run_events):]:
+            detail = {k: v for k, v in entry.items() if k not in ("time_s", "kind", "target")}
+            late.append(RunEvent(float(entry["time_s"]), str(entry["kind"]),
+                                 str(entry["target"]), MappingProxyType(detail)))
+        self.run_events.extend(late)
+        self._unlisted += len(late)
+        for event in late:
+            self._charts.markers.add(event.kind, event.time_s)
+
+    def _list_events(self) -> None:
+        """Hand the events received since the last frame to the Events dock."""
+        if self._unlisted and self._events is not None:
+            self._events.append(self.run_events[-self._unlisted:])
+        self._unlisted = 0
 
     def _set_progress(self, value: int) -> None:
         """Move the progress bar without its synchronous repaint (a later paint shows it).
@@ -228,9 +279,12 @@ class RunController(QObject):
         bar.setUpdatesEnabled(True)  # schedules an ordinary (coalesced) update
 
     def _on_finished(self, summary: dict[str, Any] | None, stopped: bool) -> None:
+        self._take_late_events(summary)
         self._show_latest()
         self._charts.finish_run()
         self.last_summary = summary
+        if self._events is not None:
+            self._events.finish_run(summary)
         if summary is not None:
             self._results.show_summary(summary, self._names, stopped)
         done = "Run stopped" if stopped else "Run finished"

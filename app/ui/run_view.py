@@ -85,6 +85,7 @@ class RunView(QObject):
     def forget_run(self) -> None:
         """New or Open: the previous design's run results no longer belong on screen."""
         runner = self._runner
+        runner.forget_events()
         if not runner.snapshots and runner.last_summary is None:
             return
         runner.snapshots = []

@@ -192,7 +192,7 @@ def test_opening_another_design_drops_the_load_colours(window, qtbot, tmp_path) 
     qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert window.document.path == path.resolve()
     assert all(node.live_text is None for node in window.scene.node_items())
-    assert all(link.label_text is None or "rps" not in link.label_text
+    assert all(link.label_text is None or "/s" not in link.label_text
                for link in window.scene.link_items())
     assert window.results.table.rowCount() == 0
 
@@ -228,7 +228,8 @@ def test_after_a_run_the_canvas_and_png_show_the_summary_not_the_last_window(
     assert users == (f"{compact_number(e2e['throughput_rps'])} rps · "
                      f"p95 {e2e['latency_ms']['p95']:.0f} ms")
     link = window.scene.link_item(("lb", "web")).label_text
-    assert link is not None and compact_number(web["arrival_rate_rps"]) in link
+    calls = summary["links"]["lb->web"]["calls_rps"]
+    assert link is not None and f"{compact_number(calls)}/s" in link
     png = window.export_png(tmp_path / "design.png")
     assert png is not None
     # The exported image is the canvas as it is now, with a caption band under it

@@ -43,7 +43,7 @@ def test_a_run_feeds_charts_and_canvas_then_shows_the_summary(window, qtbot, tmp
     assert len(util) == 20 and 0 < util[10] < 100
     web = window.scene.node_item("web")
     assert web.live_text is not None and "rps" in web.live_text
-    assert window.scene.link_item(("lb", "web")).label_text.endswith("rps")
+    assert window.scene.link_item(("lb", "web")).label_text.endswith("/s")
     table = window.results.table
     assert table.rowCount() == 5  # end to end + 4 stations
     assert table.item(0, 0).text() == "End to end" and table.item(0, 1).text() != "—"

@@ -27,7 +27,8 @@ def test_each_template_runs_to_the_end_in_the_window(window, qtbot, key: str) ->
     assert summary is not None and not summary.get("stop_reason")
     e2e = summary["end_to_end"]
     assert e2e["completed"] > 0 and e2e["latency_ms"]["mean"] is not None
-    assert e2e["error_rate"] < 0.01  # the templates are healthy designs
+    if not doc.faults:  # a scenario's faults make errors on purpose (Retry storm...)
+        assert e2e["error_rate"] < 0.01  # the architecture templates are healthy designs
     assert window.results.caption.text().startswith("Finished")
     assert window.results.table.rowCount() == 1 + sum(
         1 for c in doc.components if c.type != "client")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLineF, QPointF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
+    QColor,
     QFont,
+    QFontMetricsF,
     QGuiApplication,
     QPainter,
     QPainterPath,
@@ -36,6 +38,11 @@ ARROW_HALF_WIDTH = 5.5
 ARROW_LOD = 0.3
 #: Two links between the same pair (A→B and B→A) are drawn side by side, not on top.
 PARALLEL_OFFSET = 8.0
+#: A link cut by a partition or refused by an open breaker; a half-open breaker.
+BROKEN_COLOR = QColor("#dc2626")
+PROBING_COLOR = QColor("#f59e0b")
+#: The badge on a link in trouble, by run state.
+STATE_BADGES = {"cut": "cut", "open": "open", "half_open": "half-open"}
 
 
 
@@ -90,6 +97,8 @@ class LinkItem(QGraphicsPathItem):
         self._static_text = ""
         self._live_text: str | None = None
         self._asynchronous = False
+        #: "cut" (partitioned), "open"/"half_open" (breaker) or None, during a run.
+        self._run_state: str | None = None
         self._mid = QPointF()
         self._normal = QPointF()
         self._line = QLineF()
@@ -119,6 +128,21 @@ class LinkItem(QGraphicsPathItem):
             self._live_text = text
             self._refresh_label()
 
+    def set_run_state(self, breaker: str | None, partitioned: bool) -> None:
+        """Show a partition or a breaker that is not closed (``None``, False: clear)."""
+        state = "cut" if partitioned else (breaker if breaker in ("open", "half_open")
+                                           else None)
+        if state != self._run_state:
+            self.prepareGeometryChange()  # the badge widens the painted area
+            self._run_state = state
+            self.refresh_colors()
+            self.update()
+
+    @property
+    def run_state(self) -> str | None:
+        """``"cut"``, ``"open"``, ``"half_open"`` or ``None`` (nothing wrong, or no run)."""
+        return self._run_state
+
     @property
     def label_text(self) -> str:
         """What the label shows now (settings and live flow)."""
@@ -145,6 +169,9 @@ class LinkItem(QGraphicsPathItem):
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # round caps are slow to rasterise
         if self._asynchronous:
             pen.setStyle(Qt.PenStyle.DashLine)
+        if self._run_state is not None and not self.isSelected():
+            color = PROBING_COLOR if self._run_state == "half_open" else BROKEN_COLOR
+            pen = QPen(color, 2.4, Qt.PenStyle.DashLine, Qt.PenCapStyle.FlatCap)
         self.setPen(pen)
         self.setBrush(color)
         self._label.setBrush(colors.node_subtext if not self.isSelected() else colors.selection)
@@ -197,6 +224,11 @@ class LinkItem(QGraphicsPathItem):
         self.setPath(path)  # for the bounding rect and the click shape
         self._place_label()
 
+    def boundingRect(self) -> QRectF:
+        """The arrow, plus room for the state badge while one is shown."""
+        rect = super().boundingRect()
+        return rect.adjusted(-40, -22, 40, 22) if self._run_state is not None else rect
+
     def shape(self) -> QPainterPath:
         """A wide band around the arrow, so it is easy to click."""
         stroker = QPainterPathStroker()
@@ -227,3 +259,19 @@ class LinkItem(QGraphicsPathItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.brush())
         painter.drawPolygon(self._arrow)
+        if self._run_state is not None:
+            self._paint_state_badge(painter)
+
+    def _paint_state_badge(self, painter: QPainter) -> None:
+        """A small plate on the line's middle: "cut", "open" or "half-open"."""
+        text = STATE_BADGES[self._run_state or ""]
+        font = self._label.font()
+        painter.setFont(font)
+        width = QFontMetricsF(font).horizontalAdvance(text) + 10
+        # On the other side of the line from the figures label.
+        center = self._mid - self._normal * 10
+        plate = QRectF(center.x() - width / 2, center.y() - 8, width, 16)
+        painter.setBrush(PROBING_COLOR if self._run_state == "half_open" else BROKEN_COLOR)
+        painter.drawRoundedRect(plate, 8, 8)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(plate, Qt.AlignmentFlag.AlignCenter, text)

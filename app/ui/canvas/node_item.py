@@ -60,6 +60,13 @@ _TEXT_WIDTH = NODE_WIDTH - 12
 _BOUNDS = QRectF(-NODE_WIDTH / 2 - 4, -NODE_HEIGHT / 2 - 4, NODE_WIDTH + 8, NODE_HEIGHT + 8)
 _TOP = -NODE_HEIGHT / 2
 
+#: A crashed component (no replica up) and one partly down (some replicas down).
+CRASHED_COLOR = QColor("#dc2626")
+DEGRADED_COLOR = QColor("#f59e0b")
+
+#: Run states a node can show (``None``: nothing to report).
+CRASHED, DEGRADED = "crashed", "degraded"
+
 _CATEGORY_COLORS = {
     "Traffic": QColor("#6d28d9"),
     "Network": QColor("#0f766e"),
@@ -136,6 +143,8 @@ class NodeItem(QGraphicsItem):
         self._live: str | None = None
         self._replicas: int | None = None
         self._utilization: float | None = None
+        #: Live replicas (serving, up) during a run; ``None`` when no run figures.
+        self._run_replicas: tuple[int, int] | None = None
         self._problems: list[str] = []
         self._description = ""
         self._connect_state: str | None = None  # "valid" / "invalid" while a link is dragged
@@ -199,6 +208,35 @@ class NodeItem(QGraphicsItem):
             self._utilization = utilization
             self._live = text
             self.update()
+
+    def set_run_replicas(self, replicas: int | None, up: int | None = None) -> None:
+        """Show a run's replica state: ``replicas`` serving, ``up`` of them not crashed.
+
+        ``None`` clears it (no run, or the run ended): the design's own replica
+        count shows again.
+        """
+        state = None if replicas is None else (replicas, replicas if up is None else up)
+        if state != self._run_replicas:
+            self._run_replicas = state
+            self.update()
+
+    @property
+    def run_state(self) -> str | None:
+        """``"crashed"`` (no replica up), ``"degraded"`` (some down) or ``None``."""
+        if self._run_replicas is None:
+            return None
+        replicas, up = self._run_replicas
+        if up <= 0:
+            return CRASHED
+        return DEGRADED if up < replicas else None
+
+    @property
+    def replicas_text(self) -> str | None:
+        """What the replica badge says ("×3", or "2/3 up" when some are down)."""
+        if self._run_replicas is not None:
+            replicas, up = self._run_replicas
+            return f"{up}/{replicas} up" if up < replicas else f"×{replicas}"
+        return None if self._replicas is None else f"×{self._replicas}"
 
     @property
     def live_text(self) -> str | None:
@@ -275,6 +313,11 @@ class NodeItem(QGraphicsItem):
             load = load_color(self._utilization)
             fill = mix_colors(fill, load, 0.28 if colors.dark else 0.2)
             border, border_width = load, 2.0
+        state = self.run_state
+        if state is not None:
+            alarm = CRASHED_COLOR if state == CRASHED else DEGRADED_COLOR
+            fill = mix_colors(colors.node_fill, alarm, 0.35 if state == CRASHED else 0.22)
+            border, border_width = alarm, 2.6
         if self._problems:
             border, border_width = colors.problem, 2.0
         if self._connect_state is not None:
@@ -300,9 +343,12 @@ class NodeItem(QGraphicsItem):
         step = max(24, min(384, int((device_px + 11) // 12 * 12)))
         painter.drawPixmap(icon_rect, component_pixmap(self._type_key, step),
                            QRectF(0, 0, step, step))
+        if state == CRASHED:  # under the texts and badge, so they stay readable
+            self._paint_cross(painter, rect)
         name_font, sub_font = _fonts()
-        if self._replicas is not None:
-            self._paint_replicas_badge(painter, rect, sub_font, colors)
+        badge = self.replicas_text
+        if badge is not None:
+            self._paint_replicas_badge(painter, rect, sub_font, colors, badge)
         if self._utilization is not None:
             bar = QRectF(rect.left() + 10, rect.bottom() - 5, rect.width() - 20, 3)
             painter.fillRect(bar, mix_colors(fill, colors.node_text, 0.12))
@@ -323,18 +369,35 @@ class NodeItem(QGraphicsItem):
             self._paint_problem_badge(painter, rect, colors)
 
     def _paint_replicas_badge(
-        self, painter: QPainter, rect: QRectF, font: QFont, colors: CanvasColors
+        self, painter: QPainter, rect: QRectF, font: QFont, colors: CanvasColors, text: str
     ) -> None:
-        """"×3" in the top-right corner: how many copies of this component run."""
-        text = f"×{self._replicas}"
+        """"×3" in the top-right corner: how many copies of this component run
+        (during a run, how many are up: "2/3 up" on a warning plate)."""
         painter.setFont(font)
         width = QFontMetricsF(font).horizontalAdvance(text) + 10
         badge = QRectF(rect.right() - 8 - width, rect.top() + 8, width, 16)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(mix_colors(colors.node_fill, colors.node_text, 0.1))
+        state = self.run_state
+        if state is None:
+            painter.setBrush(mix_colors(colors.node_fill, colors.node_text, 0.1))
+            text_color = colors.node_subtext
+        else:
+            painter.setBrush(CRASHED_COLOR if state == CRASHED else DEGRADED_COLOR)
+            text_color = QColor("#ffffff")
         painter.drawRoundedRect(badge, 8, 8)
-        painter.setPen(colors.node_subtext)
+        painter.setPen(text_color)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    @staticmethod
+    def _paint_cross(painter: QPainter, rect: QRectF) -> None:
+        """A red cross over a crashed card (readable without colour vision)."""
+        color = QColor(CRASHED_COLOR)
+        color.setAlpha(150)
+        pen = QPen(color, 3.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        inset = rect.adjusted(14, 10, -14, -10)
+        painter.drawLine(inset.topLeft(), inset.bottomRight())
+        painter.drawLine(inset.topRight(), inset.bottomLeft())
 
     @staticmethod
     def _paint_problem_badge(painter: QPainter, rect: QRectF, colors: CanvasColors) -> None:

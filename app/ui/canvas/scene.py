@@ -199,14 +199,26 @@ class DiagramScene(QGraphicsScene):
             item.set_problems(problems.get(cid, []))
 
     def set_live(self, snapshot: Snapshot) -> None:
-        """Colour nodes by utilization and show one window's figures on nodes and links."""
+        """Colour nodes by utilization, mark crashed nodes and broken links, and show
+        one window's figures on nodes and links."""
         window = snapshot.window_s or 1.0
         figures = {
             cid: Figures(m.utilization, m.throughput_rps, m.waiting, m.arrivals / window)
             for cid, m in snapshot.components.items()
         }
         e2e = snapshot.end_to_end
-        self._show_figures(figures, (e2e.throughput_rps, e2e.latency_p95_ms))
+        links = {key: LinkFigures(m.calls_rps, m.failed / m.calls if m.calls else 0.0)
+                 for key, m in snapshot.links.items()}
+        self._show_figures(figures, (e2e.throughput_rps, e2e.latency_p95_ms), links)
+        for cid, item in self._nodes.items():
+            metrics = snapshot.components.get(cid)
+            if metrics is None:
+                item.set_run_replicas(None)
+            else:
+                item.set_run_replicas(metrics.replicas, metrics.replicas_up)
+        for key, link_item in self._links.items():
+            lm = snapshot.links.get(f"{key[0]}->{key[1]}")
+            link_item.set_run_state(lm.breaker if lm else None, bool(lm and lm.partitioned))
 
     def set_summary(self, summary: Mapping[str, Any]) -> None:
         """Show a finished run's summary figures (``summary.json``'s shape) on nodes and links.
@@ -223,11 +235,20 @@ class DiagramScene(QGraphicsScene):
                 _number(comp.get("arrival_rate_rps")))
         e2e = summary.get("end_to_end") or {}
         p95 = (e2e.get("latency_ms") or {}).get("p95")
+        links = {}
+        for key, link in (summary.get("links") or {}).items():
+            calls = _number(link.get("calls"))
+            links[key] = LinkFigures(_number(link.get("calls_rps")),
+                                     _number(link.get("failed")) / calls if calls else 0.0)
+        self._clear_run_state()  # the run is over: nothing is down any more
         self._show_figures(figures, (_number(e2e.get("throughput_rps")),
-                                     None if p95 is None else _number(p95)))
+                                     None if p95 is None else _number(p95)), links)
 
     def _show_figures(
-        self, figures: Mapping[str, Figures], end_to_end: tuple[float, float | None]
+        self,
+        figures: Mapping[str, Figures],
+        end_to_end: tuple[float, float | None],
+        links: Mapping[str, LinkFigures],
     ) -> None:
         model = self.document.model
         is_client = {
@@ -250,38 +271,25 @@ class DiagramScene(QGraphicsScene):
                               f"{fig.utilization:.0%} · "
                               f"{compact_number(fig.throughput_rps)} rps · "
                               f"q {_queue(fig.queue_length)}")
-        # The engine reports per component; a link's flow is its target's arrivals,
-        # shared between the target's callers in proportion to what each sends.
-        sends: dict[LinkKey, float] = {}
-        incoming_total: dict[str, float] = {}
-        incoming_count: dict[str, int] = {}
-        for link in model.links:
-            source = figures.get(link.source)
-            prob = 1.0 if link.probability is None else link.probability
-            sent = source.throughput_rps * prob if source is not None else 0.0
-            sends[link.key] = sent
-            incoming_total[link.target] = incoming_total.get(link.target, 0.0) + sent
-            incoming_count[link.target] = incoming_count.get(link.target, 0) + 1
+        # The engine measures every link as its caller sees it (attempts, retries
+        # included); a link it does not report (a client's) shows no figures.
         for key, link_item in self._links.items():
-            target = figures.get(key[1])
-            if target is None:
-                link_item.set_live(None)
-                continue
-            rate = target.arrival_rps
-            count = incoming_count.get(key[1], 1)
-            if count > 1:
-                total = incoming_total.get(key[1], 0.0)
-                share = sends.get(key, 0.0) / total if total > 0 else 1 / count
-                link_item.set_live(f"≈{compact_number(rate * share)} rps")
-            else:
-                link_item.set_live(f"{compact_number(rate)} rps")
+            flow = links.get(f"{key[0]}->{key[1]}")
+            link_item.set_live(None if flow is None else link_text(flow))
 
     def clear_live(self) -> None:
-        """Remove run figures and load colours."""
+        """Remove run figures, load colours and run-state marks."""
         for node in self._nodes.values():
             node.set_live(None, None)
         for link in self._links.values():
             link.set_live(None)
+        self._clear_run_state()
+
+    def _clear_run_state(self) -> None:
+        for node in self._nodes.values():
+            node.set_run_replicas(None)
+        for link in self._links.values():
+            link.set_run_state(None, False)
 
     def set_locked(self, locked: bool) -> None:
         """During a run nodes cannot be moved or connected."""
@@ -402,6 +410,23 @@ class Figures(NamedTuple):
     throughput_rps: float
     queue_length: float
     arrival_rps: float
+
+
+class LinkFigures(NamedTuple):
+    """What a link shows of its traffic: attempts per second and the share that failed."""
+
+    calls_rps: float
+    failed_share: float
+
+
+def link_text(fig: LinkFigures) -> str:
+    """"120/s" (calls a second, retries included), and a second line "3% failed" when
+    some failed: short lines, as links between neighbours have little room."""
+    text = f"{compact_number(fig.calls_rps)}/s"
+    if fig.failed_share > 0:
+        share = fig.failed_share
+        text += f"\n{share:.0%} failed" if share >= 0.01 else "\n<1% failed"
+    return text
 
 
 def _number(value: Any) -> float:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -11,9 +14,10 @@ from PySide6.QtGui import (
     QPainter,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QMenu, QWidget
 
-from app.ui.canvas.node_item import DETAIL_LOD
+from app.ui.canvas.link_item import LinkItem
+from app.ui.canvas.node_item import DETAIL_LOD, NodeItem
 from app.ui.canvas.scene import DiagramScene
 from app.ui.palette import component_type_from_mime
 
@@ -48,6 +52,10 @@ class DiagramView(QGraphicsView):
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self._pan_origin: QPoint | None = None
+        #: Builds the context menu of a node or link (the window sets it); ``None``: none.
+        self.context_menu_provider: Callable[[QGraphicsItem], QMenu | None] | None = None
+        #: The context menu shown last (kept alive while it is open; tests read it).
+        self.context_menu: QMenu | None = None
         self.zoom_changed.connect(lambda zoom: scene.set_detail(zoom >= DETAIL_LOD))
 
     def diagram_scene(self) -> DiagramScene:
@@ -147,6 +155,24 @@ class DiagramView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    # -- context menu ------------------------------------------------------------------------
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Right-click on a node or link: its menu (live faults during a run)."""
+        item = self.itemAt(event.pos())
+        while item is not None and not isinstance(item, NodeItem | LinkItem):
+            item = item.parentItem()  # a port, a link's label
+        provider = self.context_menu_provider
+        menu = provider(item) if item is not None and provider is not None else None
+        if menu is None:
+            super().contextMenuEvent(event)
+            return
+        if self.context_menu is not None:
+            self.context_menu.deleteLater()
+        self.context_menu = menu
+        menu.popup(event.globalPos())  # not exec(): the run's frames keep coming
+        event.accept()
 
     # -- drops from the palette --------------------------------------------------------------
 
