@@ -188,6 +188,7 @@ def cmd_simulate(
         sim = Simulation(
             doc, base_dir=base_dir, duration_s=duration, warmup_s=warmup, seed=args.seed,
             allow_outside_files=args.allow_outside_trace, max_work=args.max_work,
+            live=False,  # no live actions on the command line
         )
     except (DocumentError, ValueError) as exc:  # WorkloadError, the engine's hard limits
         raise CliError(f"{args.file}: {exc}") from None

@@ -59,8 +59,11 @@ if len(sys.argv) > 3 and sys.argv[3] == "all":
         link.circuit_breaker = CircuitBreaker()
     for comp in doc.components[1:]:
         comp.autoscaling = Autoscaling(max=4, cooldown_s=2.0, provision_s=1.0)
+import inspect
+# A batch run (as the CLI and sweeps make): no live actions, so nothing tracked for them.
+kw = {"live": False} if "live" in inspect.signature(Simulation).parameters else {}
 t0 = time.process_time()
-sim = Simulation(doc)
+sim = Simulation(doc, **kw)
 while not sim.finished:
     sim.step_window()
 t1 = time.process_time()

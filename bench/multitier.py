@@ -58,7 +58,7 @@ def run_ours(requests: int, seed: int) -> tuple[int, float]:
                Link("cache", "db")],
         simulation=SimulationSettings(duration_s=requests / RATE, warmup_s=0, seed=seed),
     )
-    s = Simulation(doc).run()
+    s = Simulation(doc, live=False).run()  # a batch run, as the CLI makes
     return s["end_to_end"]["completed"], s["end_to_end"]["latency_ms"]["mean"]
 
 

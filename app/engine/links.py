@@ -70,6 +70,7 @@ class LinkRuntime:
         "lat",
         "lat_start",
         "out_s",
+        "position",
         "probability",
         "retried",
         "retries",
@@ -90,6 +91,8 @@ class LinkRuntime:
         self.target = target
         #: ``"source->target"``, the link's name in snapshots and the summary.
         self.key = f"{link.source}->{link.target}"
+        #: Index of this link in its source's ``calls`` (set by ``Node.add_link``).
+        self.position = 0
         # Counters since the start (see the module's docstring).
         self.calls = 0
         self.failed = 0

@@ -30,14 +30,14 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.engine.control import ProcessControl
 from app.engine.snapshot import Snapshot, WireSnapshot
 from app.model.document import Document
 
 if TYPE_CHECKING:
-    from app.engine.simulation import Simulation
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -80,38 +80,9 @@ def run_engine(
     """
     if low_priority:
         lower_priority()
-    from app.engine import Simulation
+    from app.engine.replication import run_replication
     from app.model.errors import DocumentError
-
-    try:
-        try:
-            # live: the user may crash any component from its context menu.
-            sim = Simulation(document, base_dir=base_dir,
-                             allow_outside_files=allow_outside_files, live=True)
-        except (DocumentError, ValueError, OSError) as exc:
-            conn.send(("failed", str(exc)))
-            return
-        try:
-            summary = _drive(sim, conn, control, batch_interval_s)
-        except Exception as exc:  # the user must hear of a crash, with details in the log
-            conn.send(("failed", f"The simulation stopped with an error: {exc}\n"
-                                 f"{traceback.format_exc()}"))
-            return
-        conn.send(("finished", summary, control.stop_requested()))
-    except (BrokenPipeError, EOFError, OSError):
-        pass  # the GUI went away: nobody to tell
-    finally:
-        conn.close()
-
-
-def _drive(sim: Simulation, conn: Connection, control: ProcessControl,
-           batch_interval_s: float) -> dict[str, Any] | None:
-    """Drive ``sim`` with the engine's one driver, sending snapshots in batches.
-
-    A batch goes at most every ``batch_interval_s``, and at once before the
-    driver holds (pause) or sleeps (pacing): what was simulated shows while it waits.
-    """
-    from app.engine.driver import RunDriver
+    from app.model.fileformat import dumps
 
     pending: list[WireSnapshot] = []
     last_send = time.monotonic()
@@ -128,9 +99,28 @@ def _drive(sim: Simulation, conn: Connection, control: ProcessControl,
         if time.monotonic() - last_send >= batch_interval_s:
             flush()
 
-    RunDriver(sim, control, on_snapshot=on_snapshot, before_wait=flush).drive()
-    flush()
     try:
-        return sim.summary()
-    except Exception:  # a run stopped before any data may have nothing to summarise
-        return None
+        try:
+            # The GUI's run is the same unit of work as a replication of a sweep: the
+            # design's text and seed in; streamed here, with live actions allowed.
+            result = run_replication(
+                dumps(document), document.simulation.seed, base_dir=base_dir,
+                allow_outside_files=allow_outside_files, control=control,
+                on_snapshot=on_snapshot, before_wait=flush, keep_windows=False, live=True,
+            )
+        except (DocumentError, ValueError, OSError) as exc:
+            log.info("The run could not start or stopped: %s", exc, exc_info=True)
+            flush()
+            conn.send(("failed", str(exc)))
+            return
+        except Exception as exc:  # the user must hear of a crash, with details in the log
+            flush()
+            conn.send(("failed", f"The simulation stopped with an error: {exc}\n"
+                                 f"{traceback.format_exc()}"))
+            return
+        flush()
+        conn.send(("finished", result.summary, control.stop_requested()))
+    except (BrokenPipeError, EOFError, OSError):
+        pass  # the GUI went away: nobody to tell
+    finally:
+        conn.close()

@@ -17,7 +17,7 @@ Example::
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -84,6 +84,10 @@ def run_replication(
     allow_outside_files: bool = False,
     max_work: float | None = None,
     control: RunControl | None = None,
+    on_snapshot: Callable[[Snapshot], None] | None = None,
+    before_wait: Callable[[], None] | None = None,
+    keep_windows: bool = True,
+    live: bool = False,
 ) -> RunResult:
     """Run the design in ``doc_text`` once with ``seed`` and ``overrides``.
 
@@ -97,7 +101,15 @@ def run_replication(
             files): written to a private temporary folder used as ``base_dir``.
         allow_outside_files: A trace file may lie outside ``base_dir``.
         max_work: Work units after which a guard stops the run (see ``RunGuard``).
-        control: A way to stop the run early (cancel); none: it runs to the end.
+        control: A way to stop the run early (cancel), pause, pace it and send
+            live actions; none: it runs to the end as fast as it can.
+        on_snapshot: Called with each window's snapshot as it closes (the GUI's
+            engine process streams them).
+        before_wait: Called before the driver holds or sleeps (pause, pacing).
+        keep_windows: Keep every window in the result (``False``: the caller
+            streams them and ``windows`` is empty, so a long run keeps no history).
+        live: Let live actions crash any component (the GUI's runs); batch runs
+            leave it off and pay nothing per request for it.
 
     Raises:
         DocumentError: ``doc_text`` is not a valid design.
@@ -107,9 +119,10 @@ def run_replication(
     """
     pairs = tuple((overrides or {}).items())
     doc = apply_overrides(doc_text, dict(pairs))
+    how = _How(allow_outside_files, max_work, control, on_snapshot, before_wait, keep_windows,
+               live)
     if files is None:
-        return _run(doc, seed, pairs, base_dir, allow_outside_files=allow_outside_files,
-                    max_work=max_work, control=control)
+        return _run(doc, seed, pairs, base_dir, how)
     if base_dir is not None:
         raise ValueError("give base_dir or files, not both")
     with tempfile.TemporaryDirectory(prefix="sdsim-replication-") as folder:
@@ -118,8 +131,7 @@ def run_replication(
             target = root.joinpath(*_safe_parts(name))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        return _run(doc, seed, pairs, root, allow_outside_files=allow_outside_files,
-                        max_work=max_work, control=control)
+        return _run(doc, seed, pairs, root, how)
 
 
 def _safe_parts(name: str) -> tuple[str, ...]:
@@ -132,12 +144,33 @@ def _safe_parts(name: str) -> tuple[str, ...]:
     return parts
 
 
+@dataclass(frozen=True, slots=True)
+class _How:
+    """How to run a replication (the keyword arguments of :func:`run_replication`)."""
+
+    allow_outside_files: bool
+    max_work: float | None
+    control: RunControl | None
+    on_snapshot: Callable[[Snapshot], None] | None
+    before_wait: Callable[[], None] | None
+    keep_windows: bool
+    live: bool
+
+
 def _run(doc: Document, seed: int, pairs: tuple[tuple[str, object], ...], base_dir: Path | None,
-         *, allow_outside_files: bool, max_work: float | None,
-         control: RunControl | None) -> RunResult:
-    sim = Simulation(doc, base_dir=base_dir, seed=seed,
-                     allow_outside_files=allow_outside_files, max_work=max_work)
+         how: _How) -> RunResult:
+    sim = Simulation(doc, base_dir=base_dir, seed=seed, allow_outside_files=how.allow_outside_files,
+                     max_work=how.max_work, live=how.live)
     windows: list[WireSnapshot] = []
-    summary = RunDriver(sim, control, on_snapshot=lambda s: windows.append(s.to_wire())).run()
+    stream = how.on_snapshot
+
+    def on_snapshot(snap: Snapshot) -> None:
+        if how.keep_windows:
+            windows.append(snap.to_wire())
+        if stream is not None:
+            stream(snap)
+
+    summary = RunDriver(sim, how.control, on_snapshot=on_snapshot,
+                        before_wait=how.before_wait).run()
     return RunResult(seed=sim.seed, overrides=pairs, summary=summary, windows=tuple(windows),
                      stop_reason=sim.stop_reason, stopped=sim.stopped)

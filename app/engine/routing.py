@@ -42,6 +42,9 @@ class NoTarget:
 
     __slots__ = ("active", "ewma_s", "key", "weight")
 
+    #: Never called as a plain ``target.arrive`` (see :meth:`Visit.downstream`).
+    direct = False
+
     def __init__(self, balancer: str) -> None:
         self.key = f"{balancer}->(no healthy target)"
         self.weight = 1.0

@@ -72,9 +72,10 @@ class Simulation:
 
     Parameters left as ``None`` come from ``doc.simulation``. The design is
     validated first; an invalid one raises :class:`DocumentError`.
-    ``live`` allows live actions that crash any component (the GUI's runs;
-    without it only components that failures, chaos or faults can reach can
-    crash, and the others cost nothing for it). ``allow_outside_files`` lets
+    ``live`` (the default) lets live actions crash any component; batch runs
+    (the CLI, replications, sweeps) pass ``False``: then only components that
+    failures, chaos or faults can reach can crash, and the others pay nothing
+    per request for it. ``allow_outside_files`` lets
     a trace file lie outside ``base_dir``; a
     :class:`~app.engine.run_guard.RunGuard` stops the run (``stop_reason`` says
     why) past ``max_work`` work units, 10x the estimated visits, or its memory.
@@ -99,7 +100,7 @@ class Simulation:
         validate: bool = True,
         allow_outside_files: bool = False,
         max_work: float | None = None,
-        live: bool = False,
+        live: bool = True,
     ) -> None:
         settings = doc.simulation
         self.duration_s = float(duration_s if duration_s is not None else settings.duration_s)

@@ -80,6 +80,7 @@ class Node:
 
     def add_link(self, link: LinkRuntime) -> None:
         """Attach an outgoing link (while the run is built)."""
+        link.position = len(self.calls)
         self.calls.append(link)
 
     def visit_finished(self, visit: Visit, status: int) -> None:
@@ -478,6 +479,13 @@ class Visit:
         router = node.router
         if router is not None:
             link = router.choose(self.req)
+            if link.direct and not router.tracks:
+                # Counted here, like a sequential call (no object per call).
+                link.calls += 1
+                self.t_call = link.env._now
+                self.idx = link.position + 1
+                link.target.arrive(self.req, self._routed)
+                return
             reply: Reply = self.finish
             if router.tracks:
                 reply = TrackedReply(node.env, link, reply)
@@ -493,6 +501,17 @@ class Visit:
             self._fan_out()
         else:
             self._next(OK)
+
+    def _routed(self, status: int) -> None:
+        """A balancer's call over a link without latency returned: count it, finish."""
+        if self.dead:
+            return
+        link = self.node.calls[self.idx - 1]
+        if status == OK:
+            link.lat.append(link.env._now - self.t_call)
+        else:
+            link.failed += 1
+        self.finish(status)
 
     def _next(self, status: int) -> None:
         if self.dead:
