@@ -207,7 +207,10 @@ class DiagramScene(QGraphicsScene):
             for cid, m in snapshot.components.items()
         }
         e2e = snapshot.end_to_end
-        links = {key: LinkFigures(m.calls_rps, m.failed / m.calls if m.calls else 0.0)
+        # Attempts sent in an earlier window may fail in this one (a retry storm's
+        # queue fails long after the calls were made): a share, so at most 100 %.
+        links = {key: LinkFigures(m.calls_rps, min(1.0, m.failed / m.calls) if m.calls
+                                  else 0.0)
                  for key, m in snapshot.links.items()}
         self._show_figures(figures, (e2e.throughput_rps, e2e.latency_p95_ms), links)
         for cid, item in self._nodes.items():
