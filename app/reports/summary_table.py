@@ -81,4 +81,49 @@ def format_summary_table(summary: dict[str, Any]) -> str:
             f"{c['rejected']:>9,} {c.get('timed_out', 0):>9,} {c['failed']:>8,} "
             f"{c.get('dropped', 0):>8,}"
         )
+    lines.extend(_resilience_lines(summary))
     return "\n".join(lines)
+
+
+#: Events shown on the command line; summary.json holds them all.
+SHOWN_EVENTS = 12
+
+
+def _resilience_lines(summary: dict[str, Any]) -> list[str]:
+    """Failures, replicas that moved, throttling and the first events (nothing when calm)."""
+    lines: list[str] = []
+    failures = summary.get("failures") or {}
+    if failures.get("crashes"):
+        lines += ["", f"Failures: {failures['crashes']:,} crashes, "
+                      f"{_num(failures.get('downtime_s'), ',.1f')} replica-seconds down"]
+        for cid, f in (failures.get("components") or {}).items():
+            if f.get("crashes"):
+                lines.append(
+                    f"  {_table_text(cid, 20):<20} {f['crashes']:>5,} crashes  availability "
+                    f"{_num(f.get('availability'), '.2f', scale=100)} %  "
+                    f"observed MTTR {_num(f.get('mttr_observed_s'), '.1f')} s")
+    moved = [(cid, c) for cid, c in summary["components"].items()
+             if isinstance(c.get("replicas"), dict)
+             and c["replicas"]["min"] != c["replicas"]["max"]]
+    throttled = [(cid, c["throttled"]) for cid, c in summary["components"].items()
+                 if c.get("throttled")]
+    if moved or throttled:
+        lines.append("")
+    for cid, c in moved:
+        r = c["replicas"]
+        lines.append(f"Replicas of {_table_text(cid, 20)}: {r['min']} to {r['max']}, "
+                     f"{r['final']} at the end")
+    for cid, n in throttled:
+        lines.append(f"Throttled at {_table_text(cid, 20)}: {n:,} requests")
+    events = summary.get("events") or []
+    if events:
+        total = len(events) + int(summary.get("events_dropped") or 0)
+        lines += ["", f"Events ({total:,}; the first {min(SHOWN_EVENTS, total)}, "
+                      "all in summary.json):"]
+        for event in events[:SHOWN_EVENTS]:
+            extra = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                              for k, v in event.items() if k not in ("time_s", "kind", "target"))
+            lines.append(f"  {event['time_s']:>9.3f} s  {_table_text(str(event['kind']), 18):<18} "
+                         f"{_table_text(str(event['target']), 30)}"
+                         + (f"  ({_table_text(extra, 60)})" if extra else ""))
+    return lines

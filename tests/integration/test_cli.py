@@ -188,3 +188,26 @@ def test_real_entry_point_and_ctrl_c_keeps_partial_results(tmp_path: Path) -> No
     assert summary["interrupted"] is True
     assert 0 < summary["simulated_s"] < 100_000
     assert (out_dir / "metrics.csv").read_text().startswith("time_s,component,metric,value")
+
+
+def test_simulate_prints_failures_replicas_and_events(tmp_path: Path) -> None:
+    template = resource_path("templates", "zone_outage.sdsim")
+    code, out, _ = _cli("simulate", str(template), "--duration", "40", "--out",
+                        str(tmp_path / "out"))
+    assert code == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    crashes = summary["failures"]["crashes"]
+    assert crashes == 3  # zone a's three replicas, once
+    assert f"Failures: {crashes} crashes" in out
+    assert "Replicas of web_b: 3 to " in out
+    assert "zone_outage        a  (source fault)" in out
+    total = len(summary["events"])
+    assert f"Events ({total}; the first {min(12, total)}, all in summary.json):" in out
+    assert summary["links"]["lb->web_a"]["calls"] > 0
+
+
+def test_a_calm_run_prints_no_resilience_lines(tmp_path: Path) -> None:
+    code, out, _ = _cli("simulate", str(TEMPLATE), "--duration", "3", "--warmup", "1",
+                        "--out", str(tmp_path / "out"))
+    assert code == 0 and "End to end" in out
+    assert "Failures:" not in out and "Events (" not in out and "Replicas of" not in out
