@@ -45,7 +45,9 @@ class Replica:
         self.capacity = capacity
         self.busy = 0
         self.queue: deque[Visit] = deque()
-        self.inflight: set[Visit] | None = set() if tracked else None
+        # A dict (insertion-ordered), not a set: a crash fails its visits back in
+        # the order they arrived, so the same seed gives the same run.
+        self.inflight: dict[Visit, None] | None = {} if tracked else None
         self.crashed = False
         self.provisioning = provisioning
         self.retiring = False

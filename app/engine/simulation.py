@@ -397,10 +397,14 @@ class Simulation:
 
 
 def crashable_components(doc: Document) -> set[str] | None:
-    """Ids of the components a failure, a fault or a zone outage can crash; None: all."""
+    """Ids of the components that keep their in-flight visits; ``None``: all (chaos).
+
+    Those a failure, a fault or a zone outage can crash, and autoscaled ones (a
+    retiring replica must know when the last of its visits has replied).
+    """
     if resolve_chaos(doc) is not None:
         return None
-    ids = {c.id for c in doc.components if c.failure is not None}
+    ids = {c.id for c in doc.components if c.failure is not None or c.autoscaling is not None}
     zones: dict[str, list[str]] = {}
     for comp in doc.components:
         if comp.zone:

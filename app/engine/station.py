@@ -288,7 +288,9 @@ class Station(Node):
         self._changed()
 
     def _retired(self, rep: Replica) -> None:
-        """A retiring replica has drained: its workers are gone."""
+        """A retiring replica has drained: its workers are gone (once)."""
+        if rep not in self.retiring:
+            return
         self.integrals.changing()
         self.retiring.remove(rep)
         self.integrals.changed()
@@ -340,7 +342,7 @@ class Station(Node):
             visit = Visit(self, rep, req, reply, now)
             inflight = rep.inflight
             if inflight is not None:
-                inflight.add(visit)
+                inflight[visit] = None
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         elif rep.capacity is None or len(rep.queue) < rep.capacity:
             self.queued += 1
@@ -362,7 +364,7 @@ class Station(Node):
             self.serving_s += now
             inflight = rep.inflight
             if inflight is not None:
-                inflight.add(visit)
+                inflight[visit] = None
             Wake(self.env, self.service() * self.slowdown, visit.service_done)
         else:
             rep.busy -= 1
@@ -378,7 +380,7 @@ class Station(Node):
             self.release(rep, now)
         inflight = rep.inflight
         if inflight is not None:
-            inflight.discard(visit)
+            del inflight[visit]
         if rep.retiring and rep.idle:
             self._retired(rep)
         self.insys -= 1
