@@ -215,6 +215,10 @@ class Simulation:
                     station.calls,
                     BlockSampler(streams.generator(f"{sid}/routing"), growing(uniform01_draw())),
                 )
+        keyed = any(st.resolved.routing == "consistent_hash" for st in self.stations.values()
+                    if st.router is not None)
+        for client in self.clients.values():
+            client.keyed = keyed
 
     def _give_error_coin(self, station: Station) -> None:
         """Draws for a station's error rate, from its own stream (made on first need)."""

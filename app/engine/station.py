@@ -379,10 +379,10 @@ class Station(Node):
         if self.blocking:
             self.release(rep, now)
         inflight = rep.inflight
-        if inflight is not None:
+        if inflight is not None:  # only tracked replicas can crash or retire
             del inflight[visit]
-        if rep.retiring and rep.idle:
-            self._retired(rep)
+            if rep.retiring and rep.idle:
+                self._retired(rep)
         self.insys -= 1
         self.insys_s -= now
         if status == OK:
@@ -455,8 +455,6 @@ class Visit:
         self.t_done = -1.0
         self.t_call = -1.0
         self.idx = 0
-        self.pending = 0
-        self.status = OK
         self.dead = False
 
     def service_done(self, _ev: object) -> None:
@@ -556,6 +554,7 @@ class Visit:
         if not chosen:
             self.finish(OK)
             return
+        self.status = OK  # set here, not per visit: only a fan-out reads it before a reply
         self.pending = len(chosen)
         for link in chosen:
             link.call(self.req, self._joined)
