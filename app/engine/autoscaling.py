@@ -15,12 +15,18 @@ looks at its pods every sync period. The rule is Kubernetes'
   replica (a pod's metric); crashed and provisioning replicas have no metric.
 * ``ratio = U / target``. When it is above 1 and some replicas are not ready,
   those count at 0 %: ``metric = U x ready / current`` and ``ratio = metric /
-  target`` (so replicas being provisioned hold back a second scale-up, and a
-  crash never shrinks the tier); if that flips the ratio below 1, nothing
-  changes. Otherwise ``metric = U``.
+  target`` (so replicas being provisioned hold back a second scale-up); if
+  that flips the ratio to 1 or below, nothing changes.
+* When it is below 1 and some serving replicas are crashed (Kubernetes'
+  *missing* pods: no metric), those count at 100 % of their request:
+  ``metric = (U x ready + 1 x crashed) / (ready + crashed)`` (provisioning
+  replicas, Kubernetes' unready pods, are left out of a scale-down), so a
+  crash never shrinks the tier by itself; if that flips the ratio to 1 or
+  above, nothing changes, else ``desired = ceil(metric / target x (ready +
+  crashed))``. Otherwise ``metric = U``.
 * Within the tolerance (``|ratio - 1| <= 0.10``) the recommendation is
   ``current``; else ``desired = ceil(U x ready / target)`` (= ``ceil(current x
-  metric / target)`` with the metric above), clamped to ``[min, max]``.
+  metric / target)`` with the scale-up metric above), clamped to ``[min, max]``.
   With no ready replica there is no metric and nothing is recommended.
 * Scale-up is applied at once. Scale-down follows Kubernetes' stabilisation
   window, of length ``cooldown_s``: the tier shrinks only to the highest
@@ -32,7 +38,7 @@ New replicas are provisioning (counted in ``current``, serving nothing) for
 no new work, drain what they hold): provisioning ones first, then crashed
 ones, then the newest. Events: ``scale_up`` / ``scale_down`` (``from``,
 ``to``, ``metric``, ``utilization``) and ``replica_ready`` (``replica``, its
-index in the tier).
+``number``: 0-based in creation order within the component).
 """
 
 from __future__ import annotations
@@ -61,12 +67,15 @@ ReplicaHook = Callable[["Station", Replica], None]
 
 
 def hpa_recommendation(current: int, ready: int, utilization: float, target: float,
-                       tolerance: float = HPA_TOLERANCE) -> tuple[int, float]:
+                       tolerance: float = HPA_TOLERANCE, *,
+                       crashed: int | None = None) -> tuple[int, float]:
     """The HPA's unclamped recommendation and the metric it used (see the module doc).
 
     ``current`` replicas of which ``ready`` are up, those at ``utilization``
-    (0-1), the others at 0 % when that matters (scale-up). Returns
-    ``(current, metric)`` when nothing should change.
+    (0-1); the others count at 0 % for a scale-up. Of those, ``crashed``
+    (default: all that are not ready) count at 100 % for a scale-down, as
+    Kubernetes counts pods without metrics. Returns ``(current, metric)``
+    when nothing should change.
     """
     if ready <= 0 or current <= 0:
         return current, 0.0
@@ -77,6 +86,14 @@ def hpa_recommendation(current: int, ready: int, utilization: float, target: flo
         if abs(1.0 - new_ratio) <= tolerance or new_ratio < 1.0:
             return current, metric
         return max(current, math.ceil(new_ratio * current)), metric
+    missing = current - ready if crashed is None else min(crashed, current - ready)
+    if ratio < 1.0 and missing > 0:  # crashed replicas count at 100 % for a scale-down
+        counted = ready + missing
+        metric = (utilization * ready + max(1.0, target) * missing) / counted
+        new_ratio = metric / target
+        if abs(1.0 - new_ratio) <= tolerance or new_ratio > 1.0:
+            return current, metric
+        return min(current, math.ceil(new_ratio * counted)), metric
     if abs(1.0 - ratio) <= tolerance:
         return current, utilization
     return math.ceil(ratio * ready), utilization
@@ -98,12 +115,12 @@ class TierScaler:
     def window_closed(self, now: float, utilization: float) -> None:
         """Look at the window that just closed and scale if the rule says so."""
         st, spec = self.station, self.spec
-        replicas = st.replicas
-        current = len(replicas)
-        ready = sum(1 for r in replicas if r._up)
+        current = len(st.replicas)
+        ready = st.up_count
         if ready == 0:  # no metric (all crashed or provisioning): like a failed HPA sync
             return
-        raw, metric = hpa_recommendation(current, ready, utilization, spec.target)
+        raw, metric = hpa_recommendation(current, ready, utilization, spec.target,
+                                         crashed=st.serving_count - ready)
         desired = min(spec.max, max(spec.min, raw))
         recs = self.recommendations
         recs.append((now, desired))
@@ -131,17 +148,18 @@ class TierScaler:
 
     def _ready(self, rep: Replica) -> None:
         st = self.station
-        if not rep.provisioning or rep not in st.replicas:  # retired before it was ready
+        if not rep.provisioning or rep.retiring:  # retired before it was ready
             return
         st.ready(rep)
-        self.sim.events.emit("replica_ready", st.id, replica=st.replicas.index(rep))
+        self.sim.events.emit("replica_ready", st.id, replica=rep.number)
 
     def _scale_down(self, current: int, to: int, metric: float, utilization: float) -> None:
         st = self.station
         self.sim.events.emit("scale_down", st.id, **{"from": current, "to": to,
                                                     "metric": metric, "utilization": utilization})
-        for rep in retire_order(st.replicas)[: current - to]:
-            st.retire_replica(rep)
+        gone = retire_order(st.replicas)[: current - to]
+        st.retire_replicas(gone)  # one pass over the tier, however many go
+        for rep in gone:
             for hook in self._on_retired:
                 hook(st, rep)
 

@@ -10,7 +10,11 @@ Over the measured period (after the warm-up), like the rest of the summary:
 - ``crashes``: replica crash events at or after the warm-up's end;
 - ``downtime_s``: replica-seconds spent crashed within the measured period
   (a crash that began during the warm-up counts from the warm-up's end; one
-  still open at the end of the run counts up to the end);
+  still open at the end of the run counts up to the end), counted only while
+  the replica is in the availability share: a replica crashed while it was
+  provisioning counts from when it became ready, and a crashed replica that
+  autoscaling retires stops counting then (it left the tier; its crash has
+  no repair);
 - ``availability``: the component's measured availability, the same number
   as ``components.<id>.availability`` (time-averaged share of its serving
   replicas that are up);
@@ -33,15 +37,22 @@ if TYPE_CHECKING:
 
 
 class _ComponentFailures:
-    __slots__ = ("crashes", "down_since", "downtime_s", "repair_s", "repairs")
+    __slots__ = ("counting", "crashes", "down_since", "downtime_s", "repair_s", "repairs")
 
     def __init__(self) -> None:
         self.crashes = 0
         self.downtime_s = 0.0
         self.repairs = 0
         self.repair_s = 0.0
-        #: Crashed replicas -> when they crashed.
+        #: Crashed replicas -> when they crashed (for the repair times).
         self.down_since: dict[Replica, float] = {}
+        #: Crashed replicas in the availability share -> since when they count as down.
+        self.counting: dict[Replica, float] = {}
+
+    def stop_counting(self, rep: Replica, now: float, warmup: float) -> None:
+        since = self.counting.pop(rep, None)
+        if since is not None:
+            self.downtime_s += max(0.0, now - max(since, warmup))
 
 
 class FailureStats:
@@ -53,11 +64,15 @@ class FailureStats:
                                                     for sid in sim.stations}
         sim.faults.on_crash.append(self._crashed)
         sim.faults.on_repair.append(self._repaired)
+        for station in sim.stations.values():
+            station.replica_hooks.append(self._replica_changed)
 
     def _crashed(self, station: Station, rep: Replica, _source: str) -> None:
         now = self._sim.now
         rec = self._per[station.id]
         rec.down_since[rep] = now
+        if not rep.provisioning:
+            rec.counting[rep] = now
         if now >= self._sim.warmup_s:
             rec.crashes += 1
 
@@ -68,10 +83,22 @@ class FailureStats:
         if since is None:
             return
         warmup = self._sim.warmup_s
-        rec.downtime_s += max(0.0, now - max(since, warmup))
+        rec.stop_counting(rep, now, warmup)
         if now >= warmup:
             rec.repairs += 1
             rec.repair_s += now - since
+
+    def _replica_changed(self, station: Station, rep: Replica, what: str) -> None:
+        """Ready: a crashed replica enters the share. Retired: it leaves it for good."""
+        rec = self._per[station.id]
+        if rep not in rec.down_since:
+            return
+        now = self._sim.now
+        if what == "ready":
+            rec.counting[rep] = now
+        elif what == "retired":
+            del rec.down_since[rep]
+            rec.stop_counting(rep, now, self._sim.warmup_s)
 
     def block(self, components: dict[str, Any]) -> dict[str, Any]:
         """``failures: {crashes, downtime_s, components: {id: {...}}}`` of the run so far.
@@ -85,10 +112,8 @@ class FailureStats:
         total_crashes, total_down = 0, 0.0
         for sid, rec in self._per.items():
             if measuring:
-                station = sim.stations[sid]
                 open_down = sum(max(0.0, now - max(since, warmup))
-                                for rep, since in rec.down_since.items()
-                                if rep in station.replicas)
+                                for since in rec.counting.values())
                 crashes, down = rec.crashes, rec.downtime_s + open_down
                 mttr = rec.repair_s / rec.repairs if rec.repairs else None
             else:

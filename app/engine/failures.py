@@ -10,9 +10,11 @@ replica of a component *without* its own ``failure``, with
 share ``level`` of the time in the long run.
 
 A crash and a repair go through :class:`~app.engine.faults.FaultBoard`
-(``hold_down`` / ``release``, source ``"failure"`` or ``"chaos"``), so causes
-compose: a replica that a zone outage holds down stays down when its own
-random repair comes, and the other way round.
+(``hold_down`` / ``release``, source ``"failure"`` or ``"chaos"``, the
+replica's process as the cause's token), so causes compose: a replica that a
+zone outage holds down stays down when its own random repair comes, and the
+other way round. A live ``recover`` ends the process's hold early; its
+repair, when it comes, then releases nothing (and the next up-time starts).
 
 Randomness: one named stream per component (``"<id>/failure"``, or
 ``"<id>/chaos"``) of standard exponentials, scaled by the means; each
@@ -84,18 +86,15 @@ class ReplicaFailures:
         """The replica is up now: its first up-time starts."""
         Wake(self.env, self.spec.mtbf_s * self.spec.draw(), self._crash)
 
-    def _gone(self) -> bool:
-        return self.rep.retiring and self.rep not in self.station.replicas
-
     def _crash(self, _ev: object) -> None:
-        if self._gone():
+        if self.rep.retiring:  # retired: out of the tier, its process stops
             return
-        self.board.hold_down(self.station, self.rep, self.spec.source)
+        self.board.hold_down(self.station, self.rep, self.spec.source, cause=self)
         Wake(self.env, self.spec.mttr_s * self.spec.draw(), self._repair)
 
     def _repair(self, _ev: object) -> None:
-        self.board.release(self.station, self.rep, self.spec.source)
-        if not self._gone():
+        self.board.release(self.station, self.rep, self.spec.source, cause=self)
+        if not self.rep.retiring:
             self.start()
 
 

@@ -9,11 +9,20 @@ Several causes can hold the same thing down at once (a random crash during
 a zone outage): a replica is repaired only when the last cause ends, a
 slowdown divides out only its own factor, an error-rate fault removes only
 its own share. ``recover`` (a live action) ends every cause on its target.
+
+A replica's holds are *owned*: each cause holds it with its own token (an
+:class:`ActiveFault`, a replica's random-crash process), and releasing a
+token that no longer holds the replica does nothing. So a stale release (a
+random repair due after a live ``recover`` already repaired the replica)
+never ends a newer cause's crash. A replica retired from its tier (autoscaling)
+is forgotten: its holds are dropped and no ``recover`` is logged for it.
+
+Events name a replica by its ``number`` (0-based in creation order within
+its component, never reused), not by its position in the tier.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,9 +35,12 @@ if TYPE_CHECKING:
     from app.engine.station import Station
 
 
-@dataclass
+@dataclass(eq=False)
 class ActiveFault:
-    """A fault in effect: what it did, so that ending it undoes exactly that."""
+    """A fault in effect: what it did, so that ending it undoes exactly that.
+
+    Compared and hashed by identity: it is the token of its replicas' holds.
+    """
 
     kind: str
     target: str
@@ -67,48 +79,61 @@ class FaultBoard:
         self.links = links
         self.events = events
         self.zones = zones or {}
-        self._holds: dict[Replica, int] = defaultdict(int)
+        #: Crashed replicas -> the causes (tokens) holding each down.
+        self._holds: dict[Replica, set[object]] = {}
         self._active: list[ActiveFault] = []
         #: Error rates of the design (restored when error-rate faults end).
         self._base_error: dict[str, float] = {sid: st.error_rate for sid, st in stations.items()}
         #: Called with (station, replica) after a replica crashes / is repaired (statistics).
         self.on_crash: list[Callable[[Station, Replica, str], None]] = []
         self.on_repair: list[Callable[[Station, Replica, str], None]] = []
+        for station in stations.values():
+            station.replica_hooks.append(self._replica_changed)
 
     # -- replicas -------------------------------------------------------------------
 
-    def hold_down(self, station: Station, rep: Replica, source: str) -> None:
-        """One more cause keeps ``rep`` down; it crashes now if it was up."""
-        self._holds[rep] += 1
+    def hold_down(self, station: Station, rep: Replica, source: str, *, cause: object) -> None:
+        """``cause`` (a token) keeps ``rep`` down; it crashes now if it was up.
+
+        A retired replica is out of the tier: nothing holds it down.
+        """
+        if rep.retiring:
+            return
+        holds = self._holds.get(rep)
+        if holds is None:
+            holds = self._holds[rep] = set()
+        holds.add(cause)
         if not rep.crashed:
             failed = station.crash_replica(rep)
-            self.events.emit("crash", station.id, replica=self._index(station, rep),
+            self.events.emit("crash", station.id, replica=rep.number,
                              source=source, failed=failed)
             for hook in self.on_crash:
                 hook(station, rep, source)
 
-    def release(self, station: Station, rep: Replica, source: str) -> None:
-        """One cause of ``rep`` being down ended; it is repaired when none is left."""
-        holds = self._holds.get(rep, 0)
-        if holds <= 0:
-            return
-        if holds == 1:
-            del self._holds[rep]
-            if rep.crashed:
-                station.recover_replica(rep)
-                self.events.emit("recover", station.id, replica=self._index(station, rep),
-                                 source=source)
-                for hook in self.on_repair:
-                    hook(station, rep, source)
-        else:
-            self._holds[rep] = holds - 1
+    def release(self, station: Station, rep: Replica, source: str, *, cause: object) -> None:
+        """``cause`` no longer holds ``rep`` down; it is repaired when no cause is left.
 
-    @staticmethod
-    def _index(station: Station, rep: Replica) -> int:
-        try:
-            return station.replicas.index(rep)
-        except ValueError:
-            return -1
+        Releasing a cause that does not hold ``rep`` (any more) does nothing.
+        """
+        holds = self._holds.get(rep)
+        if holds is None or cause not in holds:
+            return
+        holds.discard(cause)
+        if not holds:
+            self._repair(station, rep, source)
+
+    def _repair(self, station: Station, rep: Replica, source: str) -> None:
+        del self._holds[rep]
+        if rep.crashed:
+            station.recover_replica(rep)
+            self.events.emit("recover", station.id, replica=rep.number, source=source)
+            for hook in self.on_repair:
+                hook(station, rep, source)
+
+    def _replica_changed(self, _station: Station, rep: Replica, what: str) -> None:
+        """A replica left its tier: its holds go with it (no repair, no event)."""
+        if what == "retired":
+            self._holds.pop(rep, None)
 
     # -- faults ---------------------------------------------------------------------
 
@@ -168,7 +193,7 @@ class FaultBoard:
         if fault.kind in ("zone_outage", "slowdown", "error_rate", "latency", "partition"):
             self.events.emit(f"{fault.kind}_end", fault.target, source=fault.source)
         for station, rep in fault.replicas:
-            self.release(station, rep, fault.source)
+            self.release(station, rep, fault.source, cause=fault)
         for station in fault.stations:
             if fault.kind == "slowdown":
                 station.slowdown /= fault.factor
@@ -188,15 +213,16 @@ class FaultBoard:
         for fault in ended:
             self.end(fault)
         station = self.stations.get(target)
-        if station is not None:
+        if station is not None:  # every other cause (random crashes) ends too
+            holds = self._holds
             for rep in list(station.replicas):
-                while rep in self._holds:
-                    self.release(station, rep, source)
+                if rep in holds:
+                    self._repair(station, rep, source)
         return len(ended)
 
     def _apply(self, fault: ActiveFault) -> None:
         for station, rep in fault.replicas:
-            self.hold_down(station, rep, fault.source)
+            self.hold_down(station, rep, fault.source, cause=fault)
         for station in fault.stations:
             if fault.kind == "slowdown":
                 station.slowdown *= fault.factor

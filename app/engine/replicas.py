@@ -36,12 +36,14 @@ class Replica:
     which then costs nothing per request.
     """
 
-    __slots__ = ("_up", "busy", "capacity", "concurrency", "crashed", "inflight",
+    __slots__ = ("_up", "busy", "capacity", "concurrency", "crashed", "inflight", "number",
                  "provisioning", "queue", "retiring")
 
     def __init__(self, concurrency: int, capacity: int | None, *,
-                 provisioning: bool = False, tracked: bool = True) -> None:
+                 provisioning: bool = False, tracked: bool = True, number: int = 0) -> None:
         self.concurrency = concurrency
+        #: Stable id within its station: 0-based in creation order (events' ``replica``).
+        self.number = number
         self.capacity = capacity
         self.busy = 0
         self.queue: deque[Visit] = deque()
@@ -119,14 +121,3 @@ class Capacity:
         """Integral of the workers from the start to ``now`` (worker-seconds)."""
         return self.worker_area + self._workers * (now - self._since)
 
-
-def capacity_now(replicas: list[Replica], retiring: list[Replica]) -> tuple[float, int]:
-    """(availability share, workers) of a station's replicas now.
-
-    The share is 0 when no replica is serving (none, or all provisioning).
-    """
-    serving = [r for r in replicas if not r.provisioning]
-    share = sum(1 for r in serving if not r.crashed) / len(serving) if serving else 0.0
-    workers = sum(r.concurrency for r in serving if not r.crashed)
-    workers += sum(r.concurrency for r in retiring if not r.crashed)
-    return share, workers

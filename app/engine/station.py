@@ -23,12 +23,13 @@ so a chain of 20,000 components needs no deeper stack than a chain of two.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable
 
 import simpy
 
 from app.engine.distributions import BlockSampler
 from app.engine.links import LinkRuntime
-from app.engine.replicas import Capacity, Replica, capacity_now
+from app.engine.replicas import Capacity, Replica
 from app.engine.routing import Router, TrackedReply
 from app.engine.scheduling import FAILED, OK, REJECTED, AsyncLedger, Reply, Wake
 from app.model.resolve import ResolvedComponent
@@ -131,11 +132,23 @@ class Station(Node):
         self.calls: list[LinkRuntime] = []
         self.router: Router | None = None
         self._replicas: list[Replica] = [
-            Replica(rc.concurrency, rc.queue_capacity, tracked=tracked)
-            for _ in range(rc.replicas)
+            Replica(rc.concurrency, rc.queue_capacity, tracked=tracked, number=i)
+            for i in range(rc.replicas)
         ]
-        #: Replicas removed from the tier that still finish the work they hold.
-        self.retiring: list[Replica] = []
+        #: The next replica's ``number`` (0-based in creation order, never reused).
+        self._numbers = rc.replicas
+        #: Retiring replicas that still hold work (a dict: O(1) removal when one drains).
+        self._draining: dict[Replica, None] = {}
+        # Running counts kept by every change of the replicas (+-1 per change, never a
+        # rescan, so crashing or adding N replicas costs O(N)): serving replicas (not
+        # provisioning), those of them up, their workers, and the draining ones' workers.
+        self._n_serving = self._n_up = rc.replicas
+        self._workers_up = sum(r.concurrency for r in self._replicas)
+        self._workers_draining = 0
+        #: ``fn(station, replica, what)`` after a replica becomes ready (``"ready"``) or
+        #: leaves the tier (``"retired"``): the fault board and failure statistics
+        #: forget a crashed replica that was retired. Not called per request.
+        self.replica_hooks: list[Callable[[Station, Replica, str], None]] = []
         #: The replica when there is exactly one (kept by every change of the list):
         #: arrivals skip the round robin.
         self._only: Replica | None = None
@@ -186,26 +199,52 @@ class Station(Node):
         return self._replicas
 
     @property
+    def retiring(self) -> list[Replica]:
+        """Replicas removed from the tier that still finish the work they hold."""
+        return list(self._draining)
+
+    @property
     def up(self) -> bool:
         """True while at least one replica takes requests."""
-        return any(r._up for r in self._replicas)
+        return self._n_up > 0
+
+    @property
+    def up_count(self) -> int:
+        """Replicas that take new requests now (serving and not crashed)."""
+        return self._n_up
+
+    @property
+    def serving_count(self) -> int:
+        """Replicas of the tier that are not provisioning (up or crashed)."""
+        return self._n_serving
 
     @property
     def workers(self) -> int:
         """Workers of the replicas that take new requests now."""
-        return sum(r.concurrency for r in self._replicas if r._up)
+        return self._workers_up
 
     def _capacity_now(self) -> tuple[float, int]:
-        return capacity_now(self._replicas, self.retiring)
+        """(availability share, workers): the share is 0 while no replica is serving."""
+        n = self._n_serving
+        share = self._n_up / n if n else 0.0
+        return share, self._workers_up + self._workers_draining
 
     def _changed(self) -> None:
         """After a change of the replicas: new integrand, new shortcut, new extremes."""
         self.integrals.changed()
         replicas = self._replicas
         self._only = replicas[0] if len(replicas) == 1 else None
-        serving = sum(1 for r in replicas if not r.provisioning)
+        serving = self._n_serving
         self.replicas_min = min(self.replicas_min, serving)
         self.replicas_max = max(self.replicas_max, serving)
+
+    def _in_tier(self, rep: Replica) -> bool:
+        # Every replica of a station is in its tier until it retires (no list scan).
+        return not rep.retiring
+
+    def _notify(self, rep: Replica, what: str) -> None:
+        for hook in self.replica_hooks:
+            hook(self, rep, what)
 
     def crash_replica(self, rep: Replica) -> int:
         """Crash ``rep`` now: its queued and in-flight requests fail back to their callers.
@@ -220,6 +259,9 @@ class Station(Node):
                                "this component (Simulation(live=True) allows them)")
         now = self.env._now
         self.integrals.changing()
+        if rep._up:  # serving and up until now
+            self._n_up -= 1
+            self._workers_up -= rep.concurrency
         rep.crashed = True
         rep.refresh()
         victims = list(rep.queue)
@@ -239,8 +281,9 @@ class Station(Node):
         self.insys -= len(victims)
         self.insys_s -= len(victims) * now
         self.failed += len(victims)
-        if rep.retiring:  # it had work to drain; now it has none
-            self.retiring.remove(rep)
+        if rep in self._draining:  # it had work to drain; now it has none
+            del self._draining[rep]
+            self._workers_draining -= rep.concurrency
         self._changed()
         for visit in victims:
             visit.dead = True
@@ -254,45 +297,79 @@ class Station(Node):
         self.integrals.changing()
         rep.crashed = False
         rep.refresh()
+        if rep._up:
+            self._n_up += 1
+            self._workers_up += rep.concurrency
         self._changed()
 
     def add_replica(self, *, provisioning: bool = False) -> Replica:
         """A new replica at the end of the tier; ``provisioning`` ones serve after :meth:`ready`."""
         rc = self.resolved
         rep = Replica(rc.concurrency, rc.queue_capacity, provisioning=provisioning,
-                      tracked=self.tracked)
+                      tracked=self.tracked, number=self._numbers)
+        self._numbers += 1
         self.integrals.changing()
         self._replicas.append(rep)
+        if not provisioning:
+            self._n_serving += 1
+            self._n_up += 1
+            self._workers_up += rep.concurrency
         self._changed()
         return rep
 
     def ready(self, rep: Replica) -> None:
         """A provisioning replica starts serving."""
-        if not rep.provisioning or rep not in self._replicas:
+        if not rep.provisioning or not self._in_tier(rep):
             return
         self.integrals.changing()
         rep.provisioning = False
         rep.refresh()
+        self._n_serving += 1
+        if rep._up:
+            self._n_up += 1
+            self._workers_up += rep.concurrency
         self._changed()
+        self._notify(rep, "ready")
 
     def retire_replica(self, rep: Replica) -> None:
         """Remove ``rep`` from the tier: it takes no new work and drains what it holds."""
-        if rep not in self._replicas:
+        self.retire_replicas((rep,))
+
+    def retire_replicas(self, reps: Iterable[Replica]) -> None:
+        """Retire several replicas at once, in one pass over the tier (see :meth:`retire_replica`).
+
+        ``replica_hooks`` hear ``"retired"`` for each, in the order given.
+        """
+        gone = [rep for rep in dict.fromkeys(reps) if self._in_tier(rep)]
+        if not gone:
             return
         self.integrals.changing()
-        self._replicas.remove(rep)
-        rep.retiring = True
-        rep.refresh()
-        if not (rep.idle or rep.crashed):
-            self.retiring.append(rep)
+        for rep in gone:
+            if not rep.provisioning:
+                self._n_serving -= 1
+            if rep._up:
+                self._n_up -= 1
+                self._workers_up -= rep.concurrency
+            rep.retiring = True
+            rep.refresh()
+            if not (rep.idle or rep.crashed):
+                self._draining[rep] = None
+                self._workers_draining += rep.concurrency
+        if len(gone) == 1:
+            self._replicas.remove(gone[0])
+        else:
+            self._replicas[:] = [r for r in self._replicas if not r.retiring]
         self._changed()
+        for rep in gone:
+            self._notify(rep, "retired")
 
     def _retired(self, rep: Replica) -> None:
         """A retiring replica has drained: its workers are gone (once)."""
-        if rep not in self.retiring:
+        if rep not in self._draining:
             return
         self.integrals.changing()
-        self.retiring.remove(rep)
+        del self._draining[rep]
+        self._workers_draining -= rep.concurrency
         self.integrals.changed()
 
     def areas(self, now: float) -> dict[str, float]:

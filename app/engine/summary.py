@@ -108,7 +108,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
             "replicas": {
                 "min": st.replicas_min,
                 "max": st.replicas_max,
-                "final": sum(1 for r in st.replicas if not r.provisioning),
+                "final": st.serving_count,
             },
             "concurrency": rc.concurrency,
             "mean_service_ms": rc.service.mean_ms,

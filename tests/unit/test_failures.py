@@ -87,11 +87,11 @@ def test_replicas_added_mid_run_get_a_process_and_retired_ones_stop() -> None:
         sim.step_window()
     crashed = {e.detail["replica"] for e in sim.events.events
                if e.kind == "crash" and e.time_s > 3.0}
-    # Only the two added replicas (now 0 and 1) still crash after the retirement.
-    assert crashed == {0, 1}
+    # Only the two added replicas (numbers 1 and 2) still crash after the retirement.
+    assert crashed == {announced.number, unannounced.number} == {1, 2}
     assert st.replicas == [announced, unannounced]
     # One process per replica: each alternates crash/recover, never two crashes in a row.
-    for rep in (0, 1):
+    for rep in (1, 2):
         kinds = [e.kind for e in sim.events.events if e.time_s > 3.0
                  and e.detail.get("replica") == rep]
         assert all(x != y for x, y in pairwise(kinds))

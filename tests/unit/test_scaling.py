@@ -108,8 +108,8 @@ def test_hpa_counts_not_ready_replicas_at_zero_for_a_scale_up() -> None:
     assert hpa_recommendation(4, 3, 1.0, 0.5) == (6, 0.75)
     # Inside the tolerance once the not-ready one counts: 3 x 0.8 / 4 = 0.6 vs 0.58.
     assert hpa_recommendation(4, 3, 0.8, 0.58)[0] == 4
-    # Scale-down ignores them: ceil(0.2 / 0.7 * 3) = 1.
-    assert hpa_recommendation(4, 3, 0.2, 0.7) == (1, 0.2)
+    # Scale-down ignores provisioning ones: ceil(0.2 / 0.7 * 3) = 1.
+    assert hpa_recommendation(4, 3, 0.2, 0.7, crashed=0) == (1, 0.2)
 
 
 def test_hpa_without_a_ready_replica_recommends_nothing() -> None:
