@@ -48,20 +48,17 @@ def _wait(app: QCoreApplication, seconds: float,
         time.sleep(0.01)
 
 
-def main() -> int:
-    """Write the four screenshots."""
-    parser = argparse.ArgumentParser(description=__doc__)
+def start_app(description: str | None) -> tuple[argparse.Namespace, QCoreApplication]:
+    """Parse ``--out``/``--dpr``, isolate settings and data, start a light-themed app."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--dpr", type=float, default=1.0)
     args = parser.parse_args()
     scratch = _prepare_environment(args.dpr)
 
     from PySide6.QtCore import QSettings, Qt
-    from PySide6.QtWidgets import QApplication
 
-    from app.model.templates import load_architecture_template
     from app.ui.application import ensure_application
-    from app.ui.main_window import MainWindow
     from app.ui.theme import apply_color_scheme
 
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
@@ -69,6 +66,19 @@ def main() -> int:
     app = ensure_application([])
     apply_color_scheme(app, Qt.ColorScheme.Light)
     args.out.mkdir(parents=True, exist_ok=True)
+    return args, app
+
+
+def main() -> int:
+    """Write the four screenshots."""
+    args, app = start_app(__doc__)
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from app.model.templates import load_architecture_template
+    from app.ui.main_window import MainWindow
+    from app.ui.theme import apply_color_scheme
 
     def new_window() -> MainWindow:
         window = MainWindow()

@@ -10,34 +10,21 @@ and the run's events marked on the charts.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshots import ROOT, SIZE, _prepare_environment, _wait
+from screenshots import SIZE, _wait, start_app
 
 
 def main() -> int:
     """Write retry-storm.png and zone-outage.png."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--dpr", type=float, default=1.0)
-    args = parser.parse_args()
-    scratch = _prepare_environment(args.dpr)
+    args, app = start_app(__doc__)
 
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import Qt
 
     from app.engine.commands import LiveAction
-    from app.ui.application import ensure_application
     from app.ui.main_window import MainWindow
-    from app.ui.theme import apply_color_scheme
-
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(scratch / "settings"))
-    app = ensure_application([])
-    apply_color_scheme(app, Qt.ColorScheme.Light)
-    args.out.mkdir(parents=True, exist_ok=True)
 
     def run_until(window: MainWindow, key: str, picks: list[str], at_s: float,
                   actions: dict[float, LiveAction]) -> None:
