@@ -68,8 +68,11 @@ class CircuitBreaker:
         #: Bumped at every state change: an outcome counts only in its own generation.
         self.generation = 0
         # The closed state's ring of outcomes (True = failure), its write position,
-        # how many slots are filled and how many of those are failures.
-        self._ring = [False] * spec.window
+        # how many slots are filled and how many of those are failures. The ring
+        # grows to ``window`` as outcomes come (memory follows the calls made, not
+        # the window asked for) and is never cleared: after a reset a slot is
+        # written before it is read again (see :meth:`record`).
+        self._ring: list[bool] = []
         self._next = 0
         self.recorded = 0
         self._failures = 0
@@ -94,14 +97,18 @@ class CircuitBreaker:
         if self.state == CLOSED:
             ring = self._ring
             i = self._next
-            if self.recorded == len(ring):
+            spec = self._spec
+            if self.recorded == spec.window:  # full: slot i holds the oldest outcome
                 self._failures -= ring[i]
+                ring[i] = not ok
             else:
                 self.recorded += 1
-            ring[i] = not ok
+                if i < len(ring):  # a slot left from before the last reset
+                    ring[i] = not ok
+                else:
+                    ring.append(not ok)
             self._failures += not ok
-            self._next = (i + 1) % len(ring)
-            spec = self._spec
+            self._next = (i + 1) % spec.window
             if (self.recorded >= spec.min_calls
                     and self._failures / self.recorded >= spec.failure_rate):
                 self._open()
@@ -128,7 +135,7 @@ class CircuitBreaker:
     def _change(self, state: str) -> None:
         self.state = state
         self.generation += 1
-        self._ring = [False] * self._spec.window
+        # The ring is emptied by its counters alone: O(1) whatever the window.
         self._next = self.recorded = self._failures = 0
         self.permits = self._spec.half_open_calls if state == HALF_OPEN else 0
         self.probes_ok = 0

@@ -4,7 +4,9 @@ A design file is small; the work it asks for need not be. Ten requests into
 a 25-layer DAG of fan-outs make billions of station visits; retries multiply
 along a call chain; a cycle of async links re-generates work forever; a tiny
 window makes millions of metric windows; a step to 10^12 req/s after the
-run's end still used to cost its generator. :func:`estimate_work` counts all
+run's end still used to cost its generator; a 1 ms health check or crashes
+every millisecond fill the engine's queue without a request
+(:mod:`app.engine.engine_events`). :func:`estimate_work` counts all
 of that from the document alone (nothing is built, nothing is run), and
 :func:`check_run_budget` turns it into problems that name the cause and the
 flag to raise. The CLI refuses such a run; the GUI asks before starting it.
@@ -15,9 +17,11 @@ multiple of the estimate) or memory has grown beyond a limit, and stops the
 run cleanly if so. Station visits are estimated in :mod:`app.engine.visits`.
 
 Units: one *work unit* is one station visit (a request's stay at one
-component), one extra arrival candidate drawn by a thinned workload, or
-1/:data:`WINDOW_CELL_WORK` of a component-window (one component's metrics
-for one window: a snapshot and a dozen CSV rows).
+component), one extra arrival candidate drawn by a thinned workload, one
+engine event no request makes (a health check of one target, a crash, a
+repair, a breaker's state change), or 1/:data:`WINDOW_CELL_WORK` of a
+component-window (one component's metrics for one window: a snapshot and a
+dozen CSV rows).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from app.engine.engine_events import ADVICE, NO_ENGINE_EVENTS, EngineEvents, engine_events
 from app.engine.trace_files import TraceOutsideFolderError, WorkloadError, shown_path
 from app.engine.visits import station_visits
 from app.engine.workloads import (
@@ -67,7 +72,7 @@ class BudgetProblem:
 
     Attributes:
         cause: What is too big: ``"requests"``, ``"visits"``, ``"arrivals"``,
-            ``"windows"``, ``"replicas"``, ``"async_cycle"``, ``"trace"`` or
+            ``"engine_events"``, ``"windows"``, ``"replicas"``, ``"async_cycle"``, ``"trace"`` or
             ``"trace_outside"``.
         message: One line naming the cause and what to change.
         flag: The CLI flag that raises the limit or allows it
@@ -107,6 +112,8 @@ class WorkEstimate:
         replicas: Replicas over all stations.
         endless_cycle: Components of an async cycle that never dies out (empty if none).
         busiest: The station with the most visits, and its visits.
+        engine: Engine events no request makes (health checks, crashes and
+            repairs, breaker timers, faults) and their largest source.
     """
 
     requests: float
@@ -117,6 +124,7 @@ class WorkEstimate:
     replicas: int
     endless_cycle: tuple[str, ...] = ()
     busiest: tuple[str, float] | None = None
+    engine: EngineEvents = NO_ENGINE_EVENTS
 
     @property
     def cells(self) -> int:
@@ -127,7 +135,7 @@ class WorkEstimate:
     def work(self) -> float:
         """Work units (see the module docstring)."""
         return (
-            self.visits + max(0.0, self.candidates - self.requests)
+            self.visits + max(0.0, self.candidates - self.requests) + self.engine.total
             + WINDOW_CELL_WORK * float(self.cells)
         )
 
@@ -230,6 +238,7 @@ def estimate_work(
         replicas=sum(c.replicas if c.replicas is not None else 1 for c in stations),
         endless_cycle=endless,
         busiest=busiest,
+        engine=engine_events(doc, duration_s, visits),
     )
 
 
@@ -374,6 +383,18 @@ def _work_problem(estimate: WorkEstimate, max_work: float) -> BudgetProblem:
     over = f"over the {FLAG_MAX_WORK} budget of {max_work:,.0f}"
     cells_work = WINDOW_CELL_WORK * float(estimate.cells)
     extra = max(0.0, estimate.candidates - estimate.requests)
+    engine = estimate.engine
+    if engine.busiest is not None and engine.total >= max(cells_work, estimate.visits, extra):
+        what, where, events = engine.busiest
+        shown = f" of {shown_path(where)}" if where else ""
+        return BudgetProblem(
+            "engine_events",
+            f"this run would make {_amount(engine.total)} engine events no request makes "
+            f"(most: {_amount(events).removeprefix('about ')} {what}{shown}), {over}; "
+            f"{ADVICE[what]}, shorten the duration, or raise {FLAG_MAX_WORK}",
+            FLAG_MAX_WORK,
+            tuple(part for part in where.split("->") if part) if where else (),
+        )
     if cells_work >= estimate.visits and cells_work >= extra:
         return BudgetProblem(
             "windows",

@@ -57,6 +57,9 @@ class HealthChecker:
         self._good_in_row = [0] * n
         #: Checks made per link so far.
         self.checks = 0
+        #: Target checks made so far (checks x targets): the run guard's measure of
+        #: this checker's work, which one event per round does not show.
+        self.probes = 0
         Wake(env, spec.interval_s, self._check)
 
     def _check(self, _ev: object) -> None:
@@ -78,6 +81,7 @@ class HealthChecker:
                     changed = True
                     self._events.emit("target_unhealthy", link.key)
         self.checks += 1
+        self.probes += len(self.healthy)
         if changed:
             self._router.set_eligible(
                 [link for link, ok in zip(self._router.all_links, self.healthy, strict=True)

@@ -2,9 +2,14 @@
 
 The budget (:mod:`app.engine.budget`) refuses what it can foresee; this
 catches what gets past it. Between slices the engine sums the stations'
-visit counters and reads its resident memory; past the ``--max-work``
-budget, far past the estimate, or past a memory limit, the run stops with
-one line saying why, and what was simulated so far is kept.
+visit counters, reads how many engine events it has made (every event on
+the queue, and each target a health check looks at: health checks, crashes
+and breaker timers make events but no visit) and its resident memory; past
+the ``--max-work`` budget, far past the estimate, or past a memory limit,
+the run stops with one line saying why, and what was simulated so far is
+kept. A slice is itself cut into chunks of a bounded number of events when
+the event rate is high (:mod:`app.engine.simulation`), so the guard and Stop
+are looked at often whatever the design.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ if TYPE_CHECKING:
 #: estimate (plus :data:`GUARD_SLACK_VISITS`): the estimate was wrong.
 GUARD_ESTIMATE_FACTOR: Final = 10.0
 GUARD_SLACK_VISITS: Final = 100_000
+#: Engine events one station visit makes at most, as designs go (arrival, service,
+#: link hops, a timeout timer, a backoff; the templates make 3.3-3.9).
+EVENTS_PER_VISIT: Final = 8.0
+#: Engine events allowed beyond the estimate's multiple (small runs, window hooks).
+GUARD_SLACK_EVENTS: Final = 1_000_000
 #: Resident memory a run may add, at most (and at most half the machine's memory).
 MAX_MEMORY_GROWTH_BYTES: Final = 2 * 1024**3
 
@@ -68,9 +78,11 @@ class RunGuard:
 
     Args:
         max_visits: Station visits allowed (``inf``: no limit).
-        max_work: Work units allowed, visits and component-windows so far
-            (``None``: no limit).
+        max_work: Work units allowed, visits, component-windows and engine
+            events no visit explains, so far (``None``: no limit).
         memory_growth: Resident bytes the run may add (``None``: unchecked).
+        max_events: Engine events allowed (``inf``: no limit); see
+            :attr:`app.engine.simulation.Simulation.engine_work`.
     """
 
     def __init__(
@@ -78,8 +90,10 @@ class RunGuard:
         max_visits: float = math.inf,
         max_work: float | None = None,
         memory_growth: int | None = None,
+        max_events: float = math.inf,
     ) -> None:
         self.max_visits = max_visits
+        self.max_events = max_events
         self.max_work = max_work
         self.memory_growth = memory_growth
         start = resident_bytes() if memory_growth is not None else None
@@ -90,10 +104,13 @@ class RunGuard:
         cls, estimate: WorkEstimate | None, max_work: float | None = None
     ) -> RunGuard:
         """The guard of a run: ``max_work`` if given, a multiple of the estimate, memory."""
-        max_visits = math.inf
+        max_visits = max_events = math.inf
         if estimate is not None and math.isfinite(estimate.visits):
             max_visits = GUARD_ESTIMATE_FACTOR * estimate.visits + GUARD_SLACK_VISITS
-        return cls(max_visits, max_work, memory_growth_limit())
+            expected = (EVENTS_PER_VISIT * estimate.visits + estimate.candidates
+                        + estimate.engine.total)
+            max_events = GUARD_ESTIMATE_FACTOR * expected + GUARD_SLACK_EVENTS
+        return cls(max_visits, max_work, memory_growth_limit(), max_events)
 
     def check(self, sim: Simulation) -> str | None:
         """``None`` while the run is within bounds; else one line saying why it stops."""
@@ -104,9 +121,18 @@ class RunGuard:
                 f"{self.max_visits:,.0f} ({GUARD_ESTIMATE_FACTOR:g} x the estimate): the design "
                 "does far more work than estimated"
             )
+        events = sim.engine_work()
+        if events > self.max_events:
+            return (
+                f"stopped at t={sim.now:g}s: {events:,} engine events, over "
+                f"{self.max_events:,.0f} ({GUARD_ESTIMATE_FACTOR:g} x the estimate): the design "
+                "makes far more events than estimated"
+            )
         if self.max_work is not None:
             cells = int(sim.now / sim.window_s) * (len(sim.stations) + 1)
-            work = visits + WINDOW_CELL_WORK * cells
+            # Events the visits do not explain are engine work no request made.
+            unexplained = max(0, events - int(EVENTS_PER_VISIT * visits))
+            work = visits + WINDOW_CELL_WORK * cells + unexplained
             if work > self.max_work:
                 return (
                     f"stopped at t={sim.now:g}s: {work:,} work units done, over the "

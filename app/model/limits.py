@@ -66,12 +66,22 @@ MAX_ZONE_LENGTH: Final = 64
 #: Longest time in seconds a failure field may give (MTBF, MTTR, fault times,
 #: cooldowns, check intervals): about 31.7 years, beyond any run.
 MAX_TIME_S: Final = 1e9
+#: Shortest time a failure field may give (MTBF, MTTR, chaos MTTR, check
+#: intervals, a breaker's open time): 1 ms. Each of these schedules engine
+#: events at that pace for the whole run, whatever the traffic, and below a
+#: millisecond they only make a run endless (1e-7 s checks made one simulated
+#: second take hours) without modelling anything real.
+MIN_TIME_S: Final = 0.001
 #: Largest rate limit (tokens a second) and bucket size.
 MAX_RATE_RPS: Final = 1e9
+#: Smallest rate limit: one token every 1,000 s (less is no traffic at all).
+MIN_RATE_RPS: Final = 0.001
 #: Largest backoff multiplier: retries are capped at MAX_RETRIES, so waits stay finite.
 MAX_BACKOFF_MULTIPLIER: Final = 100.0
 #: Largest slowdown factor of a fault (service times times this stay finite).
 MAX_SLOWDOWN_FACTOR: Final = 1e6
-#: Largest circuit-breaker window and health-check thresholds, in calls or checks.
-MAX_BREAKER_WINDOW: Final = 1_000_000
+#: Largest circuit-breaker window (and min_calls, half_open_calls), in calls: the
+#: breaker of every link holds up to this many outcomes in memory.
+MAX_BREAKER_WINDOW: Final = 10_000
+#: Largest health-check thresholds, in checks.
 MAX_CHECK_COUNT: Final = 1_000

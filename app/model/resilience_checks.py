@@ -39,6 +39,8 @@ from app.model.limits import (
     MAX_SLOWDOWN_FACTOR,
     MAX_TIME_S,
     MAX_ZONE_LENGTH,
+    MIN_RATE_RPS,
+    MIN_TIME_S,
 )
 from app.model.resilience import (
     DEFAULT_AUTOSCALING_MIN,
@@ -88,12 +90,13 @@ def check_component_resilience(ck: Checker, comp: Component, path: str) -> None:
         return
     if comp.failure is not None:
         for name in ("mtbf_s", "mttr_s"):
-            ck.number(f"{path}.failure.{name}", getattr(comp.failure, name), above=0.0,
-                      limit=MAX_TIME_S)
+            ck.number(f"{path}.failure.{name}", getattr(comp.failure, name),
+                      minimum=MIN_TIME_S, limit=MAX_TIME_S)
     if comp.error_rate is not None:
         fraction_below_one(ck, f"{path}.error_rate", comp.error_rate)
     if comp.rate_limit is not None:
-        ck.number(f"{path}.rate_limit.rps", comp.rate_limit.rps, above=0.0, limit=MAX_RATE_RPS)
+        ck.number(f"{path}.rate_limit.rps", comp.rate_limit.rps, minimum=MIN_RATE_RPS,
+                  limit=MAX_RATE_RPS)
         if comp.rate_limit.burst is not None:
             ck.number(f"{path}.rate_limit.burst", comp.rate_limit.burst, minimum=1.0,
                       limit=MAX_RATE_RPS)
@@ -136,7 +139,8 @@ def _check_health_check(ck: Checker, path: str, check: HealthCheck, on_balancer:
                       "targets: put the health check on the balancer in front of this component")
         return
     if check.interval_s is not None:
-        ck.number(f"{path}.interval_s", check.interval_s, above=0.0, limit=MAX_TIME_S)
+        ck.number(f"{path}.interval_s", check.interval_s, minimum=MIN_TIME_S,
+                  limit=MAX_TIME_S)
     for name in ("unhealthy_after", "healthy_after"):
         value = getattr(check, name)
         if value is not None:
@@ -185,7 +189,7 @@ def _check_breaker(ck: Checker, path: str, breaker: CircuitBreaker) -> None:
             ck.fail(f"{path}.min_calls", f"must not exceed window ({window}{given}), got "
                                          f"{breaker.min_calls}")
     if breaker.open_s is not None:
-        ck.number(f"{path}.open_s", breaker.open_s, above=0.0, limit=MAX_TIME_S)
+        ck.number(f"{path}.open_s", breaker.open_s, minimum=MIN_TIME_S, limit=MAX_TIME_S)
     if breaker.half_open_calls is not None:
         ck.integer(f"{path}.half_open_calls", breaker.half_open_calls, minimum=1,
                    maximum=MAX_BREAKER_WINDOW)
@@ -197,7 +201,8 @@ def check_chaos_and_faults(doc: Document, problems: list[Problem]) -> None:
     if doc.chaos is not None:
         fraction_below_one(ck, "$.chaos.level", doc.chaos.level)
         if doc.chaos.mttr_s is not None:
-            ck.number("$.chaos.mttr_s", doc.chaos.mttr_s, above=0.0, limit=MAX_TIME_S)
+            ck.number("$.chaos.mttr_s", doc.chaos.mttr_s, minimum=MIN_TIME_S,
+                      limit=MAX_TIME_S)
     if not doc.faults:
         return
     targets = _Targets(doc)

@@ -354,3 +354,105 @@ def test_what_all_traces_hold_is_bounded(tmp_path: Path, monkeypatch: pytest.Mon
     doc = design([*users, server("s")], [(u.id, "s") for u in users], duration=5)
     [problem] = check_run_budget(doc, 5.0, 0.0, tmp_path)
     assert problem.cause == "trace" and "more than 1,500 timestamps" in problem.message
+
+
+# -- engine events no request makes: health checks, crashes, breaker timers ---------------
+
+
+def _checked_balancer(targets: int, interval_s: float = 0.001, duration: float = 100.0):
+    from app.model.document import HealthCheck
+
+    lb = Component(id="lb", type="load_balancer", health_check=HealthCheck(interval_s, 1, 1))
+    servers = [server(f"s{i}") for i in range(targets)]
+    return design([client(1), lb, *servers],
+                  [("users", "lb")] + [("lb", s.id) for s in servers], duration=duration)
+
+
+def test_estimate_counts_health_checks_per_target() -> None:
+    doc = _checked_balancer(targets=4, interval_s=0.001)
+    est = estimate_work(doc, 100.0)
+    assert est.engine.total == pytest.approx(100.0 / 0.001 * 4)  # 400,000 target checks
+    assert est.engine.busiest is not None and est.engine.busiest[:2] == ("health checks", "lb")
+    assert est.work >= est.engine.total + est.visits
+    problems = check_run_budget(doc, 100.0, 0.0, None, max_work=100_000)
+    assert [p.cause for p in problems] == ["engine_events"]
+    assert "400,000 health checks of lb" in problems[0].message
+    assert "health_check.interval_s" in problems[0].message
+    assert problems[0].flag == "--max-work" and problems[0].component_ids == ("lb",)
+    assert check_run_budget(doc, 100.0, 0.0, None) == []  # within the default budget
+
+
+def test_estimate_counts_crashes_and_repairs() -> None:
+    from app.model.document import FailureSpec
+
+    a = server("a", failure=FailureSpec(0.001, 0.001))
+    a.replicas = 1000
+    doc = design([client(1), a], [("users", "a")], duration=1000.0)
+    # Two events per up/down cycle of 2 ms, per replica: 2 * 1000 * (1000 / 0.002 + 1).
+    assert estimate_work(doc, 1000.0).engine.total == pytest.approx(1e9, rel=1e-5)
+    problems = check_run_budget(doc, 1000.0, 0.0, None)
+    assert [p.cause for p in problems] == ["engine_events"]
+    assert "crashes and repairs of a" in problems[0].message
+
+
+def test_chaos_counts_every_serving_replica_without_its_own_failure() -> None:
+    from app.model.document import Chaos, FailureSpec
+
+    a, b = server("a"), server("b", failure=FailureSpec(1000.0, 1000.0))
+    a.replicas = 3
+    doc = design([client(1), a, b], [("users", "a"), ("a", "b")], duration=100.0)
+    doc.chaos = Chaos(level=0.5, mttr_s=0.5)  # mtbf 0.5 s: a 1 s cycle
+    total = estimate_work(doc, 100.0).engine.total
+    assert total == pytest.approx(3 * 2 * (100 + 1) + 1 * 2 * (100 / 2000 + 1))
+
+
+def test_breaker_timers_are_bounded_by_the_calls() -> None:
+    from app.model.document import CircuitBreaker
+
+    link = Link("a", "b", circuit_breaker=CircuitBreaker(open_s=0.001))
+    doc = design([client(10), server("a"), server("b")], [("users", "a"), link],
+                 duration=100.0)
+    est = estimate_work(doc, 100.0)
+    # 100,001 openings by the clock, but b is called only about 1,000 times.
+    assert est.engine.total == pytest.approx(2 * est.visits / 2, rel=0.01)
+    assert est.engine.busiest is not None and est.engine.busiest[1] == "a->b"
+
+
+def test_guard_stops_a_run_of_checks_inside_its_first_window() -> None:
+    # Checks at the 1 ms floor on 20 targets for 10^6 s (one window = 1,000 s):
+    # 21,000 engine work units a simulated second, no request to count.
+    doc = _checked_balancer(targets=20, duration=1_000_000.0)
+    doc.simulation.window_s = 1000.0
+    sim = Simulation(doc, max_work=1_000_000)
+    sim.step_window()
+    assert sim.stopped and sim.stop_reason is not None
+    assert "--max-work budget of 1,000,000" in sim.stop_reason
+    # Stopped within a chunk of the budget: about 48 s in, far inside the 1,000 s window.
+    assert 40.0 < sim.now < 100.0
+    assert sim.engine_work() < 2_000_000
+
+
+def test_stop_lands_inside_a_long_slice() -> None:
+    doc = _checked_balancer(targets=20, duration=1_000_000.0)
+    doc.simulation.window_s = 1000.0  # slices of 125 simulated seconds
+    sim = Simulation(doc)
+    calls: list[float] = []
+
+    def stop_now() -> None:
+        calls.append(sim.now)
+        sim.request_stop()
+
+    snap = sim.step_window(stop_now)
+    assert sim.stopped and len(calls) == 1
+    # The first chunk of ~200,000 work units is ~10 s of checks, not the 125 s slice.
+    assert 1.0 < calls[0] < 20.0 and sim.now == calls[0]
+    assert snap.time_s == pytest.approx(sim.now)
+
+
+def test_normal_runs_are_one_chunk_per_slice() -> None:
+    doc = design([client(100), server("a")], [("users", "a")], duration=4.0)
+    sim = Simulation(doc)
+    calls: list[float] = []
+    while not sim.finished:
+        sim.step_window(lambda: calls.append(sim.now))
+    assert len(calls) == 4 * 7  # between the 8 slices of each 1 s window, no more
