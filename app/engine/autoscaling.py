@@ -53,7 +53,8 @@ from app.engine.replicas import Replica
 from app.model.resolve import ResolvedAutoscaling
 
 if TYPE_CHECKING:
-    from app.engine.simulation import Simulation, WindowClose
+    from app.engine.hooks import WindowClose
+    from app.engine.simulation import Simulation
     from app.engine.station import Station
 
 __all__ = ["HPA_TOLERANCE", "Autoscaler", "TierScaler", "hpa_recommendation",

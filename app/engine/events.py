@@ -69,6 +69,10 @@ class EventLog:
         self._window: list[RunEvent] = []
         self._listeners: list[Callable[[RunEvent], None]] = []
 
+    def now(self) -> float:
+        """Simulated time now (the run's clock)."""
+        return self._clock()
+
     def emit(self, kind: str, target: str, **detail: Detail) -> None:
         """Record that ``kind`` happened to ``target`` now."""
         if len(self.events) >= self._cap:

@@ -47,8 +47,9 @@ if TYPE_CHECKING:
     import simpy
 
     from app.engine.faults import ActiveFault, FaultBoard
+    from app.engine.hooks import WindowClose
     from app.engine.replicas import Replica
-    from app.engine.simulation import Simulation, WindowClose
+    from app.engine.simulation import Simulation
     from app.engine.station import Station
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.engine.commands import LiveAction
 from app.engine.events import EventLog
 from app.engine.replicas import Replica
 
@@ -258,3 +259,24 @@ class FaultBoard:
     def active(self) -> Iterable[ActiveFault]:
         """Faults in effect now."""
         return tuple(self._active)
+
+    def apply_live(self, action: LiveAction,
+                   schedule: Callable[[float, Callable[[], None]], None]) -> None:
+        """Apply a user's live action now; a bad target is a ``live_refused`` event.
+
+        ``schedule(at_s, fn)`` ends a fault that has a duration.
+        """
+        try:
+            if action.kind == "recover":
+                self.recover(action.target, "live")
+                self.events.emit("live_recover", action.target, source="live")
+                return
+            fault = self.start(
+                action.kind, action.target, source="live", replicas=action.replicas,
+                factor=action.factor, rate=action.rate, add_ms=action.add_ms,
+            )
+        except (ValueError, RuntimeError) as exc:  # no such target; a run without live crashes
+            self.events.emit("live_refused", action.target, source="live", reason=str(exc))
+            return
+        if action.duration_s is not None:
+            schedule(self.events.now() + action.duration_s, lambda: self.end(fault))

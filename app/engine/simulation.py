@@ -7,7 +7,6 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from app.engine.events import EventLog
 from app.engine.failures import Failures, install_failures
 from app.engine.faults import FaultBoard
 from app.engine.health import install_health_checks
+from app.engine.hooks import WindowClose, WindowHook
 from app.engine.links import LinkRuntime
 from app.engine.messaging import BrokerStation
 from app.engine.rate_limit import install_rate_limits
@@ -35,14 +35,15 @@ from app.engine.routing import make_router
 from app.engine.run_guard import EVENTS_PER_VISIT, RunGuard
 from app.engine.sampling import growing
 from app.engine.scheduling import AsyncLedger, Wake
-from app.engine.snapshot import LinkMetrics, Snapshot, WindowMetrics
+from app.engine.snapshot import Snapshot
 from app.engine.station import Node, ReplyLoop, Station
 from app.engine.summary import summarize
+from app.engine.tracking import crashable_components
 from app.engine.window import EndToEndWindow, LinkWindow, StationWindow
 from app.engine.workloads import ClientNode, expected_requests
 from app.model.document import Document
 from app.model.errors import DocumentError
-from app.model.resolve import resolve, resolve_chaos, resolve_faults, resolve_link
+from app.model.resolve import resolve, resolve_link
 
 #: A window is simulated in this many slices; pause/stop are checked between them.
 SLICES_PER_WINDOW = 8
@@ -51,25 +52,6 @@ SLICES_PER_WINDOW = 8
 #: them: a fraction of a second of engine time. Only a run whose event rate
 #: is high gets chunks; the others run each slice in one go, as before.
 MAX_SLICE_WORK = 200_000
-
-
-@dataclass(frozen=True, slots=True)
-class WindowClose:
-    """What a window-close hook sees: the window's figures, before they are frozen.
-
-    Hooks (autoscaling, alert rules) run at every window's end on simulated
-    time; events they emit land in this window's snapshot.
-    """
-
-    time_s: float
-    length_s: float
-    end_to_end: WindowMetrics
-    components: dict[str, WindowMetrics]
-    links: dict[str, LinkMetrics]
-    warming_up: bool
-
-
-WindowHook = Callable[[WindowClose], None]
 
 
 class Simulation:
@@ -309,20 +291,7 @@ class Simulation:
         A bad target is logged as a ``live_refused`` event, never raised: a
         run must not die of a click on a component that has just been removed.
         """
-        try:
-            if action.kind == "recover":
-                self.faults.recover(action.target, "live")
-                self.events.emit("live_recover", action.target, source="live")
-                return
-            fault = self.faults.start(
-                action.kind, action.target, source="live", replicas=action.replicas,
-                factor=action.factor, rate=action.rate, add_ms=action.add_ms,
-            )
-        except (ValueError, RuntimeError) as exc:  # no such target; a run without live crashes
-            self.events.emit("live_refused", action.target, source="live", reason=str(exc))
-            return
-        if action.duration_s is not None:
-            self.schedule(self.now + action.duration_s, lambda: self.faults.end(fault))
+        self.faults.apply_live(action, self.schedule)
 
     def _capture_warmup(self) -> None:
         now = self.env.now
@@ -455,27 +424,6 @@ class Simulation:
     def expected_requests(self) -> float:
         """Requests the clients are expected to create over the duration."""
         return sum(c.expected_requests for c in self.clients.values())
-
-
-def crashable_components(doc: Document) -> set[str] | None:
-    """Ids of the components that keep their in-flight visits; ``None``: all (chaos).
-
-    Those a failure, a fault or a zone outage can crash, and autoscaled ones (a
-    retiring replica must know when the last of its visits has replied).
-    """
-    if resolve_chaos(doc) is not None:
-        return None
-    ids = {c.id for c in doc.components if c.failure is not None or c.autoscaling is not None}
-    zones: dict[str, list[str]] = {}
-    for comp in doc.components:
-        if comp.zone:
-            zones.setdefault(comp.zone, []).append(comp.id)
-    for fault in resolve_faults(doc):
-        if fault.kind == "crash":
-            ids.add(fault.target)
-        elif fault.kind == "zone_outage":
-            ids.update(zones.get(fault.target, ()))
-    return ids
 
 
 def estimate_requests(doc: Document, duration_s: float, base_dir: Path | None = None) -> float:
