@@ -28,6 +28,7 @@ the link's backoff like any other failure.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import simpy
@@ -54,8 +55,8 @@ class CircuitBreaker:
             "breaker_closed", key)`` at each state change.
     """
 
-    __slots__ = ("_emit", "_env", "_failures", "_next", "_ring", "_spec", "generation",
-                 "key", "permits", "probes_ok", "recorded", "state")
+    __slots__ = ("_emit", "_env", "_fails", "_seq", "_spec", "generation",
+                 "key", "permits", "probes_ok", "state")
 
     def __init__(self, env: simpy.Environment, spec: ResolvedCircuitBreaker, key: str,
                  emit: Emit) -> None:
@@ -67,15 +68,11 @@ class CircuitBreaker:
         self.state = CLOSED
         #: Bumped at every state change: an outcome counts only in its own generation.
         self.generation = 0
-        # The closed state's ring of outcomes (True = failure), its write position,
-        # how many slots are filled and how many of those are failures. The ring
-        # grows to ``window`` as outcomes come (memory follows the calls made, not
-        # the window asked for) and is never cleared: after a reset a slot is
-        # written before it is read again (see :meth:`record`).
-        self._ring: list[bool] = []
-        self._next = 0
-        self.recorded = 0
-        self._failures = 0
+        # The closed state's sliding window of the last ``window`` outcomes, kept as
+        # the sequence numbers of its failures only: a success (the common case)
+        # costs a counter, and memory follows the failures, not the window asked for.
+        self._seq = 0
+        self._fails: deque[int] = deque()
         # Half-open: probes still to let through, and probes that succeeded.
         self.permits = 0
         self.probes_ok = 0
@@ -95,23 +92,18 @@ class CircuitBreaker:
         if generation != self.generation:
             return  # let through in an earlier state: not this state's evidence
         if self.state == CLOSED:
-            ring = self._ring
-            i = self._next
             spec = self._spec
-            if self.recorded == spec.window:  # full: slot i holds the oldest outcome
-                self._failures -= ring[i]
-                ring[i] = not ok
-            else:
-                self.recorded += 1
-                if i < len(ring):  # a slot left from before the last reset
-                    ring[i] = not ok
-                else:
-                    ring.append(not ok)
-            self._failures += not ok
-            self._next = (i + 1) % spec.window
-            if (self.recorded >= spec.min_calls
-                    and self._failures / self.recorded >= spec.failure_rate):
-                self._open()
+            seq = self._seq = self._seq + 1
+            fails = self._fails
+            if fails and fails[0] <= seq - spec.window:  # slid out of the window
+                fails.popleft()
+            if not ok:
+                fails.append(seq)
+            # The share rises only with a failure, or when min_calls is first reached.
+            if (not ok or seq == spec.min_calls) and seq >= spec.min_calls:
+                recorded = seq if seq < spec.window else spec.window
+                if len(fails) / recorded >= spec.failure_rate:
+                    self._open()
         elif self.state == HALF_OPEN:
             if not ok:
                 self._open()
@@ -121,9 +113,15 @@ class CircuitBreaker:
                 self._change(CLOSED)
 
     @property
+    def recorded(self) -> int:
+        """Outcomes in the closed state's window now (at most ``window``)."""
+        return min(self._seq, self._spec.window)
+
+    @property
     def failure_share(self) -> float:
         """Failures among the recorded outcomes of the closed state (0 when none)."""
-        return self._failures / self.recorded if self.recorded else 0.0
+        recorded = self.recorded
+        return len(self._fails) / recorded if recorded else 0.0
 
     def _open(self) -> None:
         self._change(OPEN)
@@ -135,8 +133,9 @@ class CircuitBreaker:
     def _change(self, state: str) -> None:
         self.state = state
         self.generation += 1
-        # The ring is emptied by its counters alone: O(1) whatever the window.
-        self._next = self.recorded = self._failures = 0
+        # A new closed period starts with an empty window (at most `window` entries go).
+        self._seq = 0
+        self._fails.clear()
         self.permits = self._spec.half_open_calls if state == HALF_OPEN else 0
         self.probes_ok = 0
         self._emit(f"breaker_{state}", self.key)

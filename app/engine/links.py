@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from app.engine.breaker import CircuitBreaker
+from app.engine.breaker import CLOSED, CircuitBreaker
 from app.engine.distributions import BlockSampler, RandomStreams, uniform01_draw
 from app.engine.sampling import growing
 from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, Wake
@@ -231,7 +231,21 @@ class LinkRuntime:
         A broker delivers messages this way: it needs the consumer's answer
         (its acknowledgement) to know when the consumer can take the next one.
         """
-        if self.timeout_s is None and self.retries == 0 and self._breaker is None:
+        if self.timeout_s is None and self.retries == 0:
+            # One attempt, no timer: the breaker (if any) is asked here and told the
+            # outcome by the reply, without the retry loop's objects.
+            breaker = self._breaker
+            if breaker is not None:
+                # A closed breaker lets everything through: ask it only when it is not.
+                if breaker.state != CLOSED and not breaker.allow():
+                    self.short_circuited += 1
+                    reply(FAILED)
+                    return
+                if self.out_s == 0.0 and self.back_s == 0.0 and not self._partitioned:
+                    self.calls += 1
+                    self.target.arrive(req, _Counted(self, reply, breaker.generation).done)
+                    return
+                reply = _Recorded(breaker, reply).done
             self.calls += 1
             if self._partitioned:
                 self.failed += 1
@@ -245,22 +259,33 @@ class LinkRuntime:
 
 
 class _Counted:
-    """The reply of one attempt over a link without latency: counts it, then replies."""
+    """The reply of one attempt over a link without latency: counts it, then replies.
 
-    __slots__ = ("link", "reply", "t0")
+    ``generation`` >= 0: the attempt went through the link's breaker in that
+    generation, which is told the outcome (one object per call, not two).
+    """
 
-    def __init__(self, link: LinkRuntime, reply: Reply) -> None:
+    __slots__ = ("generation", "link", "reply", "t0")
+
+    def __init__(self, link: LinkRuntime, reply: Reply, generation: int = -1) -> None:
         self.link = link
         self.reply = reply
         self.t0 = link.env._now
+        self.generation = generation
 
     def done(self, status: int) -> None:
-        self.link.ended(status, self.t0)
+        link = self.link
+        if status == OK:
+            link.lat.append(link.env._now - self.t0)
+        else:
+            link.failed += 1
+        if self.generation >= 0:
+            link._breaker.record(status == OK, self.generation)  # type: ignore[union-attr]
         self.reply(status)
 
 
 class _Recorded:
-    """The reply of an async message let through a breaker: records its outcome."""
+    """The reply of a call or message let through a breaker: records its outcome."""
 
     __slots__ = ("breaker", "generation", "reply")
 
