@@ -56,6 +56,7 @@ class LinkRuntime:
         "active",
         "asynchronous",
         "back_s",
+        "breaker_direct",
         "backoff_base_s",
         "backoff_max_s",
         "backoff_multiplier",
@@ -187,15 +188,18 @@ class LinkRuntime:
         self._update_direct()
 
     def _update_direct(self) -> None:
-        self.direct = (
+        plain = (
             not self._partitioned
             and not self.asynchronous
             and self.timeout_s is None
             and self.retries == 0
             and self.out_s == 0.0
             and self.back_s == 0.0
-            and self._breaker is None
         )
+        self.direct = plain and self._breaker is None
+        #: A plain link but for its breaker (a CircuitBreaker): a sequential
+        #: caller asks the breaker and calls ``target.arrive`` itself.
+        self.breaker_direct = plain and isinstance(self._breaker, CircuitBreaker)
 
     def send_async(self, req: Request) -> None:
         """Deliver ``req`` as a fire-and-forget message (the caller does not wait).

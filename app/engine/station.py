@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 
 import simpy
 
+from app.engine.breaker import CLOSED, CircuitBreaker
 from app.engine.distributions import BlockSampler
 from app.engine.links import LinkRuntime
 from app.engine.replicas import Capacity, Replica
@@ -515,10 +516,11 @@ class Visit:
     to its caller: whatever it was waiting for is then ignored. ``t_done``
     is negative until the visit's own service has ended; ``t_call`` is the
     time a call over a link without latency was made (negative when the
-    visit is not waiting for one).
+    visit is not waiting for one); ``gen`` the breaker generation such a
+    call went through, when its link has a breaker.
     """
 
-    __slots__ = ("dead", "idx", "node", "pending", "rep", "reply", "req", "status",
+    __slots__ = ("dead", "gen", "idx", "node", "pending", "rep", "reply", "req", "status",
                  "t_arr", "t_call", "t_done")
 
     def __init__(
@@ -590,6 +592,14 @@ class Visit:
             link.failed += 1
         self.finish(status)
 
+    def _through_breaker(self, status: int) -> None:
+        """A sequential call over a plain link with a breaker returned: tell the breaker."""
+        if self.dead:
+            return
+        breaker: CircuitBreaker = self.node.calls[self.idx - 1]._breaker  # type: ignore[assignment]
+        breaker.record(status == OK, self.gen)
+        self._next(status)  # counts the call on the link, as for a plain link
+
     def _next(self, status: int) -> None:
         if self.dead:
             return
@@ -613,6 +623,16 @@ class Visit:
                     link.calls += 1
                     self.t_call = link.env._now
                     link.target.arrive(self.req, self._next)
+                elif link.breaker_direct:
+                    breaker: CircuitBreaker = link._breaker  # type: ignore[assignment]
+                    if breaker.state != CLOSED and not breaker.allow():
+                        link.short_circuited += 1
+                        self.finish(FAILED)
+                        return
+                    link.calls += 1
+                    self.gen = breaker.generation
+                    self.t_call = link.env._now
+                    link.target.arrive(self.req, self._through_breaker)
                 elif link.asynchronous and not link.partitioned:
                     # Answered at once: go on in this loop, not by a nested reply.
                     link.send_async(self.req)
