@@ -44,6 +44,7 @@ from app.engine.workloads import (
 )
 from app.model.document import Component, Document
 from app.model.limits import MAX_WINDOWS
+from app.model.resolve import parse_link_key
 
 #: Default of ``--max-requests``: client requests a run may create.
 DEFAULT_MAX_REQUESTS: Final = 50_000_000
@@ -393,7 +394,7 @@ def _work_problem(estimate: WorkEstimate, max_work: float) -> BudgetProblem:
             f"(most: {_amount(events).removeprefix('about ')} {what}{shown}), {over}; "
             f"{ADVICE[what]}, shorten the duration, or raise {FLAG_MAX_WORK}",
             FLAG_MAX_WORK,
-            tuple(part for part in where.split("->") if part) if where else (),
+            (parse_link_key(where) or (where,)) if where else (),
         )
     if cells_work >= estimate.visits and cells_work >= extra:
         return BudgetProblem(

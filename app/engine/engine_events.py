@@ -20,6 +20,7 @@ from typing import Final
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Component, Document
 from app.model.resolve import (
+    link_key,
     resolve_chaos,
     resolve_circuit_breaker,
     resolve_failure,
@@ -122,7 +123,7 @@ def engine_events(
         openings = duration_s / breaker.open_s + 1.0
         if visits is not None:
             openings = min(openings, visits.get(link.target, math.inf))
-        sources.append((BREAKER_TIMERS, f"{link.source}->{link.target}", 2.0 * openings))
+        sources.append((BREAKER_TIMERS, link_key(link.source, link.target), 2.0 * openings))
     if doc.faults:
         sources.append((FAULTS, "", 2.0 * len(doc.faults)))
     total = sum(events for _, _, events in sources)

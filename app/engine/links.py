@@ -40,7 +40,7 @@ from app.engine.breaker import CLOSED, CircuitBreaker
 from app.engine.distributions import BlockSampler, RandomStreams, uniform01_draw
 from app.engine.sampling import growing
 from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, Wake
-from app.model.resolve import ResolvedLink
+from app.model.resolve import ResolvedLink, link_key
 
 if TYPE_CHECKING:
     from app.engine.events import EventLog
@@ -91,7 +91,7 @@ class LinkRuntime:
         self.source = link.source
         self.target = target
         #: ``"source->target"``, the link's name in snapshots and the summary.
-        self.key = f"{link.source}->{link.target}"
+        self.key = link_key(link.source, link.target)
         #: Index of this link in its source's ``calls`` (set by ``Node.add_link``).
         self.position = 0
         # Counters since the start (see the module's docstring).

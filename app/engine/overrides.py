@@ -24,6 +24,7 @@ from app.model.document import Document
 from app.model.errors import DocumentError
 from app.model.fileformat import dumps, loads
 from app.model.json_reader import key_path
+from app.model.resolve import link_key
 
 SETTINGS = "simulation"
 
@@ -89,7 +90,7 @@ def _split(raw: dict[str, Any], key: str) -> tuple[str, str]:
 
 
 def _link_key(link: dict[str, Any]) -> str:
-    return f"{link.get('source')}->{link.get('target')}"
+    return link_key(str(link.get("source")), str(link.get("target")))
 
 
 def _targets(raw: dict[str, Any], selector: str) -> Iterator[tuple[str, dict[str, Any]]]:

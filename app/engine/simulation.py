@@ -43,7 +43,7 @@ from app.engine.window import EndToEndWindow, LinkWindow, StationWindow
 from app.engine.workloads import ClientNode, expected_requests
 from app.model.document import Document
 from app.model.errors import DocumentError
-from app.model.resolve import resolve, resolve_link
+from app.model.resolve import resolve, resolve_link, zone_members
 
 #: A window is simulated in this many slices; pause/stop are checked between them.
 SLICES_PER_WINDOW = 8
@@ -124,8 +124,8 @@ class Simulation:
             self._build()
             self.station_windows = {sid: StationWindow(st) for sid, st in self.stations.items()}
             self.link_windows = {key: LinkWindow(link) for key, link in self.links.items()}
-        self.faults = FaultBoard(self.stations, self.links, self.events, self._zones(),
-                                 error_coin=self._give_error_coin)
+        self.faults = FaultBoard(self.stations, self.links, self.events,
+                                 zone_members(self.document), error_coin=self._give_error_coin)
         #: Random crashes, scheduled faults and failure statistics (nothing when none is set).
         self.failures: Failures = install_failures(self)
         install_rate_limits(self)
@@ -215,14 +215,6 @@ class Simulation:
         if station.error_coin is None:
             station.error_coin = BlockSampler(
                 self.streams.generator(f"{station.id}/errors"), growing(uniform01_draw()))
-
-    def _zones(self) -> dict[str, list[str]]:
-        zones: dict[str, list[str]] = {}
-        for comp in self.document.components:
-            zone = comp.zone
-            if zone and comp.id in self.stations:
-                zones.setdefault(zone, []).append(comp.id)
-        return zones
 
     def _make_guard(self, max_work: float | None) -> RunGuard:
         requests = {cid: c.expected_requests for cid, c in self.clients.items()}

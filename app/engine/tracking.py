@@ -7,7 +7,7 @@ keeps them only where the design can crash or retire replicas.
 from __future__ import annotations
 
 from app.model.document import Document
-from app.model.resolve import resolve_chaos, resolve_faults
+from app.model.resolve import resolve_chaos, resolve_faults, zone_members
 
 
 def crashable_components(doc: Document) -> set[str] | None:
@@ -19,10 +19,7 @@ def crashable_components(doc: Document) -> set[str] | None:
     if resolve_chaos(doc) is not None:
         return None
     ids = {c.id for c in doc.components if c.failure is not None or c.autoscaling is not None}
-    zones: dict[str, list[str]] = {}
-    for comp in doc.components:
-        if comp.zone:
-            zones.setdefault(comp.zone, []).append(comp.id)
+    zones = zone_members(doc)
     for fault in resolve_faults(doc):
         if fault.kind == "crash":
             ids.add(fault.target)

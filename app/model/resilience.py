@@ -238,6 +238,18 @@ def link_key(source: str, target: str) -> str:
     return f"{source}{LINK_ARROW}{target}"
 
 
+def zone_members(doc: Document) -> dict[str, list[str]]:
+    """Zone -> ids of the serving (non-client) components in it, in document order.
+
+    What a ``zone_outage`` fault reaches; clients may carry a zone but never crash.
+    """
+    zones: dict[str, list[str]] = {}
+    for comp in doc.components:
+        if comp.zone and comp.type != "client":
+            zones.setdefault(comp.zone, []).append(comp.id)
+    return zones
+
+
 def parse_link_key(key: str) -> tuple[str, str] | None:
     """``"a->b"`` -> ``("a", "b")``; ``None`` unless exactly one arrow joins two non-empty ids.
 

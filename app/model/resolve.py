@@ -38,16 +38,39 @@ from app.model.resilience import (
     resolve_faults,
     resolve_health_check,
     resolve_rate_limit,
+    zone_members,
 )
 from app.model.service_time import ResolvedService, resolved_service, uniform_mean
 
-__all__ = ["ResolvedAutoscaling", "ResolvedBackoff", "ResolvedChaos", "ResolvedCircuitBreaker",
-           "ResolvedComponent", "ResolvedFailure", "ResolvedFault", "ResolvedHealthCheck",
-           "ResolvedLink", "ResolvedRateLimit", "ResolvedService", "ServiceBasis",
-           "effective_concurrency", "link_key", "parse_link_key", "resolve", "resolve_autoscaling",
-           "resolve_backoff", "resolve_chaos", "resolve_circuit_breaker", "resolve_failure",
-           "resolve_faults", "resolve_health_check", "resolve_link", "resolve_rate_limit",
-           "service_basis"]
+__all__ = [
+    "ResolvedAutoscaling",
+    "ResolvedBackoff",
+    "ResolvedChaos",
+    "ResolvedCircuitBreaker",
+    "ResolvedComponent",
+    "ResolvedFailure",
+    "ResolvedFault",
+    "ResolvedHealthCheck",
+    "ResolvedLink",
+    "ResolvedRateLimit",
+    "ResolvedService",
+    "ServiceBasis",
+    "effective_concurrency",
+    "link_key",
+    "parse_link_key",
+    "resolve",
+    "resolve_autoscaling",
+    "resolve_backoff",
+    "resolve_chaos",
+    "resolve_circuit_breaker",
+    "resolve_failure",
+    "resolve_faults",
+    "resolve_health_check",
+    "resolve_link",
+    "resolve_rate_limit",
+    "service_basis",
+    "zone_members",
+]
 
 DEFAULT_QUEUE_CAPACITY = 1000
 DEFAULT_HIT_RATIO = 0.8

@@ -36,7 +36,7 @@ from app.model.document import (
     Document,
     Fault,
 )
-from app.model.resilience import DEFAULT_CHAOS_MTTR_S, link_key
+from app.model.resilience import DEFAULT_CHAOS_MTTR_S, link_key, zone_members
 from app.ui.document import EditorDocument
 from app.ui.inspector.fields import FieldSpec, NumberField, Value
 from app.ui.inspector.form import lock_field
@@ -88,8 +88,7 @@ class _Targets:
                    if not (COMPONENT_TYPES.get(c.type) and COMPONENT_TYPES[c.type].is_client)]
         self.components = [(c.id, c.display_name) for c in serving]
         self.links = [(k, k) for k in (link_key(lk.source, lk.target) for lk in doc.links)]
-        zones = sorted({c.zone for c in serving if c.zone})
-        self.zones = [(z, z) for z in zones]
+        self.zones = [(z, z) for z in sorted(zone_members(doc))]
 
     def of(self, kind: str) -> list[tuple[str, str]]:
         if kind in COMPONENT_FAULTS:

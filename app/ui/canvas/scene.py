@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouse
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Component, Link
+from app.model.resolve import link_key
 from app.ui.canvas.interactions import ConnectInteraction
 from app.ui.canvas.link_item import LinkItem
 from app.ui.canvas.node_item import NodeItem, PortItem, compact_number
@@ -220,7 +221,7 @@ class DiagramScene(QGraphicsScene):
             else:
                 item.set_run_replicas(metrics.replicas, metrics.replicas_up)
         for key, link_item in self._links.items():
-            lm = snapshot.links.get(f"{key[0]}->{key[1]}")
+            lm = snapshot.links.get(link_key(*key))
             link_item.set_run_state(lm.breaker if lm else None, bool(lm and lm.partitioned))
 
     def set_summary(self, summary: Mapping[str, Any]) -> None:
@@ -277,7 +278,7 @@ class DiagramScene(QGraphicsScene):
         # The engine measures every link as its caller sees it (attempts, retries
         # included); a link it does not report (a client's) shows no figures.
         for key, link_item in self._links.items():
-            flow = links.get(f"{key[0]}->{key[1]}")
+            flow = links.get(link_key(*key))
             link_item.set_live(None if flow is None else link_text(flow))
 
     def clear_live(self) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.engine.commands import LiveAction
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Fault
+from app.model.resolve import link_key
 from app.ui.canvas.link_item import LinkItem
 from app.ui.canvas.node_item import NodeItem
 from app.ui.document import EditorDocument, LinkKey
@@ -132,7 +133,7 @@ class LiveFaults(QObject):
 
     def link_menu(self, key: LinkKey) -> QMenu:
         """Partition, Heal, Add latency: for a link."""
-        target = f"{key[0]}->{key[1]}"
+        target = link_key(*key)
         names = {c.id: c.display_name for c in self._document.model.components}
         menu = self._menu(f"{names.get(key[0], key[0])} → {names.get(key[1], key[1])} (live)")
         self._add(menu, "Partition", "livePartition", lambda: self._send("partition", target),

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.events import RunEvent
+from app.model.resolve import parse_link_key
 from app.ui.plain_text import PlainLabel
 
 COLUMNS = ("Time (s)", "Kind", "Target", "Detail")
@@ -101,8 +102,9 @@ class EventTableModel(QAbstractTableModel):
 
     def target_text(self, target: str) -> str:
         """A component's name, a link as "A → B", a zone as itself."""
-        if "->" in target:
-            source, _sep, dest = target.partition("->")
+        ends = parse_link_key(target)
+        if ends is not None:
+            source, dest = ends
             return f"{self.names.get(source, source)} → {self.names.get(dest, dest)}"
         return self.names.get(target, target)
 
