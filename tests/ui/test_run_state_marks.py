@@ -91,3 +91,17 @@ def test_live_events_become_scheduled_faults() -> None:
         Fault("partition", "web->cache", 9.0, None),
         Fault("latency", "lb->web", 9.5, None, add_ms=200.0),
     ]
+
+
+def test_an_event_row_tooltip_shows_the_whole_row_as_plain_text(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.ui.events.panel import EventTableModel
+
+    model = EventTableModel()
+    model.names = {"a": "<b>API</b>", "b": "DB"}
+    model.extend([_event(2.5, "crash", "a->b", reason="<i>gone</i>", source="live")])
+    tip = model.data(model.index(0, 3), Qt.ItemDataRole.ToolTipRole)
+    # Everything the row holds, escaped: no markup from a name or a reason is rendered.
+    assert "2.500 s" in tip and "&lt;b&gt;API&lt;/b&gt; → DB" in tip
+    assert "&lt;i&gt;gone&lt;/i&gt;" in tip and "<b>" not in tip and "<i>" not in tip

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.engine.events import RunEvent
 from app.model.resolve import parse_link_key
-from app.ui.plain_text import PlainLabel
+from app.ui.plain_text import PlainLabel, plain_tooltip
 
 COLUMNS = ("Time (s)", "Kind", "Target", "Detail")
 #: Kinds as a user reads them.
@@ -86,6 +86,12 @@ class EventTableModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """One cell as plain text."""
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            # A narrow dock cuts the row: its tooltip shows the whole of it, as plain text.
+            event = self.events[index.row()]
+            return plain_tooltip(
+                f"{event.time_s:.3f} s · {kind_text(event.kind)} · "
+                f"{self.target_text(event.target)}\n{detail_text(event.detail)}")
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
             if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -147,7 +153,7 @@ class EventsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((70, 130, 200)):
+        for column, width in enumerate((60, 125, 160)):
             self.table.setColumnWidth(column, width)
         self.add_button = QPushButton("Add to scheduled faults", self)
         self.add_button.setObjectName("addLiveFaults")
