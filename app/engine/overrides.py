@@ -33,15 +33,19 @@ class OverrideError(ValueError):
     """An override names nothing in the design, or sets a value the design refuses."""
 
 
-def apply_overrides(doc_text: str | bytes, overrides: Mapping[str, object]) -> Document:
+def apply_overrides(doc_text: str | bytes | Document,
+                    overrides: Mapping[str, object]) -> Document:
     """The design in ``doc_text`` with ``overrides`` set, read and validated.
+
+    A :class:`Document` already in memory (the GUI's) is used as it is when
+    there is nothing to override: no round trip through text.
 
     Raises:
         DocumentError: ``doc_text`` itself is not a valid design.
         OverrideError: An override's selector or field names nothing, or the
             design with the new value is refused (the message names the key).
     """
-    doc = loads(doc_text)
+    doc = doc_text if isinstance(doc_text, Document) else loads(doc_text)
     if not overrides:
         return doc
     # The canonical text of what was read: a version-1 file is upgraded first.

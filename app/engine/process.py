@@ -82,7 +82,6 @@ def run_engine(
         lower_priority()
     from app.engine.replication import run_replication
     from app.model.errors import DocumentError
-    from app.model.fileformat import dumps
 
     pending: list[WireSnapshot] = []
     last_send = time.monotonic()
@@ -101,10 +100,10 @@ def run_engine(
 
     try:
         try:
-            # The GUI's run is the same unit of work as a replication of a sweep: the
-            # design's text and seed in; streamed here, with live actions allowed.
+            # The GUI's run is the same unit of work as a replication of a sweep (its
+            # document in memory and its seed); streamed here, with live actions allowed.
             result = run_replication(
-                dumps(document), document.simulation.seed, base_dir=base_dir,
+                document, document.simulation.seed, base_dir=base_dir,
                 allow_outside_files=allow_outside_files, control=control,
                 on_snapshot=on_snapshot, before_wait=flush, keep_windows=False, live=True,
             )

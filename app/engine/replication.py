@@ -75,7 +75,7 @@ class RunResult:
 
 
 def run_replication(
-    doc_text: str | bytes,
+    doc_text: str | bytes | Document,
     seed: int,
     overrides: Mapping[str, object] | None = None,
     *,
@@ -92,7 +92,8 @@ def run_replication(
     """Run the design in ``doc_text`` once with ``seed`` and ``overrides``.
 
     Args:
-        doc_text: The design as ``.sdsim`` text (version 1 is upgraded).
+        doc_text: The design as ``.sdsim`` text (version 1 is upgraded), or a
+            :class:`Document` in memory (the GUI's run; the run validates it).
         seed: The run's seed (it wins over the design's ``simulation.seed``).
         overrides: Key -> value (see :mod:`app.engine.overrides`), set before the
             design is validated, so the format's checks judge the new values.

@@ -46,6 +46,16 @@ def test_same_text_and_seed_give_the_same_run() -> None:
     assert other.summary["end_to_end"] != one.summary["end_to_end"]
 
 
+def test_a_document_in_memory_runs_as_its_text_does() -> None:
+    from app.model.fileformat import loads
+
+    text = _text(3.0)
+    from_text = run_replication(text, seed=3)
+    from_doc = run_replication(loads(text), seed=3)  # the GUI's engine process
+    assert _without_wall(from_doc.summary) == _without_wall(from_text.summary)
+    assert from_doc.windows == from_text.windows
+
+
 def test_the_series_are_per_window_metrics() -> None:
     result = run_replication(_text(4.0), seed=1)
     arrivals = result.series("arrivals")
