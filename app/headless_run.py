@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.analysis.run_analysis import RunSeriesCollector, analyse_run
 from app.engine.control import LocalControl
 from app.engine.driver import RunDriver
 from app.reports.csv_writer import MetricsCsvWriter
@@ -68,6 +69,8 @@ def run_to_folder(
     started = time.perf_counter()
     control = LocalControl()
     driver = RunDriver(sim, control)
+    # The analysis keeps only the metrics it reads, bounded (not the whole snapshots).
+    series = RunSeriesCollector(warmup_s=sim.warmup_s)
     try:
         while True:
             # Only the engine's steps are graceful: the first signal asks the driver to
@@ -80,6 +83,7 @@ def run_to_folder(
             if snap is None:
                 break
             writer.write(snap)
+            series.add(snap)
             if on_window is not None:
                 with contextlib.suppress(OSError):  # progress that cannot be shown is no error
                     on_window(snap)
@@ -90,6 +94,7 @@ def run_to_folder(
         summary = sim.summary()
         summary["wall_s"] = time.perf_counter() - started
         summary["interrupted"] = interrupted
+        summary["analysis"] = analyse_run(series)
         writer.finish()
         writing = summary_path
         write_summary_json(summary, summary_path)

@@ -1,0 +1,1 @@
+"""Qt-free analysis of designs and runs: statistics over metric streams, the analytic model."""

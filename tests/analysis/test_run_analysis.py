@@ -1,0 +1,151 @@
+"""The `analysis` block of a run: crafted snapshot streams, a real steady run, the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.analysis.run_analysis import RunSeriesCollector, analyse_run
+from app.cli import main
+from app.engine.replication import run_replication
+from app.engine.snapshot import Snapshot, WindowMetrics
+from app.resources import resource_path
+from tests.validation.queueing import queue_doc
+
+
+def _stream(n: int = 300, warmup: int = 20, seed: int = 1) -> list[Snapshot]:
+    """db: noisy p99 with one spike at t=200 s; app: utilization rising 0.001/s; web: flat."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for w in range(n):
+        t = w + 1.0
+        db_p99 = 10.0 + rng.normal(0.0, 0.5)
+        if t == 200.0:
+            db_p99 = 40.0
+        if w < warmup:
+            db_p99 = 500.0  # a warm-up transient: never reported
+        comps = {
+            "web": WindowMetrics(throughput_rps=100.0, utilization=0.3),
+            "app": WindowMetrics(throughput_rps=100.0,
+                                 utilization=0.5 + 0.001 * t + rng.normal(0.0, 0.005)),
+            "db": WindowMetrics(throughput_rps=100.0, latency_p99_ms=db_p99,
+                                utilization=0.2 + rng.normal(0.0, 0.01)),
+        }
+        e2e = WindowMetrics(throughput_rps=100.0, latency_p99_ms=30.0 + rng.normal(0.0, 1.0))
+        out.append(Snapshot.build(t, 1.0, t / n, e2e, comps, warming_up=w < warmup))
+    return out
+
+
+def test_a_crafted_run_finds_its_spike_its_trend_and_the_saturation_it_leads_to() -> None:
+    a = analyse_run(_stream(), warmup_s=20.0)
+    assert a["windows"] == 280 and a["window_s"] == 1.0
+    spikes = [x for x in a["anomalies"] if x["component"] == "db"
+              and x["metric"] == "latency_p99_ms"]
+    assert {(x["time_s"], x["detector"]) for x in spikes} == {(200.0, "zscore"), (200.0, "iqr")}
+    assert all(x["value"] == 40.0 and x["score"] > 0 for x in spikes)
+    (app_util,) = [t for t in a["trends"] if (t["component"], t["metric"])
+                   == ("app", "utilization")]
+    assert app_util["significant"] and app_util["slope_per_s"] == pytest.approx(0.001, rel=0.05)
+    assert not any(t["component"] == "web" for t in a["trends"])  # flat: not reported
+    (sat,) = [f for f in a["forecasts"] if f["component"] == "app"]
+    assert sat["kind"] == "saturation" and sat["metric"] == "utilization"
+    # At 0.5 + 0.001 t the line reaches 1.0 at t = 500 s: 200 s after the run's end.
+    assert sat["at_s"] == pytest.approx(200.0, rel=0.05)
+    assert [t["component"] for t in a["trends"]][:3] == ["end_to_end"] * 3
+
+
+def test_warm_up_windows_are_skipped_by_flag_and_by_time() -> None:
+    snaps = _stream()
+    unflagged = [Snapshot.build(s.time_s, s.window_s, s.progress, s.end_to_end,
+                                dict(s.components)) for s in snaps]
+    by_flag = analyse_run(snaps)
+    by_time = analyse_run(unflagged, warmup_s=20.0)
+    assert by_flag == by_time
+    assert all(x["time_s"] > 20.0 for x in by_flag["anomalies"])
+    assert analyse_run(unflagged)["windows"] == 300
+
+
+def test_the_result_is_json_safe_deterministic_and_capped() -> None:
+    snaps = _stream(seed=2)
+    a = analyse_run(snaps)
+    text = json.dumps(a, allow_nan=False)
+    assert json.loads(text) == a
+    assert analyse_run(snaps) == a
+    capped = analyse_run(snaps, max_items=1)
+    assert len(capped["anomalies"]) == 1
+    assert capped["anomalies_left_out"] == len(a["anomalies"]) - 1
+    assert capped["anomalies"][0]["score"] == max(x["score"] for x in a["anomalies"])
+    assert len(capped["trends"]) == 1 and capped["trends_left_out"] == len(a["trends"]) - 1
+
+
+def test_the_p99_forecast_comes_first_when_a_target_is_given() -> None:
+    a = analyse_run(_stream(), warmup_s=20.0, p99_target_ms=60.0, offered_rps=100.0,
+                    p99_now_ms=30.0, mean_latency_ms_at=lambda k: 10.0 / (2.0 - k)
+                    if k < 2.0 else None)
+    p99 = a["forecasts"][0]
+    assert p99["kind"] == "p99_target" and p99["component"] == "end_to_end"
+    # 30 * (2 - 1) / (2 - k) = 60  <=>  k = 1.5
+    assert p99["load_factor"] == pytest.approx(1.5, rel=1e-3)
+    assert p99["load_rps"] == pytest.approx(150.0, rel=1e-3)
+    json.dumps(a, allow_nan=False)
+
+
+def test_the_collector_stays_bounded_by_merging_neighbouring_windows() -> None:
+    col = RunSeriesCollector(max_cells=3 * 64 + 19 * 64)  # 3 e2e + 3 x 6 series -> 64 windows
+    snaps = _stream(n=300, warmup=0)
+    for s in snaps:
+        col.add(s)
+    times, values = col.series()
+    assert values.shape[0] == 21 and 32 <= times.size <= 64
+    stride = round(col.analysis_window_s)
+    assert stride == 8
+    # Each column is the mean of its `stride` windows; the time is the last window's end.
+    web_tp = values[col.keys.index(("app", "utilization"))]
+    raw = np.array([s.components["app"].utilization for s in snaps])
+    assert web_tp[0] == pytest.approx(raw[:8].mean())
+    assert times[0] == 8.0 and times[-1] == 300.0
+
+
+def test_missing_values_stay_missing_through_a_merge() -> None:
+    col = RunSeriesCollector(max_cells=9 * 64)  # e2e + one component: 9 series, 64 windows
+    for w in range(200):
+        p99 = None if w < 100 else 5.0
+        col.add(Snapshot.build(w + 1.0, 1.0, 0.0, WindowMetrics(latency_p99_ms=p99),
+                               {"a": WindowMetrics()}))
+    _, values = col.series()
+    p99 = values[0]
+    assert np.isnan(p99[: 100 // 4 - 1]).all() and (p99[100 // 4:] == 5.0).all()
+
+
+def test_a_steady_mm1_run_flags_few_windows() -> None:
+    """rho = 0.5, 600 windows: the defaults' false-alarm rate (docs/analysis.md) keeps this
+    to a handful across its 8 analysed series."""
+    doc = queue_doc(500.0, 1.0, 1, duration_s=610, warmup_s=10, seed=3)
+    result = run_replication(doc, seed=3)
+    a = analyse_run(result.snapshots(), warmup_s=10.0)
+    assert a["windows"] == 600
+    flagged = a["anomalies"]
+    assert a["anomalies_left_out"] == 0
+    assert len(flagged) <= 20, flagged
+    assert not a["forecasts"]
+    assert all(math.isfinite(x["score"]) for x in flagged)
+
+
+def test_the_cli_writes_the_analysis_into_summary_json(tmp_path: Path) -> None:
+    template = resource_path("templates", "three_tier_web_app.sdsim")
+    out = tmp_path / "out"
+    code = main(["simulate", str(template), "--duration", "40", "--warmup", "5",
+                 "--out", str(out), "--quiet"], io.StringIO(), io.StringIO())
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    a = summary["analysis"]
+    assert a["windows"] == 35
+    assert {"anomalies", "trends", "forecasts"} <= a.keys()
+    assert [(t["component"], t["metric"]) for t in a["trends"]][:3] == [
+        ("end_to_end", "latency_p99_ms"), ("end_to_end", "throughput_rps"),
+        ("end_to_end", "error_rate")]
