@@ -74,15 +74,15 @@ class IqrParams:
             raise ValueError("k must be > 0")
 
 
-DEFAULT_ZSCORE = ZScoreParams()
-DEFAULT_IQR = IqrParams()
-
-
 def _check_window(window: int, min_points: int) -> None:
     if window < 2:
         raise ValueError("window must be >= 2")
     if not 2 <= min_points <= window:
         raise ValueError("min_points must be between 2 and window")
+
+
+DEFAULT_ZSCORE = ZScoreParams()
+DEFAULT_IQR = IqrParams()
 
 
 @dataclass(frozen=True, slots=True)
