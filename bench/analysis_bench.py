@@ -39,6 +39,7 @@ from app.analysis.run_analysis import (  # noqa: E402
     ANOMALY_METRICS,
     RunSeriesCollector,
     analyse_run,
+    detection_scale,
 )
 from app.analysis.trends import linear_trends  # noqa: E402
 from app.engine.replication import run_replication  # noqa: E402
@@ -92,9 +93,8 @@ def speed(rounds: int) -> dict[str, Any]:
             "anomalies": len(result["anomalies"]) + result["anomalies_left_out"]}
 
 
-def _rates(times: np.ndarray, values: np.ndarray, keys: list[tuple[str, str]]
-           ) -> dict[str, Any]:
-    z, q = ZScoreParams(), IqrParams()
+def _rates(times: np.ndarray, values: np.ndarray, keys: list[tuple[str, str]],
+           z: ZScoreParams, q: IqrParams) -> dict[str, Any]:
     judged = flagged_z = flagged_i = 0
     per_series = {}
     for row, (cid, metric) in enumerate(keys):
@@ -102,7 +102,8 @@ def _rates(times: np.ndarray, values: np.ndarray, keys: list[tuple[str, str]]
         if metric not in ANOMALY_METRICS or np.nanmin(x) == np.nanmax(x):
             continue
         n_judged = max(0, int(np.count_nonzero(~np.isnan(x))) - z.min_points)
-        fz, fi = rolling_zscore(x, z).index.size, rolling_iqr(x, q).index.size
+        y = detection_scale(metric, x)
+        fz, fi = rolling_zscore(y, z).index.size, rolling_iqr(y, q).index.size
         judged += n_judged
         flagged_z += fz
         flagged_i += fi
@@ -131,8 +132,12 @@ def false_alarms(duration_s: float) -> dict[str, Any]:
         for s in result.snapshots():
             col.add(s)
         times, values = col.series()
-        out[name] = _rates(times, values, col.keys) | {"windows": int(times.size)}
-        print(name, {k: v for k, v in out[name].items() if k != "per_series"}, flush=True)
+        out[name] = {"windows": int(times.size), "series": len(col.keys)}
+        for z_max, k in ((5.0, 3.0), (5.0, 4.0), (4.0, 3.0), (6.0, 5.0)):
+            rates = _rates(times, values, col.keys, ZScoreParams(z_max=z_max), IqrParams(k=k))
+            out[name][f"z_max={z_max:g},k={k:g}"] = rates
+            print(name, z_max, k, {a: b for a, b in rates.items() if a != "per_series"},
+                  flush=True)
     return out
 
 

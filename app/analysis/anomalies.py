@@ -65,7 +65,7 @@ class IqrParams:
     """
 
     window: int = 60
-    k: float = 3.0
+    k: float = 4.0
     min_points: int = 20
 
     def __post_init__(self) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from app.analysis.anomalies import (
     DEFAULT_IQR,
@@ -32,6 +33,8 @@ from app.analysis.anomalies import (
 )
 from app.analysis.forecasts import load_at_p99_target, time_to_saturation
 from app.analysis.trends import SIGNIFICANCE, Trend, linear_trends
+
+FloatArray = npt.NDArray[np.float64]
 
 if TYPE_CHECKING:
     from app.engine.snapshot import Snapshot, WindowMetrics
@@ -48,6 +51,12 @@ END_TO_END_METRICS: tuple[str, ...] = ("latency_p99_ms", "throughput_rps", "erro
 #: Metrics the detectors scan (memory moves slowly by design: a trend, not a spike).
 ANOMALY_METRICS = frozenset(
     {"latency_p99_ms", "throughput_rps", "error_rate", "utilization", "queue_length"})
+#: Metrics the detectors judge on a log scale: a latency or a queue is right-skewed (a
+#: per-window p99 at rho = 0.5 has skew 1.5), so on the raw scale its ordinary upper tail
+#: crosses the fences; its log is near symmetric (skew 0.65), and a spike is a ratio anyway.
+#: queue_length uses log(1 + x) (it is 0 on an idle component).
+LOG_SCALE_METRICS = frozenset({"latency_p99_ms"})
+LOG1P_SCALE_METRICS = frozenset({"queue_length"})
 #: Fractions that saturate at 1.0: forecast when they get there at their trend.
 SATURATING_METRICS: tuple[str, ...] = ("utilization", "memory_utilization")
 
@@ -107,7 +116,7 @@ class RunSeriesCollector:
         self._acc_sum = np.zeros(len(self.keys))
         self._acc_cnt = np.zeros(len(self.keys))
 
-    def _row(self, snap: Snapshot) -> np.ndarray[Any, np.dtype[np.float64]]:
+    def _row(self, snap: Snapshot) -> FloatArray:
         values: list[float | None] = [getattr(snap.end_to_end, m) for m in END_TO_END_METRICS]
         missing = (None,) * len(COMPONENT_METRICS)
         for cid in self._ids:
@@ -142,8 +151,8 @@ class RunSeriesCollector:
         self._acc_cnt[:] = 0.0
         self._acc_k = 0
 
-    def series(self) -> tuple[np.ndarray[Any, np.dtype[np.float64]],
-                              np.ndarray[Any, np.dtype[np.float64]]]:
+    def series(self) -> tuple[FloatArray,
+                              FloatArray]:
         """(window end times, values of shape (len(keys), windows)) collected so far."""
         if self._acc_k:  # a partial group at the end still counts
             self._flush()
@@ -246,8 +255,18 @@ def analyse_run(
     }
 
 
-def _anomalies(keys: list[tuple[str, str]], times: np.ndarray[Any, np.dtype[np.float64]],
-               values: np.ndarray[Any, np.dtype[np.float64]], zscore: ZScoreParams,
+def detection_scale(metric: str, x: FloatArray) -> FloatArray:
+    """The series as the detectors see it: log for latency, log(1 + x) for queues, else as is
+    (NaN stays NaN). Reported values stay on the metric's own scale."""
+    if metric in LOG_SCALE_METRICS:
+        return np.log(np.maximum(x, 1e-9))
+    if metric in LOG1P_SCALE_METRICS:
+        return np.log1p(np.maximum(x, 0.0))
+    return x
+
+
+def _anomalies(keys: list[tuple[str, str]], times: FloatArray,
+               values: FloatArray, zscore: ZScoreParams,
                iqr: IqrParams) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for row, (cid, metric) in enumerate(keys):
@@ -257,8 +276,9 @@ def _anomalies(keys: list[tuple[str, str]], times: np.ndarray[Any, np.dtype[np.f
         finite = x[~np.isnan(x)]
         if finite.size == 0 or finite.min() == finite.max():
             continue  # constant: nothing can stand out
-        for detector, flags in (("zscore", rolling_zscore(x, zscore)),
-                                ("iqr", rolling_iqr(x, iqr))):
+        y = detection_scale(metric, x)
+        for detector, flags in (("zscore", rolling_zscore(y, zscore)),
+                                ("iqr", rolling_iqr(y, iqr))):
             for i, score in zip(flags.index.tolist(), flags.score.tolist(), strict=True):
                 out.append({"component": cid, "metric": metric, "time_s": float(times[i]),
                             "value": float(x[i]), "detector": detector, "score": score})
@@ -299,6 +319,17 @@ def _p99_forecast(target_ms: float | None, offered_rps: float | None,
             "load_factor": None if found is None else found.load_factor,
             "saturated": None if found is None else found.saturated,
             "already_exceeded": None if found is None else found.already_exceeded}
+
+
+def offered_and_p99(summary: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(offered requests per measured second, end-to-end p99 in ms) of a run's summary:
+    the ``offered_rps`` and ``p99_now_ms`` of :func:`analyse_run`'s p99 forecast."""
+    e2e = summary.get("end_to_end") or {}
+    measured = float(summary.get("simulated_s") or 0.0) - float(summary.get("warmup_s") or 0.0)
+    requests = e2e.get("requests")
+    offered = requests / measured if requests and measured > 0 else None
+    p99 = (e2e.get("latency_ms") or {}).get("p99")
+    return offered, (float(p99) if p99 is not None else None)
 
 
 def _finite(v: float) -> float | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.analysis.run_analysis import RunSeriesCollector, analyse_run
+from app.analysis.run_analysis import RunSeriesCollector, analyse_run, offered_and_p99
 from app.cli import main
 from app.engine.replication import run_replication
 from app.engine.snapshot import Snapshot, WindowMetrics
@@ -131,7 +131,7 @@ def test_a_steady_mm1_run_flags_few_windows() -> None:
     assert a["windows"] == 600
     flagged = a["anomalies"]
     assert a["anomalies_left_out"] == 0
-    assert len(flagged) <= 20, flagged
+    assert len(flagged) <= 4, flagged  # 0 measured; ~1.5 expected at the documented rates
     assert not a["forecasts"]
     assert all(math.isfinite(x["score"]) for x in flagged)
 
@@ -146,6 +146,35 @@ def test_the_cli_writes_the_analysis_into_summary_json(tmp_path: Path) -> None:
     a = summary["analysis"]
     assert a["windows"] == 35
     assert {"anomalies", "trends", "forecasts"} <= a.keys()
+    offered, p99 = offered_and_p99(summary)
+    assert offered == pytest.approx(800.0, rel=0.05)  # the template's users: 800 req/s
+    assert p99 == summary["end_to_end"]["latency_ms"]["p99"]
     assert [(t["component"], t["metric"]) for t in a["trends"]][:3] == [
         ("end_to_end", "latency_p99_ms"), ("end_to_end", "throughput_rps"),
         ("end_to_end", "error_rate")]
+
+
+def test_a_real_slowdown_is_flagged_where_it_happened() -> None:
+    """An M/M/1 at rho = 0.5 whose server runs 1.6x slower from 200 s to 210 s (rho 0.8):
+    its p99 and queue jump; the detectors flag the start of it, and nothing before."""
+    design = {
+        "format": "sdsim", "version": 2, "name": "slowdown",
+        "components": [
+            {"id": "users", "type": "client",
+             "workload": {"pattern": "poisson", "rate_rps": 500}},
+            {"id": "q", "type": "microservice", "concurrency": 1,
+             "queue_capacity": None,
+             "service_time": {"distribution": "exponential", "mean_ms": 1}}],
+        "links": [{"source": "users", "target": "q"}],
+        "faults": [{"kind": "slowdown", "target": "q", "at_s": 200, "duration_s": 10,
+                    "factor": 1.6}],
+        "simulation": {"duration_s": 260, "warmup_s": 10, "seed": 3},
+    }
+    a = analyse_run(run_replication(json.dumps(design), seed=3).snapshots(), warmup_s=10.0)
+    hits = {(x["component"], x["metric"], x["detector"]): x["time_s"] for x in a["anomalies"]
+            if x["score"] > 0}
+    for key in [("q", "latency_p99_ms", "zscore"), ("q", "latency_p99_ms", "iqr"),
+                ("end_to_end", "latency_p99_ms", "zscore"), ("q", "queue_length", "iqr")]:
+        assert key in hits, (key, a["anomalies"])
+        assert 200.0 < hits[key] <= 211.0, (key, hits[key])
+    assert all(x["time_s"] > 200.0 for x in a["anomalies"]), a["anomalies"]
