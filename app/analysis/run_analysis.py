@@ -125,7 +125,9 @@ class RunSeriesCollector:
                 values.extend(missing)
             else:
                 values.extend(getattr(wm, m) for m in COMPONENT_METRICS)
-        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        row = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        row[~np.isfinite(row)] = np.nan  # never expected; would poison every sum after it
+        return row
 
     def _flush(self) -> None:
         n = len(self._times)
@@ -219,8 +221,6 @@ def analyse_run(
             continue
         if cid != END_TO_END and not trend.significant:
             continue  # every end-to-end trend; a component's only when significant
-        if trend.p_value == 1.0 and trend.slope_per_s == 0.0 and cid != END_TO_END:
-            continue
         trend_items.append((not trend.significant, trend.p_value, {
             "component": cid, "metric": metric, "slope_per_s": _finite(trend.slope_per_s),
             "p_value": _finite(trend.p_value), "significant": trend.significant, "n": trend.n}))

@@ -178,3 +178,30 @@ def test_a_real_slowdown_is_flagged_where_it_happened() -> None:
         assert key in hits, (key, a["anomalies"])
         assert 200.0 < hits[key] <= 211.0, (key, hits[key])
     assert all(x["time_s"] > 200.0 for x in a["anomalies"]), a["anomalies"]
+
+
+def test_no_windows_and_hostile_values_give_a_valid_empty_block() -> None:
+    empty = analyse_run([])
+    assert empty["windows"] == 0 and empty["anomalies"] == empty["trends"] == []
+    assert empty["forecasts"] == [] and empty["span_s"] == 0.0
+    only_warmup = analyse_run(_stream(n=30, warmup=30))
+    assert only_warmup["windows"] == 0
+    snaps = _stream(n=120, warmup=0)
+    bad = WindowMetrics(latency_p99_ms=float("inf"), utilization=float("nan"))
+    snaps[90] = Snapshot.build(91.0, 1.0, 0.5, bad, {"db": bad})
+    a = analyse_run(snaps)
+    json.dumps(a, allow_nan=False)
+    at_91 = {(x["component"], x["metric"]) for x in a["anomalies"] if x["time_s"] == 91.0}
+    # The infinite p99 and NaN utilization are gaps; the throughput that fell to 0 is real.
+    assert ("db", "latency_p99_ms") not in at_91 and ("db", "utilization") not in at_91
+    assert ("end_to_end", "latency_p99_ms") not in at_91
+    assert ("end_to_end", "throughput_rps") in at_91
+
+
+def test_components_past_the_cap_are_left_out_and_counted() -> None:
+    col = RunSeriesCollector(max_components=2)
+    for s in _stream(n=50, warmup=0):
+        col.add(s)
+    a = analyse_run(col)
+    assert col.component_ids == ("web", "app") and a["components_left_out"] == 1
+    assert not any(x["component"] == "db" for x in a["anomalies"] + a["trends"])
