@@ -100,8 +100,14 @@ class RunSeriesCollector:
         self._acc_cnt += valid
         self._acc_k += 1
         self._acc_time = snap.time_s
-        if self._acc_k == self._stride:
-            self._flush()
+        if self._acc_k < self._stride:
+            return
+        if len(self._times) == self._cap:
+            # Full: merge neighbouring columns and double the stride; this group is then
+            # half of the next column, so every column covers `stride` windows.
+            self._merge()
+        else:
+            self._append_group()
 
     def _start(self, snap: Snapshot) -> None:
         ids = list(snap.components)
@@ -129,37 +135,46 @@ class RunSeriesCollector:
         row[~np.isfinite(row)] = np.nan  # never expected; would poison every sum after it
         return row
 
-    def _flush(self) -> None:
+    def _merge(self) -> None:
         n = len(self._times)
-        if n == self._cap:  # full: merge neighbouring columns, halve the resolution
-            b = self._buf
-            pair = np.stack((b[:, 0:n:2], b[:, 1:n:2]))
-            count = np.count_nonzero(~np.isnan(pair), axis=0)
-            total = np.nansum(pair, axis=0)
-            merged = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-            self._buf[:, : n // 2] = merged
-            self._buf[:, n // 2:] = np.nan
-            self._times = self._times[1::2]
-            self._stride *= 2
-            n //= 2
-        elif n == self._buf.shape[1]:  # grow the buffer (doubling, up to the cap)
+        pair = np.stack((self._buf[:, 0:n:2], self._buf[:, 1:n:2]))
+        count = np.count_nonzero(~np.isnan(pair), axis=0)
+        merged = np.where(count > 0, np.nansum(pair, axis=0) / np.maximum(count, 1), np.nan)
+        self._buf[:, : n // 2] = merged
+        self._buf[:, n // 2:] = np.nan
+        self._times = self._times[1::2]
+        self._stride *= 2
+
+    def _group_column(self) -> FloatArray:
+        """The mean of the windows accumulated since the last column (NaN: none had a value)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self._acc_cnt > 0, self._acc_sum / self._acc_cnt, np.nan)
+
+    def _append_group(self) -> None:
+        n = len(self._times)
+        if n == self._buf.shape[1]:  # grow the buffer (doubling, up to the cap)
             grown = np.full((len(self.keys), min(self._cap, 2 * n)), np.nan)
             grown[:, :n] = self._buf[:, :n]
             self._buf = grown
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self._buf[:, n] = np.where(self._acc_cnt > 0, self._acc_sum / self._acc_cnt, np.nan)
+        self._buf[:, n] = self._group_column()
         self._times.append(self._acc_time)
         self._acc_sum[:] = 0.0
         self._acc_cnt[:] = 0.0
         self._acc_k = 0
 
-    def series(self) -> tuple[FloatArray,
-                              FloatArray]:
-        """(window end times, values of shape (len(keys), windows)) collected so far."""
-        if self._acc_k:  # a partial group at the end still counts
-            self._flush()
+    def series(self) -> tuple[FloatArray, FloatArray]:
+        """(window end times, values of shape (len(keys), windows)) collected so far.
+
+        A group of windows not yet complete (after a merge) is its own last column.
+        The collector is not changed: it can be read during a run and fed on.
+        """
         n = len(self._times)
-        return np.array(self._times, dtype=np.float64), self._buf[:, :n].copy()
+        times = np.array(self._times, dtype=np.float64)
+        values = self._buf[:, :n]
+        if self._acc_k:
+            times = np.append(times, self._acc_time)
+            values = np.column_stack((values, self._group_column()))
+        return times, values.copy()
 
     @property
     def component_ids(self) -> tuple[str, ...]:

@@ -96,19 +96,32 @@ def test_the_p99_forecast_comes_first_when_a_target_is_given() -> None:
 
 
 def test_the_collector_stays_bounded_by_merging_neighbouring_windows() -> None:
-    col = RunSeriesCollector(max_cells=3 * 64 + 19 * 64)  # 3 e2e + 3 x 6 series -> 64 windows
+    col = RunSeriesCollector(max_cells=21 * 64)  # 3 e2e + 3 x 6 series -> 64 columns
     snaps = _stream(n=300, warmup=0)
     for s in snaps:
         col.add(s)
     times, values = col.series()
-    assert values.shape[0] == 21 and 32 <= times.size <= 64
-    stride = round(col.analysis_window_s)
-    assert stride == 8
-    # Each column is the mean of its `stride` windows; the time is the last window's end.
-    web_tp = values[col.keys.index(("app", "utilization"))]
+    assert values.shape[0] == 21 and times.size == 38
+    assert round(col.analysis_window_s) == 8
+    # Every column is the mean of 8 windows and ends with the last one's end; the last,
+    # partial group (windows 297-300) is a column of its own.
+    app_util = values[col.keys.index(("app", "utilization"))]
     raw = np.array([s.components["app"].utilization for s in snaps])
-    assert web_tp[0] == pytest.approx(raw[:8].mean())
-    assert times[0] == 8.0 and times[-1] == 300.0
+    assert np.allclose(app_util[:37], raw[:296].reshape(37, 8).mean(axis=1), rtol=1e-12)
+    assert app_util[37] == pytest.approx(raw[296:].mean())
+    assert times.tolist() == [8.0 * (j + 1) for j in range(37)] + [300.0]
+
+
+def test_reading_the_series_mid_run_changes_nothing() -> None:
+    snaps = _stream(n=300, warmup=0)
+    peeked, plain = RunSeriesCollector(max_cells=21 * 64), RunSeriesCollector(max_cells=21 * 64)
+    for s in snaps:
+        peeked.add(s)
+        plain.add(s)
+        if s.time_s % 7 == 0:
+            peeked.series()
+    for a, b in zip(peeked.series(), plain.series(), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
 
 
 def test_missing_values_stay_missing_through_a_merge() -> None:
