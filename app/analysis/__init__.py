@@ -1,0 +1,1 @@
+"""Analysis beside the simulation: queueing-theory predictions and run statistics (Qt-free)."""
