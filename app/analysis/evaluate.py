@@ -151,16 +151,14 @@ def evaluate(
         figures[cid] = fig
         response[cid] = fig.response
     keeps = {cid: f.keeps_poisson for cid, f in figures.items()}
-    patterns = {cid: (model.resolved[cid].workload.pattern  # type: ignore[union-attr]
-                      if model.resolved[cid].workload is not None else "none")
-                for cid in model.clients}
-    poisson = poisson_inputs(patterns, model.calls, keeps)
+    poisson = poisson_inputs(model.patterns, model.calls, keeps)
     comps: dict[str, ComponentPrediction] = {}
     whole_exact: dict[str, bool] = {}
     for cid in model.sync_order:  # callees first: a response is exact if its calls' are
-        fig = figures.get(cid)
-        if fig is None:
+        found = figures.get(cid)
+        if found is None:
             continue
+        fig = found
         facts = model.stations[cid]
         notes = list(facts.notes) + fig.notes
         if fig.lam > 0.0 and not poisson.get(cid, True):
@@ -250,9 +248,8 @@ def _station(facts: StationFacts, lam: float, calls: tuple[Call, ...],
     if facts.broker_fed:
         notes.append(NOTE_CONSUMER)
         slots = lam * (s + d) / 1000.0 / servers if d is not None else math.inf
-        latency = s
-        return _Figures(lam, holding, slots, min(rho, 1.0), 0.0, latency,
-                        latency + d if d is not None else None, 0.0, "broker consumer",
+        return _Figures(lam, holding, slots, min(rho, 1.0), 0.0, s,
+                        s + d if d is not None else None, 0.0, "broker consumer",
                         False, False, notes, parallel)
     if holding <= 0.0 or lam <= 0.0:
         resp = s + d if d is not None else None
@@ -266,6 +263,8 @@ def _station(facts: StationFacts, lam: float, calls: tuple[Call, ...],
     lam_rep = lam / r
     h_s = holding / 1000.0
     finite = None
+    wq_ms: float | None
+    lq: float | None
     if rc.queue_capacity is not None:
         m = mmck(lam_rep, 1.0 / h_s, c, c + rc.queue_capacity)
         if m.blocking >= NEGLIGIBLE_LOSS or rho >= 1.0:
@@ -274,8 +273,8 @@ def _station(facts: StationFacts, lam: float, calls: tuple[Call, ...],
     if finite is not None:
         if not exponential:
             notes.append(NOTE_FINITE_NON_EXP)
-        wq_ms: float | None = finite.mean_wait * 1000.0
-        lq: float | None = finite.mean_queue * r
+        wq_ms = finite.mean_wait * 1000.0
+        lq = finite.mean_queue * r
         blocking, model = finite.blocking, "M/M/c/K"
         util = rho * (1.0 - blocking)
         exact_q = exponential and not blocking_wait and r == 1

@@ -256,7 +256,7 @@ def poisson_inputs(
     regular than Poisson; a constant or time-varying client is not Poisson.
     """
     adjacency = {cid: [c.target for c in out] for cid, out in calls.items()}
-    poisson = {cid: True for cid in calls}
+    poisson = dict.fromkeys(calls, True)
     for cid, pattern in client_patterns.items():
         if pattern not in POISSON_PATTERNS:
             poisson[cid] = False

@@ -73,9 +73,11 @@ class PreparedModel:
         self.calls = base.calls
         self.endless = base.endless
         self.clients = [cid for cid in self.order_ids if self.resolved[cid].type.is_client]
-        patterns = {cid: (self.resolved[cid].workload.pattern
-                          if self.resolved[cid].workload else "none") for cid in self.clients}
-        self.poisson_clients = {cid for cid, p in patterns.items() if p in POISSON_PATTERNS}
+        self.patterns: dict[str, str] = {}
+        for cid in self.clients:
+            workload = self.resolved[cid].workload
+            self.patterns[cid] = workload.pattern if workload is not None else "none"
+        self.poisson_clients = {cid for cid, p in self.patterns.items() if p in POISSON_PATTERNS}
         self.stations: dict[str, StationFacts] = {}
         fed_by_broker = broker_fed(self.resolved, self.calls)
         notes_of_links = link_notes(links)
@@ -191,7 +193,7 @@ class PreparedModel:
                 hi, who_now = mid, who
             else:
                 lo = mid
-        rho_hi, who_hi = worst(hi)
+        _, who_hi = worst(hi)
         return (who_hi if who_hi is not None else who_now), hi
 
 
@@ -217,3 +219,19 @@ def prepare(doc: Document, *, base_dir: Path | None = None, duration_s: float | 
     """The load-independent part of :func:`analyze`, for many loads of one design."""
     return PreparedModel(doc, base_dir=base_dir, duration_s=duration_s, warmup_s=warmup_s)
 
+
+
+def run_analytic_summary(doc: Document, *, base_dir: Path | None, duration_s: float,
+                         warmup_s: float) -> dict[str, object] | None:
+    """The ``analytic`` object of a run's ``summary.json`` (``None`` if the model cannot say).
+
+    The rates are averaged over the run's own measured period, so they are
+    comparable with the summary's. A trace that cannot be read counts as no
+    traffic (the run itself would have refused it); the model never stops a
+    run from being written.
+    """
+    try:
+        return analyze(doc, base_dir=base_dir, duration_s=duration_s,
+                       warmup_s=warmup_s).to_summary()
+    except (ArithmeticError, ValueError):  # a numerical corner the formulas do not cover
+        return None

@@ -28,7 +28,7 @@ from app.model.service_time import ResolvedService
 
 
 def service_scv(service: ResolvedService) -> float:
-    """The squared coefficient of variation of ``service`` (``inf`` for a Pareto with alpha <= 2)."""
+    """The squared coefficient of variation of ``service`` (``inf``: Pareto, alpha <= 2)."""
     mean = service.mean_ms
     dist = service.distribution
     if mean <= 0.0 or dist == "constant":
