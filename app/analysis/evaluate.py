@@ -54,6 +54,27 @@ class StationFacts:
     broker_fed: bool
     notes: tuple[str, ...]
     exact_features: bool
+    #: The synchronous calls a visit waits for (expected calls > 0).
+    waiting: tuple[Call, ...] = ()
+    #: A parallel fan-out of waited-for calls.
+    parallel: bool = False
+    #: A blocking component with waited-for calls: its workers are held through them.
+    blocking_wait: bool = False
+    #: Notes that do not depend on the load (parallel, blocking, replicas).
+    shape_notes: tuple[str, ...] = ()
+
+
+def station_facts(rc: ResolvedComponent, calls: tuple[Call, ...], scv: float, fed: bool,
+                  notes: list[str]) -> StationFacts:
+    """The load-independent facts of one station."""
+    waiting = tuple(c for c in calls if c.waits and c.per_visit > 0.0)
+    parallel = rc.fanout == "parallel" and bool(waiting)
+    blocking_wait = rc.blocking and bool(waiting)
+    shape = ([NOTE_PARALLEL] if parallel else []) + ([NOTE_BLOCKING] if blocking_wait else [])
+    if rc.replicas > 1 and rc.service.mean_ms > 0.0:
+        shape.append(NOTE_REPLICAS)
+    return StationFacts(rc, rc.service.mean_ms, scv, math.isinf(scv), fed, tuple(notes),
+                        not notes, waiting, parallel, blocking_wait, tuple(shape))
 
 
 def broker_fed(resolved: dict[str, ResolvedComponent],
@@ -147,11 +168,11 @@ def evaluate(
         facts = model.stations.get(cid)
         if facts is None:
             continue
-        fig = _station(facts, rates[cid], model.calls[cid], response)
+        fig = _station(facts, rates[cid], response)
         figures[cid] = fig
         response[cid] = fig.response
     keeps = {cid: f.keeps_poisson for cid, f in figures.items()}
-    poisson = poisson_inputs(model.patterns, model.calls, keeps)
+    poisson = poisson_inputs(model.patterns, model.calls, keeps, model.forward_groups)
     comps: dict[str, ComponentPrediction] = {}
     whole_exact: dict[str, bool] = {}
     for cid in model.sync_order:  # callees first: a response is exact if its calls' are
@@ -205,13 +226,11 @@ def evaluate(
     return ordered, clients, poisson
 
 
-def _downstream(calls: tuple[Call, ...], response: dict[str, float | None],
+def _downstream(waiting: tuple[Call, ...], response: dict[str, float | None],
                 parallel: bool) -> float | None:
     """Mean time a visit spends in its synchronous calls (ms); ``None`` if unbounded."""
     total = 0.0
-    for call in calls:
-        if not call.waits or call.per_visit <= 0.0:
-            continue
+    for call in waiting:
         r = response.get(call.target, 0.0)  # not yet known only inside a (refused) sync cycle
         if r is None:
             return None
@@ -220,21 +239,14 @@ def _downstream(calls: tuple[Call, ...], response: dict[str, float | None],
     return total
 
 
-def _station(facts: StationFacts, lam: float, calls: tuple[Call, ...],
-             response: dict[str, float | None]) -> _Figures:
+def _station(facts: StationFacts, lam: float, response: dict[str, float | None]) -> _Figures:
     rc = facts.rc
     s = facts.service_ms
     c, r = rc.concurrency, rc.replicas
     servers = c * r
-    waits = any(call.waits and call.per_visit > 0.0 for call in calls)
-    parallel = rc.fanout == "parallel" and waits
-    notes: list[str] = [NOTE_PARALLEL] if parallel else []
-    d = _downstream(calls, response, parallel)
-    blocking_wait = rc.blocking and waits
-    if blocking_wait:
-        notes.append(NOTE_BLOCKING)
-    if r > 1 and s > 0.0:
-        notes.append(NOTE_REPLICAS)
+    parallel, blocking_wait = facts.parallel, facts.blocking_wait
+    notes = list(facts.shape_notes)
+    d = _downstream(facts.waiting, response, parallel)
     holding = (s + d if d is not None else None) if blocking_wait else s
     unknown = _Figures(lam, holding, None, None, None, None, None, 0.0, "M/M/c", False,
                        False, notes, parallel)
@@ -265,7 +277,9 @@ def _station(facts: StationFacts, lam: float, calls: tuple[Call, ...],
     finite = None
     wq_ms: float | None
     lq: float | None
-    if rc.queue_capacity is not None:
+    # p(full) <= rho^(places): far below the threshold the M/M/c/K sum is not needed.
+    if rc.queue_capacity is not None and not (
+            rho < 1.0 and rho ** rc.queue_capacity < NEGLIGIBLE_LOSS * 1e-3):
         m = mmck(lam_rep, 1.0 / h_s, c, c + rc.queue_capacity)
         if m.blocking >= NEGLIGIBLE_LOSS or rho >= 1.0:
             finite = m
@@ -300,3 +314,26 @@ def _station(facts: StationFacts, lam: float, calls: tuple[Call, ...],
     resp = latency + d if latency is not None and d is not None else None
     return _Figures(lam, holding, rho, util, lq, latency, resp, blocking, model, exact_q, keeps,
                     notes, parallel)
+
+
+def peak_utilization(model: PreparedModel, k: float) -> tuple[float, str | None]:
+    """The largest rho at ``k`` x the load, and the first saturated station (or ``None``).
+
+    The saturation search's lean pass: only what rho needs (the holding
+    times, hence the callees' mean responses); it stops at the first
+    saturated station (callees first), returning that station's rho as the
+    peak (finite: its callees are not saturated; ``inf`` only for an
+    unbounded arrival rate).
+    """
+    response: dict[str, float | None] = {}
+    peak = 0.0
+    for cid in model.sync_order:
+        facts = model.stations.get(cid)
+        if facts is None:
+            continue
+        fig = _station(facts, model.base_rates[cid] * k, response)
+        if fig.rho is None or fig.rho >= 1.0:
+            return (math.inf if fig.rho is None else fig.rho), cid
+        peak = max(peak, fig.rho)
+        response[cid] = fig.response
+    return peak, None

@@ -241,10 +241,19 @@ def solve_flows(
     return rates, endless
 
 
+def forward_groups(calls: dict[str, tuple[Call, ...]]) -> list[list[str]]:
+    """The call graph's strongly connected groups, callers before callees."""
+    adjacency = {cid: [c.target for c in out] for cid, out in calls.items()}
+    groups = list(_strongly_connected(adjacency))
+    groups.reverse()  # Tarjan yields sinks first
+    return groups
+
+
 def poisson_inputs(
     client_patterns: dict[str, str],
     calls: dict[str, tuple[Call, ...]],
     keeps_poisson: dict[str, bool],
+    groups: list[list[str]],
 ) -> dict[str, bool]:
     """Whether each component's arrivals form a Poisson stream.
 
@@ -254,14 +263,12 @@ def poisson_inputs(
     M/M/c with an unbounded queue, by Burke's theorem, or a station with no
     service time). Round robin and weighted round robin make the stream more
     regular than Poisson; a constant or time-varying client is not Poisson.
+    ``groups`` is :func:`forward_groups` of ``calls``.
     """
-    adjacency = {cid: [c.target for c in out] for cid, out in calls.items()}
     poisson = dict.fromkeys(calls, True)
     for cid, pattern in client_patterns.items():
         if pattern not in POISSON_PATTERNS:
             poisson[cid] = False
-    groups = list(_strongly_connected(adjacency))
-    groups.reverse()
     for members in groups:
         ok = all(poisson[m] for m in members)
         for m in members:

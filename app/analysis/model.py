@@ -39,8 +39,10 @@ from app.analysis.evaluate import (
     evaluate,
     feature_notes,
     link_notes,
+    peak_utilization,
+    station_facts,
 )
-from app.analysis.flows import POISSON_PATTERNS, flows
+from app.analysis.flows import POISSON_PATTERNS, flows, forward_groups
 from app.analysis.results import AnalyticResult, ComponentPrediction
 from app.analysis.service_scv import service_scv
 from app.model.document import Document
@@ -88,12 +90,10 @@ class PreparedModel:
                 continue
             notes = (list(base.notes.get(cid, ())) + feature_notes(rc) + notes_of_links.get(cid, [])
                      + notes_of_doc.get(cid, []))
-            scv = service_scv(rc.service)
-            self.stations[cid] = StationFacts(
-                rc, rc.service.mean_ms, scv, math.isinf(scv), fed_by_broker.get(cid, False),
-                tuple(notes), not notes,
-            )
+            self.stations[cid] = station_facts(rc, self.calls[cid], service_scv(rc.service),
+                                               fed_by_broker.get(cid, False), notes)
         sync = {cid: [c.target for c in out if c.waits] for cid, out in self.calls.items()}
+        self.forward_groups = forward_groups(self.calls)
         # Tarjan yields sinks first: every synchronous callee before its callers.
         self.sync_order = [cid for group in _strongly_connected(sync) for cid in group]
         self.total_client_rps = sum(self.client_rps.values())
@@ -169,32 +169,45 @@ class PreparedModel:
         if not nonlinear:
             return first, upper
 
-        def worst(factor: float) -> tuple[float, str | None]:
-            evaluated = comps if factor == load_factor else evaluate(self, factor)[0]
-            rho, who = 0.0, None
-            for cid, p in evaluated.items():
-                value = math.inf if p.offered_utilization is None else p.offered_utilization
-                if value > rho:
-                    rho, who = value, cid
-            return rho, who
-
-        lo, hi = 0.0, upper
-        rho_now, who_now = worst(load_factor)
-        if rho_now >= 1.0:
-            hi = min(hi, load_factor)
-        else:
-            lo = load_factor
-        for _ in range(60):
+        # The peak utilization grows with the load; below the saturation point it
+        # is that of every station, past it that of the first saturated station
+        # found callees first (finite: its callees are not saturated). Regula falsi
+        # (Illinois) on peak - 1 over a bracket, with a bisection step whenever an
+        # interpolation fails to halve the bracket, and an upper bound k / peak from
+        # every unsaturated point (rho / k grows with k).
+        lo, f_lo, hi, f_hi = 0.0, -1.0, upper, math.nan
+        who, found_who = first, False
+        if load_factor > 0.0 and not any(p.saturated for p in comps.values()):
+            peak = max((p.offered_utilization or 0.0) for p in comps.values())
+            lo, f_lo = load_factor, peak - 1.0
+            if peak > 0.0:
+                hi = min(hi, load_factor / peak)
+        kept, width = 0, hi - lo
+        for _ in range(200):
             if hi - lo <= SATURATION_TOLERANCE * hi:
                 break
-            mid = 0.5 * (lo + hi)
-            rho, who = worst(mid)
-            if rho >= 1.0:
-                hi, who_now = mid, who
+            x = 0.5 * (lo + hi)
+            if math.isfinite(f_hi) and hi - lo <= 0.5 * width:
+                margin = 1e-3 * (hi - lo)
+                x = min(max((lo * f_hi - hi * f_lo) / (f_hi - f_lo), lo + margin), hi - margin)
+            width = hi - lo
+            peak, found = peak_utilization(self, x)
+            if found is not None:
+                hi, f_hi, who, found_who = x, peak - 1.0, found, True
+                if kept == 1:
+                    f_lo *= 0.5
+                kept = 1
             else:
-                lo = mid
-        _, who_hi = worst(hi)
-        return (who_hi if who_hi is not None else who_now), hi
+                lo, f_lo = x, peak - 1.0
+                if peak > 0.0 and x / peak < hi:
+                    hi, f_hi = x / peak, math.nan
+                if kept == -1:
+                    f_hi *= 0.5
+                kept = -1
+        if not found_who:  # the bound was reached from below: who saturates just past it
+            found = peak_utilization(self, hi * (1.0 + SATURATION_TOLERANCE))[1]
+            who = found if found is not None else who
+        return who, hi
 
 
 def analyze(doc: Document, *, load_factor: float = 1.0, base_dir: Path | None = None,

@@ -137,7 +137,8 @@ def mmck(lam: float, mu: float, c: int, k: int) -> MMcK:
         return MMcK(0.0, 0.0, 0.0, 1.0 / mu, 0.0)
     n = k - c  # waiting places
     rho = a / c
-    head = 1.0 / erlang_b(c, a) - 1.0 if erlang_b(c, a) > 0.0 else math.inf
+    b = erlang_b(c, a)
+    head = 1.0 / b - 1.0 if b > 0.0 else math.inf
     if rho <= 1.0:
         tail = _geometric(rho, n)
         weighted = _weighted_geometric(rho, n)
