@@ -50,7 +50,7 @@ from app.model.graph_checks import _strongly_connected
 from app.model.resolve import resolve, resolve_link
 
 #: Relative precision of the saturation load's bisection (for blocking tiers).
-SATURATION_TOLERANCE: Final = 1e-4
+SATURATION_TOLERANCE: Final = 1e-3
 
 
 class PreparedModel:
@@ -149,10 +149,10 @@ class PreparedModel:
                     load_factor: float) -> tuple[str | None, float | None]:
         """The load factor at which the first station reaches rho = 1, and that station.
 
-        Service-only utilization is linear in the load; a blocking tier's
-        holding time grows with its dependencies' queues, so then the factor
-        is found by bisection between a load where nothing saturates and the
-        service-only bound.
+        Service-only utilization is linear in the load, and without blocking
+        tiers that is the answer; a blocking tier's holding time grows with its
+        dependencies' queues, so then the factor is searched between a load
+        where nothing saturates and the service-only bound (below).
         """
         if self.total_client_rps <= 0.0 or self.endless:
             return None, None
