@@ -316,24 +316,25 @@ def _station(facts: StationFacts, lam: float, response: dict[str, float | None])
                     notes, parallel)
 
 
-def peak_utilization(model: PreparedModel, k: float) -> tuple[float, str | None]:
-    """The largest rho at ``k`` x the load, and the first saturated station (or ``None``).
+def peak_utilization(model: PreparedModel, k: float) -> tuple[float, str | None, list[float]]:
+    """The largest rho at ``k`` x the load, the first saturated station, every station's rho.
 
     The saturation search's lean pass: only what rho needs (the holding
-    times, hence the callees' mean responses); it stops at the first
-    saturated station (callees first), returning that station's rho as the
+    times, hence the callees' mean responses). It stops at the first
+    saturated station (callees first) and returns that station's rho as the
     peak (finite: its callees are not saturated; ``inf`` only for an
-    unbounded arrival rate).
+    unbounded arrival rate) and an empty list; otherwise the peak, ``None``
+    and each station's rho in :attr:`PreparedModel.sync_order` order.
     """
     response: dict[str, float | None] = {}
-    peak = 0.0
+    rhos: list[float] = []
     for cid in model.sync_order:
         facts = model.stations.get(cid)
         if facts is None:
             continue
         fig = _station(facts, model.base_rates[cid] * k, response)
         if fig.rho is None or fig.rho >= 1.0:
-            return (math.inf if fig.rho is None else fig.rho), cid
-        peak = max(peak, fig.rho)
+            return (math.inf if fig.rho is None else fig.rho), cid, []
+        rhos.append(fig.rho)
         response[cid] = fig.response
-    return peak, None
+    return max(rhos, default=0.0), None, rhos

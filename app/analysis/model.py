@@ -169,38 +169,51 @@ class PreparedModel:
         if not nonlinear:
             return first, upper
 
-        # The peak utilization grows with the load; below the saturation point it
-        # is that of every station, past it that of the first saturated station
-        # found callees first (finite: its callees are not saturated). Regula falsi
-        # (Illinois) on peak - 1 over a bracket, with a bisection step whenever an
-        # interpolation fails to halve the bracket, and an upper bound k / peak from
-        # every unsaturated point (rho / k grows with k).
-        lo, f_lo, hi, f_hi = 0.0, -1.0, upper, math.nan
-        who, found_who = first, False
+        # Each station's rho_i(k) is convex and increasing in the load k (k x a
+        # holding time that grows convexly with the queues downstream), with
+        # rho_i(0) = 0. So the secant of each station through two unsaturated loads,
+        # extended, reaches 1 at or beyond where that station saturates: their
+        # minimum is an upper bound on the answer that tightens fast. Past the
+        # answer, the first saturated station found (callees first) has unsaturated
+        # callees, so its rho is finite: regula falsi (Illinois) on peak - 1 over
+        # the bracket, evaluating each new bound to learn its value.
+        n = sum(1 for cid in self.sync_order if cid in self.stations)
+        below: list[tuple[float, list[float]]] = [(0.0, [0.0] * n)]
+        lo, f_lo = 0.0, -1.0
         if load_factor > 0.0 and not any(p.saturated for p in comps.values()):
-            peak = max((p.offered_utilization or 0.0) for p in comps.values())
-            lo, f_lo = load_factor, peak - 1.0
-            if peak > 0.0:
-                hi = min(hi, load_factor / peak)
-        kept, width = 0, hi - lo
-        for _ in range(200):
+            rhos = [comps[cid].offered_utilization or 0.0
+                    for cid in self.sync_order if cid in self.stations]
+            below.append((load_factor, rhos))
+            lo, f_lo = load_factor, max(rhos, default=0.0) - 1.0
+        hi, f_hi, who, found_who = upper, math.nan, first, False
+        kept = 0
+        for _ in range(100):
+            if len(below) >= 2:
+                (a, rho_a), (b, rho_b) = below[-2], below[-1]
+                for ra, rb in zip(rho_a, rho_b, strict=True):
+                    if rb > ra:
+                        bound = b + (1.0 - rb) * (b - a) / (rb - ra)
+                        if bound < hi:
+                            hi, f_hi = bound, math.nan
+                below = below[-1:]
             if hi - lo <= SATURATION_TOLERANCE * hi:
                 break
-            x = 0.5 * (lo + hi)
-            if math.isfinite(f_hi) and hi - lo <= 0.5 * width:
+            if math.isnan(f_hi):
+                x = hi  # learn the bound's value (it is at or past the answer)
+            else:
                 margin = 1e-3 * (hi - lo)
                 x = min(max((lo * f_hi - hi * f_lo) / (f_hi - f_lo), lo + margin), hi - margin)
-            width = hi - lo
-            peak, found = peak_utilization(self, x)
+            peak, found, rhos = peak_utilization(self, x)
             if found is not None:
                 hi, f_hi, who, found_who = x, peak - 1.0, found, True
+                if not math.isfinite(f_hi):
+                    f_hi = 1.0  # an unbounded rate: any positive value keeps the bracket
                 if kept == 1:
                     f_lo *= 0.5
                 kept = 1
             else:
                 lo, f_lo = x, peak - 1.0
-                if peak > 0.0 and x / peak < hi:
-                    hi, f_hi = x / peak, math.nan
+                below.append((x, rhos))
                 if kept == -1:
                     f_hi *= 0.5
                 kept = -1
