@@ -106,7 +106,7 @@ class PreparedModel:
         """
         if not (load_factor >= 0.0 and math.isfinite(load_factor)):
             raise ValueError(f"load_factor must be a finite number >= 0, got {load_factor!r}")
-        comps, clients, poisson = evaluate(self, load_factor)
+        comps, clients, _ = evaluate(self, load_factor)
         total = self.total_client_rps * load_factor
         weighted, latency_ok, exact_all = 0.0, True, True
         for c in clients.values():
@@ -118,7 +118,6 @@ class PreparedModel:
         e2e = weighted / total if latency_ok and total > 0.0 else None
         first, sat_factor = (self._saturation(comps, load_factor) if saturation
                              else (None, None))
-        del poisson
         return AnalyticResult(
             load_factor=load_factor,
             offered_rps=total,
