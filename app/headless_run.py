@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.analysis.model import run_analytic_summary
 from app.analysis.run_analysis import RunSeriesCollector, analyse_run
 from app.engine.control import LocalControl
 from app.engine.driver import RunDriver
@@ -92,6 +93,9 @@ def run_to_folder(
         interrupted = (not sim.finished or sim.stopped
                        or bool(getattr(sim, "stop_reason", None)))
         summary = sim.summary()
+        summary["analytic"] = run_analytic_summary(
+            sim.document, base_dir=sim.base_dir, duration_s=sim.duration_s,
+            warmup_s=sim.warmup_s)
         summary["wall_s"] = time.perf_counter() - started
         summary["interrupted"] = interrupted
         summary["analysis"] = analyse_run(series)

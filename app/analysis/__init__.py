@@ -1,1 +1,2 @@
-"""Qt-free analysis of designs and runs: statistics over metric streams, the analytic model."""
+"""Qt-free analysis beside the simulation: the queueing-theory model, statistics over a run's
+metric streams, forecasts and capacity planning."""

@@ -1,8 +1,6 @@
-"""Closed forms of queueing theory, and documents that are exactly those queues."""
+"""Documents that are exactly the textbook queues (closed forms: app.analysis.queueing)."""
 
 from __future__ import annotations
-
-import math
 
 from app.model import (
     UNBOUNDED,
@@ -13,45 +11,6 @@ from app.model import (
     SimulationSettings,
     Workload,
 )
-
-
-def erlang_b(c: int, a: float) -> float:
-    """Blocking probability of M/M/c/c with offered load ``a`` = lambda/mu (recursive form)."""
-    b = 1.0
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    return b
-
-
-def erlang_c(c: int, a: float) -> float:
-    """Probability of waiting in M/M/c with offered load ``a`` (< c)."""
-    b = erlang_b(c, a)
-    rho = a / c
-    return b / (1.0 - rho + rho * b)
-
-
-def mmc_mean_response(lam: float, mu: float, c: int) -> float:
-    """Mean time in system of M/M/c (seconds, rates per second)."""
-    a = lam / mu
-    return erlang_c(c, a) / (c * mu - lam) + 1.0 / mu
-
-
-def mm1k_blocking(rho: float, k: int) -> float:
-    """Blocking probability of M/M/1/K, K = places in the system (1 in service + K-1 waiting)."""
-    if abs(rho - 1.0) < 1e-12:
-        return 1.0 / (k + 1)
-    return (1.0 - rho) * rho**k / (1.0 - rho ** (k + 1))
-
-
-def md1_mean_response(lam: float, service_s: float) -> float:
-    """Pollaczek–Khinchine for deterministic service: W = s + lambda s^2 / (2 (1 - rho))."""
-    rho = lam * service_s
-    return service_s + lam * service_s**2 / (2.0 * (1.0 - rho))
-
-
-def mm1_response_quantile(lam: float, mu: float, q: float) -> float:
-    """The q-quantile of M/M/1 time in system: exponential with rate mu - lambda."""
-    return -math.log(1.0 - q) / (mu - lam)
 
 
 def queue_doc(
@@ -76,5 +35,41 @@ def queue_doc(
                       service_time=ServiceTime(distribution, mean_ms=mean_ms)),
         ],
         links=[Link("users", "q")],
+        simulation=SimulationSettings(duration_s=duration_s, warmup_s=warmup_s, seed=seed),
+    )
+
+
+def jackson_doc(lam: float = 600.0, *, duration_s: float = 200.0, warmup_s: float = 10.0,
+                seed: int = 1) -> Document:
+    """An open Jackson network: a random split, two M/M/1 stations, a cache, a database.
+
+    Every station is non-blocking with exponential service and an unbounded
+    queue, and every split is random (link weights, a cache's hit ratio), so
+    each station sees a Poisson stream and the network has product form:
+    each station is exactly M/M/1 at its own arrival rate.
+    """
+    from app.model import Routing
+
+    def station(cid: str, mean_ms: float) -> Component:
+        return Component(id=cid, type="microservice", concurrency=1, blocking=False,
+                         queue_capacity=UNBOUNDED,  # type: ignore[arg-type]
+                         service_time=ServiceTime("exponential", mean_ms=mean_ms))
+
+    return Document(
+        name="jackson",
+        components=[
+            Component(id="users", type="client",
+                      workload=Workload(pattern="poisson", rate_rps=lam)),
+            Component(id="lb", type="load_balancer", routing=Routing("random"),
+                      concurrency=100, queue_capacity=UNBOUNDED,  # type: ignore[arg-type]
+                      service_time=ServiceTime("constant", mean_ms=0.0)),
+            station("x", 1.0), station("y", 2.0),
+            Component(id="cache", type="cache", hit_ratio=0.75, blocking=False, concurrency=1,
+                      queue_capacity=UNBOUNDED,  # type: ignore[arg-type]
+                      service_time=ServiceTime("exponential", mean_ms=0.5)),
+            station("db", 4.0),
+        ],
+        links=[Link("users", "lb"), Link("lb", "x", weight=2), Link("lb", "y", weight=1),
+               Link("x", "cache"), Link("y", "cache", latency_ms=1.5), Link("cache", "db")],
         simulation=SimulationSettings(duration_s=duration_s, warmup_s=warmup_s, seed=seed),
     )

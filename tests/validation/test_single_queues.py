@@ -17,16 +17,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from app.engine import Simulation
-from app.model import Document
-from tests.validation.queueing import (
+from app.analysis.queueing import (
     erlang_b,
     md1_mean_response,
     mm1_response_quantile,
     mm1k_blocking,
     mmc_mean_response,
-    queue_doc,
 )
+from app.engine import Simulation
+from app.model import Document
+from tests.validation.queueing import queue_doc
 from tests.validation.runs import summaries
 
 pytestmark = pytest.mark.slow
