@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.engine.snapshot import Snapshot
 from app.ui.chart_markers import EventMarkers
+from app.ui.crosshair import Crosshair
 from app.ui.plain_text import PlainLabel, markup
 
 REDRAW_INTERVAL_MS = 50
@@ -159,6 +161,10 @@ class ChartsPanel(QWidget):
         self._build_plots()
         #: The run's events as vertical markers on every plot.
         self.markers = EventMarkers(self._plots.values())
+        #: One time line across these plots and every custom dashboard's (shared).
+        self.crosshair = Crosshair(self)
+        self.crosshair.set_time_plot(self._plots["throughput"])
+        self._join_crosshair()
         # The plots are shown from the start (empty), so their costly first paint
         # happens with the window, not in the middle of a run.
         self.hint = PlainLabel(
@@ -220,6 +226,33 @@ class ChartsPanel(QWidget):
             pen=pg.mkPen("#ef4444", width=2), connect="finite")
         # No legends over the data: latency names its curves in the title, and the
         # per-component colours are the swatches in the picker.
+
+    @property
+    def time_plot(self) -> pg.PlotItem:
+        """The plot whose time axis every chart follows (link others' X to it)."""
+        return self._plots["throughput"]
+
+    def plot(self, key: str) -> pg.PlotItem:
+        """One of the Overview's plots (``throughput``, ``latency``, ...), for tests."""
+        return self._plots[key]
+
+    def _join_crosshair(self) -> None:
+        fixed = {
+            "throughput": [("", "throughput")],
+            "latency": [(key, key) for key, _color in LATENCY_COLORS],
+            "errors": [("", "error_rate")],
+        }
+        for key, series in fixed.items():
+            self.crosshair.add_plot(self._plots[key], partial(self._fixed_curves, series))
+        for key, which in (("utilization", 0), ("queue", 1)):
+            self.crosshair.add_plot(self._plots[key], partial(self._picked_curves, which))
+
+    def _fixed_curves(self, series: list[tuple[str, str]]) -> list[tuple[str, pg.PlotDataItem]]:
+        return [(name, self._curves[curve]) for name, curve in series]
+
+    def _picked_curves(self, which: int) -> list[tuple[str, pg.PlotDataItem]]:
+        return [(self._names.get(cid, cid), curves[which])
+                for cid, curves in self._component_curves.items()]
 
     # -- run lifecycle -----------------------------------------------------------------------
 
@@ -332,6 +365,7 @@ class ChartsPanel(QWidget):
         if n and t[-1] > self._plots["throughput"].viewRange()[0][1]:
             self._plots["throughput"].setXRange(0, math.ceil(t[-1]), padding=0)
         self._fit_y(n)
+        self.crosshair.refresh()
         self.redraw_count += 1
 
     def _fit_y(self, n: int) -> None:
