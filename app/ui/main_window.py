@@ -31,6 +31,7 @@ from app.ui.actions import WindowActions
 from app.ui.canvas import DiagramScene, DiagramView
 from app.ui.canvas.export import export_png
 from app.ui.charts import ChartsPanel
+from app.ui.dashboards.detail_opener import ComponentDetails
 from app.ui.dashboards.tabs import DashboardTabs
 from app.ui.document import EditorDocument
 from app.ui.editing import SelectionEditor
@@ -129,6 +130,8 @@ class MainWindow(QMainWindow):
                                 charts=self.charts, results=self.results,
                                 charts_dock=self.charts_dock, results_dock=self.results_dock,
                                 parent=self)
+        self.details = ComponentDetails(self.view, self.runner, self.document,
+                                        self.charts.crosshair, self)
         self.editor = SelectionEditor(self.document, self.scene, self.view, self)
         self.window_actions = WindowActions.create(self, self.document.undo_stack)
         self.scenario_bar = ScenarioBar(self.document, self)
@@ -245,6 +248,7 @@ class MainWindow(QMainWindow):
         self.runner.batch_received.connect(self.chart_tabs.append)
         self.runner.run_finished.connect(self.chart_tabs.redraw)
         self.charts.timer.timeout.connect(self.chart_tabs.redraw)
+        self.charts.timer.timeout.connect(self.details.redraw)
         doc.changed.connect(self._validation_timer.start)
         doc.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda _m: self._update_title())
