@@ -116,6 +116,11 @@ def test_the_crosshair_moves_on_every_chart(window, qtbot) -> None:
     window.document.reset(small_design(rate_rps=150, duration_s=12))
     window.scenario_bar.set_speed(None)
     _make_dashboard(window, qtbot)
+    board = window.document.model.dashboards[0]
+    wide = DashboardChart(None, "utilization", ("lb", "web", "cache", "db"), 1, 0, None, 2)
+    window.document.replace_item("dashboards", 0, Dashboard(board.name, (
+        *board.charts, DashboardChart(None, "throughput_rps", ("end_to_end",), 0, 1), wide)),
+        "Add charts")
     window.runner.run()
     _wait_idle(window, qtbot)
     window.resize(1366, 850)
@@ -142,3 +147,47 @@ def test_the_crosshair_moves_on_every_chart(window, qtbot) -> None:
     assert "DB " in crosshair.label_text(dash_plot)
     assert dash_plot.viewRange()[0] == charts.plot("throughput").viewRange()[0]
     _shot(window.charts_dock, "overview-crosshair.png")
+    window.chart_tabs.tabs.setCurrentIndex(1)
+    window.resizeDocks([window.charts_dock], [420], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: window.chart_tabs.views[0].isVisible(), timeout=3000)
+    crosshair.set_x(8.0)
+    _shot(window.charts_dock, "dashboard-crosshair.png")
+
+
+def test_rename_and_delete_from_the_dashboard_menu_are_undoable(window, qtbot) -> None:
+    window.document.reset(small_design())
+    _make_dashboard(window, qtbot)
+    tabs = window.chart_tabs
+    tabs.rename_action.trigger()
+    dialog = tabs.dialog
+    dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "Q&A <b>")
+    _ok(qtbot, dialog)
+    assert window.document.model.dashboards[0].name == "Q&A <b>"
+    assert tabs.tabs.tabText(1) == "Q&&A <b>"  # shown as typed, "&" is no shortcut
+    tabs.remove_chart_menu.aboutToShow.emit()
+    labels = [a.text() for a in tabs.remove_chart_menu.actions()]
+    assert labels == ["Tail latency: Web, DB"]
+    tabs.delete_action.trigger()
+    assert window.document.model.dashboards == [] and tabs.tabs.count() == 1
+    window.window_actions.undo.trigger()
+    assert tabs.tabs.tabText(1) == "Q&&A <b>"
+    tabs.tabs.setCurrentIndex(1)
+    tabs.remove_chart_menu.actions()[0].trigger()
+    assert window.document.model.dashboards[0].charts == ()
+    assert not tabs.views[0].plots
+    _shot(tabs, "empty-dashboard.png")
+
+
+def test_dashboards_cannot_be_edited_during_a_run(window, qtbot) -> None:
+    window.document.reset(small_design(rate_rps=100, duration_s=600))
+    _make_dashboard(window, qtbot)
+    window.scenario_bar.set_speed(20.0)
+    window.runner.run()
+    tabs = window.chart_tabs
+    assert not tabs.new_button.isEnabled() and not tabs.add_chart_button.isEnabled()
+    qtbot.waitUntil(lambda: tabs.views[0].series.count >= 3, timeout=5000)
+    window.runner.stop()
+    _wait_idle(window, qtbot)
+    assert tabs.new_button.isEnabled()
+    assert tabs.views[0].series.count == len(window.runner.snapshots)

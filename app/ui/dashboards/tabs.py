@@ -37,6 +37,11 @@ OVERVIEW_TAB = "Overview"
 _BOARD_PATH = re.compile(r"^\$\.dashboards\[\d+\]\.?")
 
 
+def mnemonic_free(text: str) -> str:
+    """``text`` for a tab or menu, where ``&`` would otherwise mark a shortcut key."""
+    return text.replace("&", "&&")
+
+
 def first_problem(model: Document, boards: list[Dashboard]) -> str | None:
     """What the model's rules say about ``boards`` in ``model`` (``None``: fine)."""
     problems: list[Problem] = []
@@ -136,7 +141,7 @@ class DashboardTabs(QWidget):
             view.restart(past)
             view.redraw()
             self.views.append(view)
-            self.tabs.addTab(view, board.name)
+            self.tabs.addTab(view, mnemonic_free(board.name))
         self.tabs.setCurrentIndex(min(current, self.tabs.count() - 1))
         self._update_buttons()
 
@@ -256,5 +261,5 @@ class DashboardTabs(QWidget):
         view = self.views[index] if index is not None else None
         for i, chart in enumerate(charts):
             label = view.chart_label(i) if view is not None else chart.metric
-            action = self.remove_chart_menu.addAction(label)
+            action = self.remove_chart_menu.addAction(mnemonic_free(label))
             action.triggered.connect(lambda _c=False, i=i: self.remove_chart(i))

@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from app.engine.snapshot import Snapshot
 from app.model.dashboards import END_TO_END_SERIES, Dashboard, DashboardChart
@@ -28,6 +28,9 @@ from app.ui.plain_text import PlainLabel, markup
 
 #: A chart's y axis never shrinks below 0..1 (an all-zero series still has an axis).
 MIN_TOP = 1.0
+#: The least height of a grid row: a dashboard taller than the dock scrolls instead of
+#: squeezing its charts (and their crosshair labels) flat.
+ROW_MIN_HEIGHT = 190
 
 
 def series_name(cid: str, names: Mapping[str, str]) -> str:
@@ -65,14 +68,20 @@ class DashboardView(QWidget):
         self.plots: list[pg.PlotItem] = []
         self.curves: list[dict[str, pg.PlotDataItem]] = []
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(4, 4, 4, 4)
         if not board.charts:
             hint = PlainLabel("No charts yet: press \u201cAdd chart\u2026\u201d to plot a metric "
                               "of the components you pick.", self)
             hint.setObjectName("dashboardHint")
             hint.setEnabled(False)
             layout.addWidget(hint)
-        layout.addWidget(self.graphics, 1)
+        rows = max((chart.row + chart.rows for chart in board.charts), default=0)
+        self.graphics.setMinimumHeight(rows * ROW_MIN_HEIGHT)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.graphics)
+        layout.addWidget(self.scroll, 1)
         for chart in board.charts:
             self._add_chart(chart)
 
