@@ -149,7 +149,7 @@ def test_the_crosshair_moves_on_every_chart(window, qtbot) -> None:
     _shot(window.charts_dock, "overview-crosshair.png")
     window.chart_tabs.tabs.setCurrentIndex(1)
     window.resizeDocks([window.charts_dock], [420], Qt.Orientation.Vertical)
-    qtbot.waitUntil(lambda: window.chart_tabs.views[0].isVisible(), timeout=3000)
+    qtbot.waitUntil(window.chart_tabs.views[0].isVisible, timeout=3000)
     crosshair.set_x(8.0)
     _shot(window.charts_dock, "dashboard-crosshair.png")
 
