@@ -77,11 +77,11 @@ class DashboardView(QWidget):
             layout.addWidget(hint)
         rows = max((chart.row + chart.rows for chart in board.charts), default=0)
         self.graphics.setMinimumHeight(rows * ROW_MIN_HEIGHT)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.graphics)
-        layout.addWidget(self.scroll, 1)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self.graphics)
+        layout.addWidget(self.scroller, 1)
         for chart in board.charts:
             self._add_chart(chart)
 
