@@ -97,7 +97,8 @@ class DashboardTabs(QWidget):
         self.delete_action.triggered.connect(self.delete_current)
         self.tabs.currentChanged.connect(lambda _i: self._on_tab_changed())
         document.collection_changed.connect(self._on_collection_changed)
-        document.document_reset.connect(self.rebuild)
+        # A new design: the last run (of the design before) is forgotten, not shown.
+        document.document_reset.connect(lambda: self.rebuild(with_past=False))
         document.locked_changed.connect(lambda _locked: self._update_buttons())
         self.rebuild()
 
@@ -125,8 +126,9 @@ class DashboardTabs(QWidget):
         if name == "dashboards":
             self.rebuild()
 
-    def rebuild(self) -> None:
-        """One tab per dashboard of the model (after an edit, an undo, New or Open)."""
+    def rebuild(self, with_past: bool = True) -> None:
+        """One tab per dashboard of the model (after an edit, an undo, New or Open);
+        ``with_past``: filled with the last run's windows."""
         current = self.tabs.currentIndex()
         for view in self.views:
             view.detach()
@@ -134,7 +136,7 @@ class DashboardTabs(QWidget):
             view.deleteLater()
         names = {c.id: c.display_name for c in self._document.model.components}
         self.views = []
-        past = self._snapshots()
+        past = self._snapshots() if with_past else []
         for board in self._document.model.dashboards:
             view = DashboardView(board, names,
                                  crosshair=self._overview.crosshair, parent=self)
