@@ -13,7 +13,10 @@ Geometry is a plain ``(x, y)`` tuple: the model knows nothing of Qt.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from app.model.dashboards import Dashboard
 
 #: ``queue_capacity`` value meaning "no limit" (JSON ``null``); ``None`` means "not given".
 UNBOUNDED: Final = "unbounded"
@@ -286,6 +289,8 @@ class Document:
     description: str | None = None
     chaos: Chaos | None = None
     faults: list[Fault] = field(default_factory=list)
+    #: Custom chart grids (:mod:`app.model.dashboards`); empty: only the Overview.
+    dashboards: list[Dashboard] = field(default_factory=list)
 
     def component(self, component_id: str) -> Component:
         """The component with this id; ``KeyError`` if there is none."""

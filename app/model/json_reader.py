@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.model.dashboards import Dashboard, DashboardChart
 from app.model.document import (
     UNBOUNDED,
     Autoscaling,
@@ -184,6 +185,37 @@ FAULT = _Schema(Fault, {
 }, required=("kind", "target", "at_s"), hints={
     "target": 'what the fault hits: a component id, a link "a->b" or a zone',
 })
+def _strings(value: object, path: str, problems: list[Problem]) -> Any:
+    if not isinstance(value, list):
+        problems.append(Problem(path, f"must be a list [...], got {describe(value)}"))
+        return _SKIP
+    items = [_string(item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
+    return _SKIP if _SKIP in items else tuple(items)
+
+
+def _records(schema: _Schema) -> Converter:
+    """A list of ``schema`` objects, as a tuple (``_SKIP`` if any cannot be built)."""
+    def convert(value: object, path: str, problems: list[Problem]) -> Any:
+        if not isinstance(value, list):
+            problems.append(Problem(path, f"must be a list [...], got {describe(value)}"))
+            return _SKIP
+        items = [read_object(item, f"{path}[{i}]", schema, problems)
+                 for i, item in enumerate(value)]
+        return _SKIP if _SKIP in items else tuple(items)
+
+    return convert
+
+
+DASHBOARD_CHART = _Schema(DashboardChart, {
+    "title": _string, "metric": _string, "components": _strings, "row": _integer,
+    "col": _integer, "row_span": _integer, "col_span": _integer,
+}, required=("metric", "components", "row", "col"), hints={
+    "metric": 'a per-window metric, e.g. "latency_p99_ms"',
+    "components": 'a list of component ids or "end_to_end"',
+    "row": "the chart's grid row, from 0", "col": "the chart's grid column, from 0",
+})
+DASHBOARD = _Schema(Dashboard, {"name": _string, "charts": _records(DASHBOARD_CHART)},
+                    required=("name",), hints={"name": "the dashboard's name, e.g. \"Database\""})
 COMPONENT = _Schema(
     Component,
     {
@@ -233,7 +265,7 @@ SIMULATION = _Schema(SimulationSettings, {
 })
 #: Top-level keys; ``format``/``version`` are checked before the records are read.
 TOP_LEVEL_KEYS = ("format", "version", "name", "description", "components", "links",
-                  "simulation", "chaos", "faults")
+                  "simulation", "chaos", "faults", "dashboards")
 
 _REQUIRED_HINTS = {
     "id": 'a unique component id, e.g. "web"',
@@ -386,4 +418,5 @@ def read_document(raw: dict[str, Any]) -> ReadResult:
         if chaos is not _SKIP:
             doc.chaos = chaos
     doc.faults, fault_rows = _read_list(raw, "faults", FAULT, problems)
+    doc.dashboards, _rows = _read_list(raw, "dashboards", DASHBOARD, problems)
     return ReadResult(doc, problems, component_rows, link_rows, fault_rows)

@@ -68,6 +68,8 @@ def document_to_json(doc: Document, format_name: str, version: int) -> dict[str,
         out["chaos"] = record_to_json(doc.chaos)
     if doc.faults:
         out["faults"] = [record_to_json(fault) for fault in doc.faults]
+    if doc.dashboards:
+        out["dashboards"] = [record_to_json(board) for board in doc.dashboards]
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from app.model.catalog import COMPONENT_TYPES
+from app.model.dashboards import check_dashboards
 from app.model.document import (
     DISTRIBUTIONS,
     FANOUT_MODES,
@@ -106,6 +107,7 @@ def validate(doc: Document, into: list[Problem] | None = None) -> list[Problem]:
     check_graph(doc, problems)
     _check_simulation(doc.simulation, problems)
     check_chaos_and_faults(doc, problems)
+    check_dashboards(doc, problems)
     return in_document_order(problems)
 
 

@@ -15,7 +15,8 @@ a degenerate range, so an all-zero run shows a flat line on a sane axis.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -31,7 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.snapshot import Snapshot
+from app.ui.chart_buffers import E2E_SERIES, MetricBuffers, finite_max, nice_ceil
 from app.ui.chart_markers import EventMarkers
+from app.ui.crosshair import Crosshair
 from app.ui.plain_text import PlainLabel, markup
 
 REDRAW_INTERVAL_MS = 50
@@ -56,78 +59,15 @@ PLOT_GROUPS = (
     ("End to end: every request, as its client sees it", 0, 3),
     ("Per component (ticked on the left)", 3, 2),
 )
-#: End-to-end series: (buffer key, snapshot field, scale to the plotted unit).
-E2E_SERIES = (
-    ("throughput", "throughput_rps", 1.0),
-    ("p50", "latency_p50_ms", 1.0),
-    ("p95", "latency_p95_ms", 1.0),
-    ("p99", "latency_p99_ms", 1.0),
-    ("error_rate", "error_rate", 100.0),
-)
 SERIES_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899",
                  "#14b8a6", "#eab308", "#6366f1", "#f97316")
 DEFAULT_PICKS = 3
 AXIS_WIDTH = 58
 LATENCY_COLORS = (("p50", "#3b82f6"), ("p95", "#f59e0b"), ("p99", "#ef4444"))
-def _finite_max(values: np.ndarray) -> float:
-    """The largest finite value, 0 when there is none (all NaN, or empty)."""
-    finite = values[np.isfinite(values)]
-    return float(finite.max()) if finite.size else 0.0
-
-
-def _nice_ceil(value: float) -> float:
-    """The next of 1, 2, 5 × 10^k at or above ``value`` (the axis moves in few, round steps)."""
-    if value <= 0 or not math.isfinite(value):
-        return 0.0
-    magnitude = 10.0 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 5.0, 10.0):
-        if value <= step * magnitude * (1 + 1e-12):
-            return step * magnitude
-    return 10.0 * magnitude
-
-
 def _swatch(color: str) -> QIcon:
     pix = QPixmap(12, 12)
     pix.fill(QColor(color))
     return QIcon(pix)
-
-
-class MetricBuffers:
-    """Preallocated time series of one run."""
-
-    def __init__(self, component_ids: Sequence[str], capacity: int) -> None:
-        self.capacity = max(2, capacity)
-        self.count = 0
-        self.time = np.zeros(self.capacity)
-        self.e2e = {key: np.zeros(self.capacity) for key, _f, _s in E2E_SERIES}
-        self.index = {cid: i for i, cid in enumerate(component_ids)}
-        self.utilization = np.zeros((len(component_ids), self.capacity))
-        self.queue = np.zeros((len(component_ids), self.capacity))
-
-    def _grow(self) -> None:
-        # Only if the run outlives its planned windows; old views stay valid (new arrays).
-        self.capacity *= 2
-        self.time = np.resize(self.time, self.capacity)
-        self.e2e = {k: np.resize(v, self.capacity) for k, v in self.e2e.items()}
-        self.utilization = np.resize(self.utilization, (len(self.index), self.capacity))
-        self.queue = np.resize(self.queue, (len(self.index), self.capacity))
-
-    def append(self, snapshot: Snapshot) -> None:
-        """Copy one window's figures in (a figure the window does not have becomes NaN)."""
-        if self.count >= self.capacity:
-            self._grow()
-        i = self.count
-        self.time[i] = snapshot.time_s
-        e2e = snapshot.end_to_end
-        for key, field, scale in E2E_SERIES:
-            value = getattr(e2e, field)
-            self.e2e[key][i] = math.nan if value is None else value * scale
-        for cid, row in self.index.items():
-            metrics = snapshot.components.get(cid)
-            if metrics is not None:
-                self.utilization[row, i] = metrics.utilization * 100.0
-                self.queue[row, i] = metrics.waiting
-        self.count = i + 1
 
 
 class ChartsPanel(QWidget):
@@ -159,6 +99,10 @@ class ChartsPanel(QWidget):
         self._build_plots()
         #: The run's events as vertical markers on every plot.
         self.markers = EventMarkers(self._plots.values())
+        #: One time line across these plots and every custom dashboard's (shared).
+        self.crosshair = Crosshair(self)
+        self.crosshair.set_time_plot(self._plots["throughput"])
+        self._join_crosshair()
         # The plots are shown from the start (empty), so their costly first paint
         # happens with the window, not in the middle of a run.
         self.hint = PlainLabel(
@@ -220,6 +164,33 @@ class ChartsPanel(QWidget):
             pen=pg.mkPen("#ef4444", width=2), connect="finite")
         # No legends over the data: latency names its curves in the title, and the
         # per-component colours are the swatches in the picker.
+
+    @property
+    def time_plot(self) -> pg.PlotItem:
+        """The plot whose time axis every chart follows (link others' X to it)."""
+        return self._plots["throughput"]
+
+    def plot(self, key: str) -> pg.PlotItem:
+        """One of the Overview's plots (``throughput``, ``latency``, ...), for tests."""
+        return self._plots[key]
+
+    def _join_crosshair(self) -> None:
+        fixed = {
+            "throughput": [("", "throughput")],
+            "latency": [(key, key) for key, _color in LATENCY_COLORS],
+            "errors": [("", "error_rate")],
+        }
+        for key, series in fixed.items():
+            self.crosshair.add_plot(self._plots[key], partial(self._fixed_curves, series))
+        for key, which in (("utilization", 0), ("queue", 1)):
+            self.crosshair.add_plot(self._plots[key], partial(self._picked_curves, which))
+
+    def _fixed_curves(self, series: list[tuple[str, str]]) -> list[tuple[str, pg.PlotDataItem]]:
+        return [(name, self._curves[curve]) for name, curve in series]
+
+    def _picked_curves(self, which: int) -> list[tuple[str, pg.PlotDataItem]]:
+        return [(self._names.get(cid, cid), curves[which])
+                for cid, curves in self._component_curves.items()]
 
     # -- run lifecycle -----------------------------------------------------------------------
 
@@ -332,6 +303,7 @@ class ChartsPanel(QWidget):
         if n and t[-1] > self._plots["throughput"].viewRange()[0][1]:
             self._plots["throughput"].setXRange(0, math.ceil(t[-1]), padding=0)
         self._fit_y(n)
+        self.crosshair.refresh()
         self.redraw_count += 1
 
     def _fit_y(self, n: int) -> None:
@@ -344,8 +316,8 @@ class ChartsPanel(QWidget):
             "queue": [buffers.queue[buffers.index[cid], :n] for cid in self._component_curves],
         }
         for key, arrays in series.items():
-            top = max((_finite_max(a) for a in arrays), default=0.0)
-            new_top = max(MIN_Y_TOP, _nice_ceil(top * Y_HEADROOM))
+            top = max((finite_max(a) for a in arrays), default=0.0)
+            new_top = max(MIN_Y_TOP, nice_ceil(top * Y_HEADROOM))
             if new_top != self.y_top[key] or self.redraw_count == 0:
                 self.y_top[key] = new_top
                 # A little padding: a line at 0 shows above the axis, not on it.

@@ -12,6 +12,7 @@ and the item-level helpers built on it -- with one undo command
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import SignalInstance
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from app.ui.document import EditorDocument
 
 #: The design's keyed collections (list-valued :class:`Document` fields).
-COLLECTIONS: Final = ("faults",)
+COLLECTIONS: Final = ("faults", "dashboards")
 #: The undo step of :meth:`DesignParts.add_scheduled_faults`.
 ADD_RUN_FAULTS_TEXT: Final = "Add faults from run"
 
@@ -122,3 +123,18 @@ class DesignParts:
         if len(kept) != len(faults):
             self._undo_stack.push(ReplaceCollectionCommand(
                 self._self(), "faults", faults, kept, "Remove their faults"))
+        self._drop_dashboard_series(component_ids)
+
+    def _drop_dashboard_series(self, component_ids: set[str]) -> None:
+        """Within a delete: charts stop plotting what goes (a chart left empty goes too)."""
+        boards = self._model.dashboards
+        kept = [
+            replace(board, charts=tuple(
+                replace(chart, components=tuple(c for c in chart.components
+                                                if c not in component_ids))
+                for chart in board.charts
+                if any(c not in component_ids for c in chart.components)))
+            for board in boards]
+        if kept != boards:
+            self._undo_stack.push(ReplaceCollectionCommand(
+                self._self(), "dashboards", boards, kept, "Remove them from dashboards"))

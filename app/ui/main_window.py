@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME, __version__
+from app.engine.snapshot import Snapshot
 from app.model.document import Document
 from app.model.validation import problems_by_component
 from app.reports.csv_writer import write_metrics_csv
@@ -30,6 +31,8 @@ from app.ui.actions import WindowActions
 from app.ui.canvas import DiagramScene, DiagramView
 from app.ui.canvas.export import export_png
 from app.ui.charts import ChartsPanel
+from app.ui.dashboards.detail_opener import ComponentDetails
+from app.ui.dashboards.tabs import DashboardTabs
 from app.ui.document import EditorDocument
 from app.ui.editing import SelectionEditor
 from app.ui.events.live_menu import LiveFaults
@@ -90,7 +93,9 @@ class MainWindow(QMainWindow):
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("inspector", "Inspector", self.inspector,
                                          Qt.DockWidgetArea.RightDockWidgetArea)
-        self.charts_dock = self._dock("charts", "Charts", self.charts,
+        self.chart_tabs = DashboardTabs(self.document, self.charts,
+                                        self._run_snapshots)
+        self.charts_dock = self._dock("charts", "Charts", self.chart_tabs,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
         self.results_dock = self._dock("results", "Results", self.results,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -125,6 +130,8 @@ class MainWindow(QMainWindow):
                                 charts=self.charts, results=self.results,
                                 charts_dock=self.charts_dock, results_dock=self.results_dock,
                                 parent=self)
+        self.details = ComponentDetails(self.view, self.runner, self.document,
+                                        self.charts.crosshair, self)
         self.editor = SelectionEditor(self.document, self.scene, self.view, self)
         self.window_actions = WindowActions.create(self, self.document.undo_stack)
         self.scenario_bar = ScenarioBar(self.document, self)
@@ -237,6 +244,11 @@ class MainWindow(QMainWindow):
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.runner.message.connect(lambda text: self.statusBar().showMessage(text))
         self.runner.state_changed.connect(self._on_run_state)
+        self.runner.run_started.connect(self.chart_tabs.start_run)
+        self.runner.batch_received.connect(self.chart_tabs.append)
+        self.runner.run_finished.connect(self.chart_tabs.redraw)
+        self.charts.timer.timeout.connect(self.chart_tabs.redraw)
+        self.charts.timer.timeout.connect(self.details.redraw)
         doc.changed.connect(self._validation_timer.start)
         doc.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda _m: self._update_title())
@@ -279,6 +291,11 @@ class MainWindow(QMainWindow):
         settings.setValue(KEY_STATE, self.saveState(STATE_VERSION))
         write_speed(settings, self.runner.speed)
         settings.setValue(KEY_SNAP, self.window_actions.snap.isChecked())
+
+    def _run_snapshots(self) -> list[Snapshot]:
+        """The last run's windows (none before the run controller exists)."""
+        runner = getattr(self, "runner", None)
+        return runner.snapshots if runner is not None else []
 
     # -- public API (scripts, tests) ---------------------------------------------------------
 

@@ -56,6 +56,10 @@ class RunController(QObject):
     message = Signal(str)
     #: The run ended and its summary is in the results panel.
     run_finished = Signal()
+    #: A run starts (its first batch follows): views of the last run forget it.
+    run_started = Signal()
+    #: A batch of snapshots arrived (a tuple, oldest first): views append, never draw.
+    batch_received = Signal(object)
 
     def __init__(
         self,
@@ -147,6 +151,7 @@ class RunController(QObject):
         self._latest = None
         self.live_updates = 0
         self._charts.start_run(stations, windows)
+        self.run_started.emit()
         self._results.clear()
         self._scene.clear_live()
         self._progress.setRange(0, 1000)
@@ -226,6 +231,7 @@ class RunController(QObject):
                 self.run_events.extend(snapshot.events)
                 self._unlisted += len(snapshot.events)
         self._latest = batch[-1]
+        self.batch_received.emit(batch)
 
     def _show_latest(self) -> None:
         """One frame: the newest snapshot on canvas, progress bar and status bar."""

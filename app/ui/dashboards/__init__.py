@@ -1,0 +1,1 @@
+"""Custom dashboards in the Charts dock, and how metrics are shown on them."""
