@@ -151,6 +151,10 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "end_to_end": end_to_end,
         "components": components,
         "failures": sim.failures.stats.block(components),
+        # Fired alerts, warm-up included (see docs/alerts.md); [] when none fired.
+        "alerts": [] if sim.alerts is None else sim.alerts.summary(),
+        "alerts_dropped": 0 if sim.alerts is None else sim.alerts.episodes_dropped,
+        "alert_events_dropped": 0 if sim.alerts is None else sim.alerts.pending_events_dropped,
     }
 
 
