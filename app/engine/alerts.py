@@ -157,7 +157,13 @@ class AlertEvaluator:
         return None  # not measured by this run (validation makes this unreachable)
 
     def window_closed(self, close: WindowClose) -> None:
-        """Evaluate every tracked alert on the window that just closed."""
+        """Evaluate every tracked alert on the window that just closed.
+
+        A window of no length (a run stopped right at a window's end) measured
+        nothing: its zeros are not values, so every state stays.
+        """
+        if close.length_s <= 0.0:
+            return
         now = close.time_s
         for alert in self.alerts:
             value = alert.read(close)
