@@ -10,6 +10,9 @@ Mean latencies carry a 95 % confidence interval by batch means.
 A figure that cannot be measured is ``None``, never 0: latencies when
 nothing completed, rates over no measured time. A run stopped during the
 warm-up has ``stopped_during_warmup: true`` and no statistics at all.
+
+``alerts`` lists the alerts that fired (the design's rules or the defaults,
+warm-up windows included), by ``fired_at_s``; see docs/alerts.md.
 """
 
 from __future__ import annotations
