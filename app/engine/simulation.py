@@ -12,6 +12,7 @@ from typing import Any
 
 import simpy
 
+from app.engine.alerts import AlertEvaluator, install_alerts
 from app.engine.autoscaling import Autoscaler, install_autoscaling
 from app.engine.budget import (
     WorkEstimate,
@@ -135,6 +136,8 @@ class Simulation:
         self.autoscaler.on_new_replica.append(self.failures.replica_added)
         #: Balancers' health checks by station id (``health_check`` in the design).
         self.health_checks = install_health_checks(self.env, self.stations, self.events)
+        #: Alert rules (the design's or the defaults); ``None`` when none applies.
+        self.alerts: AlertEvaluator | None = install_alerts(self)
         self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
         self._warm_captured = False
         if self.warmup_s == 0.0:

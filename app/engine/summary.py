@@ -10,6 +10,9 @@ Mean latencies carry a 95 % confidence interval by batch means.
 A figure that cannot be measured is ``None``, never 0: latencies when
 nothing completed, rates over no measured time. A run stopped during the
 warm-up has ``stopped_during_warmup: true`` and no statistics at all.
+
+``alerts`` lists the alerts that fired (the design's rules or the defaults,
+warm-up windows included), by ``fired_at_s``; see docs/alerts.md.
 """
 
 from __future__ import annotations
@@ -151,6 +154,10 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "end_to_end": end_to_end,
         "components": components,
         "failures": sim.failures.stats.block(components),
+        # Fired alerts, warm-up included (see docs/alerts.md); [] when none fired.
+        "alerts": [] if sim.alerts is None else sim.alerts.summary(),
+        "alerts_dropped": 0 if sim.alerts is None else sim.alerts.episodes_dropped,
+        "alert_events_dropped": 0 if sim.alerts is None else sim.alerts.pending_events_dropped,
     }
 
 

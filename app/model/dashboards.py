@@ -17,20 +17,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from app.model.errors import Problem
+from app.model.metric_names import WINDOW_METRICS
 from app.model.value_checks import Checker, describe
 
 if TYPE_CHECKING:
     from app.model.document import Document
 
-#: Per-window metrics a chart may plot: the fields of the engine's
-#: ``WindowMetrics`` (a test keeps the two equal; the model may not import the engine).
-DASHBOARD_METRICS: Final = (
-    "arrivals", "completed", "rejected", "timed_out", "failed", "throughput_rps",
-    "error_rate", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p95_ms",
-    "latency_p99_ms", "latency_max_ms", "utilization", "memory_utilization", "queue_length",
-    "in_flight", "availability", "dropped", "backlog", "async_failed", "throttled",
-    "replicas", "replicas_up",
-)
+#: Per-window metrics a chart may plot (the ``metrics.csv`` names).
+DASHBOARD_METRICS: Final = WINDOW_METRICS
 #: What a chart names for the figures measured at the clients.
 END_TO_END_SERIES: Final = "end_to_end"
 #: Most dashboards in one design, charts on one dashboard, series on one chart.

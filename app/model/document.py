@@ -52,6 +52,9 @@ COMPONENT_FAULTS: Final = ("crash", "slowdown", "error_rate")
 LINK_FAULTS: Final = ("latency", "partition")
 ZONE_FAULTS: Final = ("zone_outage",)
 FAULT_KINDS: Final = (*COMPONENT_FAULTS, *LINK_FAULTS, *ZONE_FAULTS)
+#: Alert rule comparisons and severities (see app/model/alerts.py, docs/alerts.md).
+ALERT_OPS: Final = (">", ">=", "<", "<=")
+ALERT_SEVERITIES: Final = ("info", "warning", "high", "critical")
 
 
 @dataclass
@@ -279,6 +282,28 @@ class Fault:
 
 
 @dataclass
+class AlertRule:
+    """An alert rule: ``metric`` of ``component`` ``op`` ``threshold`` for ``for_s`` seconds.
+
+    ``component`` is a component id, a component type, ``"*"`` (every serving
+    component), a link ``"source->target"`` or ``"end_to_end"``; a type or
+    ``"*"`` tracks one alert per component. ``clear_threshold`` (hysteresis):
+    a firing alert resolves only once the value is back past it. Semantics:
+    :mod:`app.model.alerts` and docs/alerts.md. Kept here beside the other
+    records so the document module needs no import of the alerts module.
+    """
+
+    name: str
+    metric: str
+    component: str
+    op: str
+    threshold: float
+    for_s: float
+    severity: str
+    clear_threshold: float | None = None
+
+
+@dataclass
 class Document:
     """A whole design: what a ``.sdsim`` file holds."""
 
@@ -289,6 +314,8 @@ class Document:
     description: str | None = None
     chaos: Chaos | None = None
     faults: list[Fault] = field(default_factory=list)
+    #: Alert rules; ``None`` (no key in the file): the default rules apply, ``[]``: none.
+    alerts: list[AlertRule] | None = None
     #: Custom chart grids (:mod:`app.model.dashboards`); empty: only the Overview.
     dashboards: list[Dashboard] = field(default_factory=list)
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from app.atomic_io import atomic_write_text
+from app.model.alerts import MAX_ALERT_RULES
 from app.model.document import Document
 from app.model.errors import (
     ERROR,
@@ -85,7 +86,7 @@ _BRACKET_STEP: Final = bytes(
 )
 _QUOTE: Final = ord('"')
 _SCAN_CHUNK: Final = 1 << 20
-_FILE_ROW: Final = re.compile(r"^\$\.(components|links|faults)\[(\d+)\]")
+_FILE_ROW: Final = re.compile(r"^\$\.(components|links|faults|alerts)\[(\d+)\]")
 _NON_FINITE: Final = {"NaN": float("nan"), "Infinity": float("inf"),
                       "-Infinity": float("-inf")}
 
@@ -244,7 +245,8 @@ def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _check_counts(components: object, links: object, faults: object = None) -> None:
+def _check_counts(components: object, links: object, faults: object = None,
+                  alerts: object = None) -> None:
     if isinstance(components, list) and len(components) > MAX_COMPONENTS:
         raise _refuse(f"has {len(components):,} components; at most {MAX_COMPONENTS:,} "
                       "are supported", "$.components")
@@ -254,6 +256,9 @@ def _check_counts(components: object, links: object, faults: object = None) -> N
     if isinstance(faults, list) and len(faults) > MAX_FAULTS:
         raise _refuse(f"has {len(faults):,} scheduled faults; at most {MAX_FAULTS:,} are "
                       "supported", "$.faults")
+    if isinstance(alerts, list) and len(alerts) > MAX_ALERT_RULES:
+        raise _refuse(f"has {len(alerts):,} alert rules; at most {MAX_ALERT_RULES:,} are "
+                      "supported", "$.alerts")
 
 
 def _path_in_file(path: str, result: ReadResult) -> str:
@@ -262,7 +267,7 @@ def _path_in_file(path: str, result: ReadResult) -> str:
     if match is None:
         return path
     rows = {"components": result.component_rows, "links": result.link_rows,
-            "faults": result.fault_rows}[match.group(1)]
+            "faults": result.fault_rows, "alerts": result.alert_rows}[match.group(1)]
     row = rows[int(match.group(2))]
     return f"$.{match.group(1)}[{row}]{path[match.end():]}"
 
@@ -275,8 +280,8 @@ def _prefixes(path: str) -> list[str]:
 def _fully_read_part(result: ReadResult) -> Document | None:
     """The part of the document the reader finished before its problem list filled.
 
-    The reader goes through the components, the links, then the faults, in file order;
-    when the list fills at row ``r`` of one of them, the rows before ``r``
+    The reader goes through the components, the links, the faults, then the alerts, in
+    file order; when the list fills at row ``r`` of one of them, the rows before ``r``
     have every reader problem listed, so their validation errors can be
     listed beside them without counting anything twice. ``None``: nothing
     (the list filled on the top-level keys).
@@ -296,6 +301,9 @@ def _fully_read_part(result: ReadResult) -> Document | None:
         count = bisect.bisect_left(result.link_rows, row)
         return Document(name=doc.name, description=doc.description, components=doc.components,
                         links=doc.links[:count])
+    if match.group(1) == "alerts":
+        count = bisect.bisect_left(result.alert_rows, row)
+        return replace(doc, alerts=None if doc.alerts is None else doc.alerts[:count])
     count = bisect.bisect_left(result.fault_rows, row)
     return Document(name=doc.name, description=doc.description, components=doc.components,
                     links=doc.links, simulation=doc.simulation, chaos=doc.chaos,
@@ -345,7 +353,7 @@ def loads(text: str | bytes) -> Document:
             counting at least the rest), ``str()`` names the first.
     """
     raw = _upgrade(_parse(text))
-    _check_counts(raw.get("components"), raw.get("links"), raw.get("faults"))
+    _check_counts(raw.get("components"), raw.get("links"), raw.get("faults"), raw.get("alerts"))
     result = read_document(raw)
     errors = _validation_errors(result)
     if result.problems or errors:
@@ -388,7 +396,7 @@ def dumps(doc: Document) -> str:
         DocumentError: ``doc`` has problems of severity ``"error"`` (which
             :func:`loads` would refuse); incomplete designs are written.
     """
-    _check_counts(doc.components, doc.links, doc.faults)
+    _check_counts(doc.components, doc.links, doc.faults, doc.alerts)
     errors = ProblemList(admit=lambda problem: problem if problem.severity == ERROR else None)
     validate(doc, errors)
     if errors:

@@ -22,6 +22,7 @@ from typing import Any
 from app.model.dashboards import Dashboard, DashboardChart
 from app.model.document import (
     UNBOUNDED,
+    AlertRule,
     Autoscaling,
     Backoff,
     Chaos,
@@ -263,9 +264,22 @@ LINK = _Schema(
 SIMULATION = _Schema(SimulationSettings, {
     "duration_s": _number, "warmup_s": _number, "seed": _integer, "window_s": _number,
 })
+ALERT = _Schema(AlertRule, {
+    "name": _string, "metric": _string, "component": _string, "op": _string,
+    "threshold": _number, "for_s": _number, "severity": _string, "clear_threshold": _number,
+}, required=("name", "metric", "component", "op", "threshold", "for_s", "severity"), hints={
+    "name": 'the rule\'s name, e.g. "High latency"',
+    "metric": 'a metrics.csv metric name, e.g. "latency_p99_ms"',
+    "component": 'what the rule watches: a component id or type, "*", a link "a->b" or '
+                 '"end_to_end"',
+    "op": 'the comparison: ">", ">=", "<" or "<="',
+    "threshold": "the value the metric is compared with",
+    "for_s": "how long the condition must hold before the alert fires, in seconds (0: at once)",
+    "severity": 'one of "info", "warning", "high", "critical"',
+})
 #: Top-level keys; ``format``/``version`` are checked before the records are read.
 TOP_LEVEL_KEYS = ("format", "version", "name", "description", "components", "links",
-                  "simulation", "chaos", "faults", "dashboards")
+                  "simulation", "chaos", "faults", "alerts", "dashboards")
 
 _REQUIRED_HINTS = {
     "id": 'a unique component id, e.g. "web"',
@@ -363,6 +377,7 @@ class ReadResult:
         component_rows: For each ``document.components[i]``, its index in the file.
         link_rows: For each ``document.links[i]``, its index in the file.
         fault_rows: For each ``document.faults[i]``, its index in the file.
+        alert_rows: For each ``document.alerts[i]``, its index in the file.
     """
 
     document: Document
@@ -370,6 +385,7 @@ class ReadResult:
     component_rows: list[int]
     link_rows: list[int]
     fault_rows: list[int] = field(default_factory=list)
+    alert_rows: list[int] = field(default_factory=list)
 
 
 def _read_list(
@@ -418,5 +434,8 @@ def read_document(raw: dict[str, Any]) -> ReadResult:
         if chaos is not _SKIP:
             doc.chaos = chaos
     doc.faults, fault_rows = _read_list(raw, "faults", FAULT, problems)
+    alert_rows: list[int] = []
+    if raw.get("alerts") is not None:  # no key (or null): the default rules apply
+        doc.alerts, alert_rows = _read_list(raw, "alerts", ALERT, problems)
     doc.dashboards, _rows = _read_list(raw, "dashboards", DASHBOARD, problems)
-    return ReadResult(doc, problems, component_rows, link_rows, fault_rows)
+    return ReadResult(doc, problems, component_rows, link_rows, fault_rows, alert_rows)

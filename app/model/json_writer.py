@@ -68,6 +68,9 @@ def document_to_json(doc: Document, format_name: str, version: int) -> dict[str,
         out["chaos"] = record_to_json(doc.chaos)
     if doc.faults:
         out["faults"] = [record_to_json(fault) for fault in doc.faults]
+    # None: no key (the default rules apply); [] is written, since it turns them off.
+    if doc.alerts is not None:
+        out["alerts"] = [record_to_json(rule) for rule in doc.alerts]
     if doc.dashboards:
         out["dashboards"] = [record_to_json(board) for board in doc.dashboards]
     return out

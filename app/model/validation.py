@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from app.model.alert_checks import check_alerts
 from app.model.catalog import COMPONENT_TYPES
 from app.model.dashboards import check_dashboards
 from app.model.document import (
@@ -107,6 +108,7 @@ def validate(doc: Document, into: list[Problem] | None = None) -> list[Problem]:
     check_graph(doc, problems)
     _check_simulation(doc.simulation, problems)
     check_chaos_and_faults(doc, problems)
+    check_alerts(doc, problems)
     check_dashboards(doc, problems)
     return in_document_order(problems)
 

@@ -389,7 +389,7 @@ def test_missing_required_keys_and_unknown_top_level_keys() -> None:
         # the component without an id could not be kept, so links to it dangle
         '$.links[1].source: no component has id "lb"',
         '$.author: unknown key "author" (known keys: format, version, name, description, '
-        "components, links, simulation, chaos, faults, dashboards)",
+        "components, links, simulation, chaos, faults, alerts, dashboards)",
     ]
 
 

@@ -217,5 +217,6 @@ def test_a_retry_storm_collapses_without_backoff_and_recovers_with_breaker_and_j
     error, requests, calls = _after_fault(calm, 50.0)
     assert error == 0.0
     assert calls == pytest.approx(requests, rel=0.01)
-    kinds = [e["kind"] for e in summary["events"]]
+    # Alert state changes (the default rules) are events too; the breaker's are what counts.
+    kinds = [e["kind"] for e in summary["events"] if not e["kind"].startswith("alert_")]
     assert "breaker_open" in kinds and kinds[-1] == "breaker_closed"
