@@ -60,7 +60,7 @@ class AlertsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((62, 62, 140, 120, 170, 68, 68, 82)):
+        for column, width in enumerate((62, 62, 130, 100, 160, 64, 64, 86)):
             self.table.setColumnWidth(column, width)
         live_layout = QVBoxLayout(live)
         live_layout.setContentsMargins(0, 4, 0, 0)

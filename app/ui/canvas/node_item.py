@@ -361,6 +361,9 @@ class NodeItem(QGraphicsItem):
             painter.drawRect(rect)
             painter.fillRect(QRectF(-ICON_SIZE / 2, _TOP + 8, ICON_SIZE, ICON_SIZE),
                              _CATEGORY_COLORS.get(self._category, colors.node_border))
+            if self._alert_severity is not None:  # a firing alert shows at any zoom
+                painter.fillRect(QRectF(rect.left() + 6, rect.top() + 6, 22, 22),
+                                 QColor(ALERT_COLORS.get(self._alert_severity, "#dc2626")))
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.drawRoundedRect(rect, 10, 10)
