@@ -44,9 +44,10 @@ def _table_text(text: str, width: int) -> str:
 
 
 def format_summary_table(summary: dict[str, Any]) -> str:
-    """End to end first, then one row per component."""
+    """End to end first, then one row per component, then failures, events and alerts."""
     if summary.get("stopped_during_warmup"):
-        return "\n".join([_heading(summary), "", WARMUP_SENTENCE])
+        # Alerts are evaluated during the warm-up too (docs/alerts.md).
+        return "\n".join([_heading(summary), "", WARMUP_SENTENCE, *alert_timeline(summary)])
     e2e = summary["end_to_end"]
     lat = e2e["latency_ms"]
     lines = [
@@ -82,6 +83,7 @@ def format_summary_table(summary: dict[str, Any]) -> str:
             f"{c.get('dropped', 0):>8,}"
         )
     lines.extend(_resilience_lines(summary))
+    lines.extend(alert_timeline(summary))
     return "\n".join(lines)
 
 
@@ -115,7 +117,9 @@ def _resilience_lines(summary: dict[str, Any]) -> list[str]:
                      f"{r['final']} at the end")
     for cid, n in throttled:
         lines.append(f"Throttled at {_table_text(cid, 20)}: {n:,} requests")
-    events = summary.get("events") or []
+    # Alert state changes have their own timeline below; here they would crowd out
+    # the crashes and faults.
+    events = [e for e in summary.get("events") or [] if not str(e["kind"]).startswith("alert_")]
     if events:
         total = len(events) + int(summary.get("events_dropped") or 0)
         lines += ["", f"Events ({total:,}; the first {min(SHOWN_EVENTS, total)}, "
@@ -126,4 +130,34 @@ def _resilience_lines(summary: dict[str, Any]) -> list[str]:
             lines.append(f"  {event['time_s']:>9.3f} s  {_table_text(str(event['kind']), 18):<18} "
                          f"{_table_text(str(event['target']), 30)}"
                          + (f"  ({_table_text(extra, 60)})" if extra else ""))
+    return lines
+
+
+#: Fired alerts listed on the command line; summary.json holds them all.
+SHOWN_ALERTS = 20
+
+
+def alert_timeline(summary: dict[str, Any]) -> list[str]:
+    """The fired alerts in firing order: when, until when, severity, rule, target, peak.
+
+    Nothing when no alert fired. An alert still firing at the end of the run
+    shows "firing" in the resolved column.
+    """
+    alerts = summary.get("alerts") or []
+    if not alerts:
+        return []
+    total = len(alerts) + int(summary.get("alerts_dropped") or 0)
+    shown = min(SHOWN_ALERTS, len(alerts))
+    which = "" if shown == total else f"; the first {shown}, all in summary.json"
+    lines = ["", f"Alerts fired ({total:,}{which}):",
+             f"  {'pending s':>9} {'fired s':>9} {'resolved s':>10}  {'severity':<8}  "
+             f"{'rule':<24} {'target':<24} {'peak':>10}"]
+    for alert in alerts[:shown]:
+        resolved = alert.get("resolved_at_s")
+        until = "firing" if resolved is None else f"{resolved:.1f}"
+        lines.append(
+            f"  {_num(alert.get('pending_since_s'), '.1f', 9)} {alert['fired_at_s']:>9.1f} "
+            f"{until:>10}  {_table_text(str(alert['severity']), 8):<8}  "
+            f"{_table_text(str(alert['name']), 24):<24} "
+            f"{_table_text(str(alert['component']), 24):<24} {_num(alert.get('peak'), '.4g', 10)}")
     return lines

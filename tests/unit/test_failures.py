@@ -68,7 +68,9 @@ def test_chaos_level_zero_is_off() -> None:
     doc = _two_chains(None)
     doc.chaos = Chaos(0.0)
     sim = Simulation(doc)
-    assert sim.failures.specs == {} and sim._window_hooks == []
+    # Only the default alert rules hook the window closes.
+    assert sim.failures.specs == {} and sim.alerts is not None
+    assert sim._window_hooks == [sim.alerts.window_closed]
 
 
 def test_replicas_added_mid_run_get_a_process_and_retired_ones_stop() -> None:

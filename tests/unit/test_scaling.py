@@ -148,7 +148,7 @@ def test_scale_up_provisions_then_serves() -> None:
     sim = Simulation(_scaled(duration=30.0), window_s=5.0)
     first = sim.step_window()
     st = sim.stations["api"]
-    assert [e.kind for e in first.events] == ["scale_up"]
+    assert [e.kind for e in first.events if not e.kind.startswith("alert_")] == ["scale_up"]
     assert first.events[0].detail["from"] == 1 and first.events[0].detail["to"] == 2
     assert [r.provisioning for r in st.replicas] == [False, True]
     while not sim.finished:
@@ -239,7 +239,8 @@ def test_new_replica_hooks_are_called() -> None:
 
 def test_without_autoscaling_no_hook_is_installed() -> None:
     sim = Simulation(design([client(100), server("api")], [("users", "api")]))
-    assert not sim.autoscaler.tiers and not sim._window_hooks
+    assert not sim.autoscaler.tiers and sim.alerts is not None
+    assert sim._window_hooks == [sim.alerts.window_closed]  # the default alert rules only
 
 
 def test_same_seed_same_scaling() -> None:
