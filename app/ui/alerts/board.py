@@ -26,6 +26,8 @@ RESOLVED: Final = "resolved"
 #: Event kinds the board reads (the others are the Events dock's alone).
 ALERT_KINDS: Final = frozenset({"alert_pending", "alert_firing", "alert_resolved",
                                 "alert_inactive"})
+#: (name, target, metric, op, threshold, severity): one alert (a rule on a target).
+AlertKey = tuple[str, str, str, str, "float | None", str]
 #: Rows sort firing first, then pending, then resolved.
 _STATE_RANK: Final = {FIRING: 0, PENDING: 1, RESOLVED: 2}
 
@@ -44,7 +46,7 @@ class AlertEntry:
     severity: str
     metric: str
     op: str
-    threshold: float
+    threshold: float | None
     state: str
     #: When its condition first held (pending from here); ``None`` if not known.
     since_s: float | None
@@ -59,9 +61,25 @@ class AlertEntry:
                 when if when is not None else 0.0, self.name, self.target)
 
     @property
+    def key(self) -> AlertKey:
+        """Which alert this is an episode of (see :func:`_key`)."""
+        return (self.name, self.target, self.metric, self.op, self.threshold, self.severity)
+
+    @property
     def condition(self) -> str:
         """``utilization > 0.85``."""
-        return f"{self.metric} {self.op} {self.threshold:g}"
+        threshold = "?" if self.threshold is None else f"{self.threshold:g}"
+        return f"{self.metric} {self.op} {threshold}"
+
+
+def _key(name: str, target: str, rule: Mapping[str, Any]) -> AlertKey:
+    """Which alert an event or summary entry is about.
+
+    Two rules may share a name (a warning and a critical level of one metric):
+    events do not carry the rule's position, so the rule's fields tell them apart.
+    """
+    return (name, target, str(rule.get("metric", "")), str(rule.get("op", "")),
+            _float(rule.get("threshold")), str(rule.get("severity", "")))
 
 
 def _float(value: object) -> float | None:
@@ -74,8 +92,8 @@ class AlertBoard:
 
     def __init__(self) -> None:
         self.entries: list[AlertEntry] = []
-        #: The open episode (pending or firing) of each (name, target).
-        self._open: dict[tuple[str, str], AlertEntry] = {}
+        #: The open episode (pending or firing) of each alert (see :func:`_key`).
+        self._open: dict[AlertKey, AlertEntry] = {}
 
     def clear(self) -> None:
         """No alerts (a new run, or a replaced design)."""
@@ -93,7 +111,7 @@ class AlertBoard:
 
     def _apply(self, event: RunEvent) -> None:
         detail = event.detail
-        key = (str(detail.get("name", "")), event.target)
+        key = _key(str(detail.get("name", "")), event.target, detail)
         entry = self._open.get(key)
         peak = _float(detail.get("peak"))
         if event.kind == "alert_inactive":
@@ -107,7 +125,7 @@ class AlertBoard:
                 return  # its start was not seen (cannot happen with ordered events)
             entry = AlertEntry(key[0], event.target, str(detail.get("severity", "")),
                                str(detail.get("metric", "")), str(detail.get("op", "")),
-                               _float(detail.get("threshold")) or 0.0, PENDING, event.time_s)
+                               _float(detail.get("threshold")), PENDING, event.time_s)
             self._open[key] = entry
             self.entries.append(entry)
         entry.peak = peak if peak is not None else entry.peak
@@ -136,13 +154,13 @@ class AlertBoard:
             fired.append(AlertEntry(
                 str(ep.get("name", "")), str(ep.get("component", "")),
                 str(ep.get("severity", "")), str(ep.get("metric", "")), str(ep.get("op", "")),
-                _float(ep.get("threshold")) or 0.0, FIRING if resolved is None else RESOLVED,
+                _float(ep.get("threshold")), FIRING if resolved is None else RESOLVED,
                 _float(ep.get("pending_since_s")), _float(ep.get("fired_at_s")), resolved,
                 _float(ep.get("peak"))))
         pending = [e for e in self._open.values() if e.state == PENDING]
         self.entries = fired + pending
-        self._open = {(e.name, e.target): e for e in pending}
-        self._open.update({(e.name, e.target): e for e in fired if e.state == FIRING})
+        self._open = {e.key: e for e in pending}
+        self._open.update({e.key: e for e in fired if e.state == FIRING})
 
     def sorted_entries(self) -> list[AlertEntry]:
         """The episodes as the dock lists them (see :meth:`AlertEntry.sort_key`)."""
