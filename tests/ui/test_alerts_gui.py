@@ -113,9 +113,10 @@ def test_edit_a_default_rule_run_and_see_the_alert(window, qtbot) -> None:
     # One undo step: back to "no alerts key" (the defaults), and redo again.
     stack = window.document.undo_stack
     assert stack.count() == 1
-    stack.undo()
+    window.window_actions.undo.trigger()  # Edit ▸ Undo
     assert model.alerts is None and rules.table.item(0, 3).text() == "120"
-    stack.redo()
+    assert rules.table.item(0, 6).text() == "default"
+    window.window_actions.redo.trigger()
     assert model.alerts is not None and model.alerts[0].for_s == 3.0
 
     # Add an end-to-end rule by typing it in.

@@ -119,11 +119,10 @@ class RulesEditor(QWidget):
         self.table.setRowCount(len(rules))
         for index, rule in enumerate(rules):
             cells = rule_cells(rule, default)
-            tip = plain_tooltip(" · ".join(f"{c}: {v}" for c, v in zip(COLUMNS, cells,
-                                                                         strict=True) if v))
+            tip = " · ".join(f"{c}: {v}" for c, v in zip(COLUMNS, cells, strict=True) if v)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(tip)
+                item.setToolTip(plain_tooltip(tip))
                 self.table.setItem(index, column, item)
         if 0 <= row < len(rules):
             self.table.selectRow(row)
