@@ -26,6 +26,7 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtGui import QUndoStack
 
 from app.model.alerts import DEFAULT_ALERTS
+from app.model.catalog import COMPONENT_TYPES
 from app.model.document import COMPONENT_FAULTS, LINK_FAULTS, Chaos, Document, Fault
 from app.model.resilience import link_key
 from app.ui.commands import EditChaosCommand, ReplaceCollectionCommand
@@ -156,3 +157,19 @@ class DesignParts:
         if len(kept) != len(faults):
             self._undo_stack.push(ReplaceCollectionCommand(
                 self._self(), "faults", faults, kept, "Remove their faults"))
+
+    def _drop_alerts_on(
+        self, component_ids: set[str], link_keys: Sequence[tuple[str, str]]
+    ) -> None:
+        """Within a delete: rules naming what goes (an id, a link) would name nothing and
+        make the design unrunnable, so they go too (undone with the delete). A name that
+        is also a component type stays: it then watches that type."""
+        rules = self._model.alerts
+        if not rules:
+            return  # the defaults (or none): they name "*", never an id
+        gone = {link_key(*key) for key in link_keys} | {
+            cid for cid in component_ids if cid not in COMPONENT_TYPES}
+        kept = [rule for rule in rules if rule.component not in gone]
+        if len(kept) != len(rules):
+            self._undo_stack.push(ReplaceCollectionCommand(
+                self._self(), "alerts", rules, kept, "Remove their alert rules"))

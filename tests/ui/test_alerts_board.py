@@ -113,3 +113,18 @@ def test_alerts_are_a_defaulted_collection(qtbot) -> None:
     doc.collection_changed.connect(seen.append)
     doc.set_collection("alerts", [], "Turn alerts off")
     assert doc.model.alerts == [] and seen == ["alerts"]
+
+
+def test_deleting_a_component_takes_the_rules_naming_it(qtbot) -> None:
+    doc = EditorDocument(small_design())
+    rules = [AlertRule("Web busy", "utilization", "web", ">", 0.8, 5.0, "high"),
+             AlertRule("Cache link slow", "latency_p99_ms", "web->cache", ">", 50.0, 5.0,
+                       "warning"),
+             AlertRule("Any busy", "utilization", "*", ">", 0.9, 5.0, "high"),
+             AlertRule("DBs busy", "utilization", "database", ">", 0.9, 5.0, "high")]
+    doc.set_collection("alerts", rules, "Set rules")
+    doc.delete_items(["web", "db"], [])
+    # The id and the link go; "*" and the type name "database" stay.
+    assert [r.name for r in doc.model.alerts or []] == ["Any busy", "DBs busy"]
+    doc.undo_stack.undo()  # the delete, rules included, is one step
+    assert doc.model.alerts == rules
