@@ -23,7 +23,7 @@ little more on a state change.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -56,7 +56,10 @@ _COMPARE: Final[dict[str, Callable[[float, float], bool]]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
 }
 
-Reader = Callable[[WindowClose], "float | None"]
+#: A metric of one target's figures (a ``WindowMetrics`` or a ``LinkMetrics``).
+ValueOf = Callable[[Any], "float | None"]
+#: The figures of one kind of target in a window close, by target.
+TableOf = Callable[[WindowClose], Mapping[str, Any]]
 
 
 @dataclass(slots=True)
@@ -65,7 +68,6 @@ class TrackedAlert:
 
     rule: AlertRule
     target: str
-    read: Reader
     #: ``rule.op`` as a function, and the worse of two values (max or min).
     compare: Callable[[float, float], bool]
     worse: Callable[[float, float], float]
@@ -79,40 +81,28 @@ class TrackedAlert:
     episode: dict[str, Any] | None = None
 
 
-def _component_reader(target: str, metric: str) -> Reader:
-    get = operator.attrgetter(metric)
+@dataclass(slots=True)
+class _RuleGroup:
+    """The alerts of one rule: they read the same metric from the same table."""
 
-    def read(close: WindowClose) -> float | None:
-        value: float | None = get(close.components[target])
-        return value
-
-    return read
-
-
-def _end_to_end_reader(metric: str) -> Reader:
-    get = operator.attrgetter(metric)
-
-    def read(close: WindowClose) -> float | None:
-        value: float | None = get(close.end_to_end)
-        return value
-
-    return read
+    table_of: TableOf
+    value_of: ValueOf
+    compare: Callable[[float, float], bool]
+    threshold: float
+    alerts: list[TrackedAlert]
 
 
-def _link_reader(target: str, metric: str) -> Reader:
-    if metric == "error_rate":
-        def error_rate(close: WindowClose) -> float | None:
-            link: LinkMetrics = close.links[target]
-            return link.failed / link.calls if link.calls else None
+def _link_error_rate(link: LinkMetrics) -> float | None:
+    """Failed attempts over attempts; no value in a window without calls."""
+    return link.failed / link.calls if link.calls else None
 
-        return error_rate
-    get = operator.attrgetter(metric)
 
-    def read(close: WindowClose) -> float | None:
-        value: float | None = get(close.links[target])
-        return value
+def _end_to_end_table(close: WindowClose) -> Mapping[str, Any]:
+    return {END_TO_END: close.end_to_end}
 
-    return read
+
+_COMPONENTS: Final[TableOf] = operator.attrgetter("components")
+_LINKS: Final[TableOf] = operator.attrgetter("links")
 
 
 class AlertEvaluator:
@@ -129,69 +119,81 @@ class AlertEvaluator:
     def __init__(self, rules: tuple[AlertRule, ...], targets: AlertTargets, events: EventLog,
                  components: set[str], links: set[str]) -> None:
         self.events = events
+        #: Every tracked alert, rule by rule, targets in expansion order.
         self.alerts: list[TrackedAlert] = []
+        self._groups: list[_RuleGroup] = []
         #: Fired episodes in firing order (summary.json ``alerts``).
         self.episodes: list[dict[str, Any]] = []
         self.episodes_dropped = 0
         self.pending_events = 0
         self.pending_events_dropped = 0
         for rule in rules:
+            by_table: dict[str, list[TrackedAlert]] = {}
             for target in targets.expand(rule.component):
-                read = self._reader(target, rule.metric, components, links)
-                if read is not None:
-                    self.alerts.append(TrackedAlert(
-                        rule, target, read, _COMPARE[rule.op],
-                        max if rule.op in (">", ">=") else min,
-                        rule.threshold if rule.clear_threshold is None else
-                        rule.clear_threshold))
-
-    @staticmethod
-    def _reader(target: str, metric: str, components: set[str],
-                links: set[str]) -> Reader | None:
-        if target == END_TO_END:
-            return _end_to_end_reader(metric)
-        if target in components:
-            return _component_reader(target, metric)
-        if target in links:
-            return _link_reader(target, metric)
-        return None  # not measured by this run (validation makes this unreachable)
+                table = ("end_to_end" if target == END_TO_END else "components"
+                         if target in components else "links" if target in links else None)
+                if table is None:
+                    continue  # not measured by this run (validation makes this unreachable)
+                alert = TrackedAlert(rule, target, _COMPARE[rule.op],
+                                     max if rule.op in (">", ">=") else min,
+                                     rule.threshold if rule.clear_threshold is None
+                                     else rule.clear_threshold)
+                by_table.setdefault(table, []).append(alert)
+                self.alerts.append(alert)
+            for table, alerts in by_table.items():
+                value_of: ValueOf = (_link_error_rate if table == "links"
+                                     and rule.metric == "error_rate"
+                                     else operator.attrgetter(rule.metric))
+                table_of = {"end_to_end": _end_to_end_table, "components": _COMPONENTS,
+                            "links": _LINKS}[table]
+                self._groups.append(_RuleGroup(table_of, value_of, _COMPARE[rule.op],
+                                               rule.threshold, alerts))
 
     def window_closed(self, close: WindowClose) -> None:
         """Evaluate every tracked alert on the window that just closed.
 
-        A window of no length (a run stopped right at a window's end) measured
-        nothing: its zeros are not values, so every state stays.
+        The common case (inactive, condition false) costs one read and one
+        comparison. A window of no length (a run stopped right at a window's
+        end) measured nothing: its zeros are not values, so every state stays.
         """
         if close.length_s <= 0.0:
             return
         now = close.time_s
-        for alert in self.alerts:
-            value = alert.read(close)
-            if value is None:
-                continue  # no value in this window: the state stays
-            rule = alert.rule
-            if alert.state == INACTIVE:
-                if alert.compare(value, rule.threshold):
-                    alert.pending_since_s = now
-                    alert.peak = value
-                    if rule.for_s <= 0.0:
-                        self._fire(alert, now, value)
-                    else:
-                        alert.state = PENDING
-                        self._pending_event("alert_pending", alert, value)
-                continue
-            alert.peak = alert.worse(alert.peak, value)
-            if alert.state == PENDING:
-                if not alert.compare(value, rule.threshold):
-                    alert.state = INACTIVE
-                    self._pending_event("alert_inactive", alert, value)
-                elif now - alert.pending_since_s >= rule.for_s - _TIME_SLACK * max(1.0, now):
-                    self._fire(alert, now, value)
-                continue
-            if alert.episode is not None:
-                alert.episode["peak"] = alert.peak
-            if not alert.compare(value, alert.clear):
-                self._resolve(alert, now, value)
+        for group in self._groups:
+            table = group.table_of(close)
+            value_of, compare, threshold = group.value_of, group.compare, group.threshold
+            for alert in group.alerts:
+                value = value_of(table[alert.target])
+                if value is None:
+                    continue  # no value in this window: the state stays
+                if alert.state is INACTIVE and not compare(value, threshold):
+                    continue
+                self._step(alert, now, value)
+
+    def _step(self, alert: TrackedAlert, now: float, value: float) -> None:
+        """One alert's transition on a value (not the inactive-and-false case)."""
+        rule = alert.rule
+        if alert.state is INACTIVE:  # the condition holds: a span starts
+            alert.pending_since_s = now
+            alert.peak = value
+            if rule.for_s <= 0.0:
+                self._fire(alert, now, value)
+            else:
+                alert.state = PENDING
+                self._pending_event("alert_pending", alert, value)
+            return
+        alert.peak = alert.worse(alert.peak, value)
+        if alert.state is PENDING:
+            if not alert.compare(value, rule.threshold):
+                alert.state = INACTIVE
+                self._pending_event("alert_inactive", alert, value)
+            elif now - alert.pending_since_s >= rule.for_s - _TIME_SLACK * max(1.0, now):
+                self._fire(alert, now, value)
+            return
+        if alert.episode is not None:
+            alert.episode["peak"] = alert.peak
+        if not alert.compare(value, alert.clear):
+            self._resolve(alert, now, value)
 
     def _detail(self, alert: TrackedAlert, value: float) -> dict[str, str | float]:
         rule = alert.rule
