@@ -239,6 +239,8 @@ def test_the_dialog_says_what_is_wrong(window, qtbot, field, text, message) -> N
     qtbot.addWidget(dialog)
     retype(qtbot, getattr(dialog, field), text)
     assert dialog.problem.text() == message
+    dialog.show()
+    shot(dialog, f"alerts_dialog_{field}.png")
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
     dialog.accept()
     assert dialog.rule is DEFAULT_ALERTS[0]  # refused: the rule is unchanged

@@ -60,7 +60,7 @@ class AlertsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((62, 62, 130, 100, 160, 64, 64, 86)):
+        for column, width in enumerate((60, 62, 110, 84, 162, 58, 58, 80)):
             self.table.setColumnWidth(column, width)
         live_layout = QVBoxLayout(live)
         live_layout.setContentsMargins(0, 4, 0, 0)
@@ -72,7 +72,6 @@ class AlertsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
-        self._running = False
 
     # -- RunEventListener --------------------------------------------------------------------
 
@@ -80,7 +79,6 @@ class AlertsPanel(QWidget):
         """A new run: no alerts yet; targets are shown by these names."""
         self.board.clear()
         self.model.show([], names)
-        self._running = True
         self.caption.setText("Alerts of the current run.")
         self.alerts_changed.emit()
 
@@ -91,7 +89,6 @@ class AlertsPanel(QWidget):
 
     def finish_run(self, summary: Mapping[str, Any] | None) -> None:
         """The run ended: its summary's ``alerts`` are the final list."""
-        self._running = False
         self.board.finish(summary)
         self._show()
         counts = self.counts()
@@ -108,7 +105,6 @@ class AlertsPanel(QWidget):
         """The design was replaced: no run to show."""
         self.board.clear()
         self.model.show([])
-        self._running = False
         self.caption.setText(IDLE_CAPTION)
         self.alerts_changed.emit()
 
