@@ -256,6 +256,11 @@ class ChartsPanel(QWidget):
         self.redraw()
 
     @property
+    def plots(self) -> list[pg.PlotItem]:
+        """The plots of the overview row (for items others draw on them: alert spans)."""
+        return list(self._plots.values())
+
+    @property
     def sample_count(self) -> int:
         """Windows received in the current run."""
         return self.buffers.count if self.buffers is not None else 0

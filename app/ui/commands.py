@@ -218,8 +218,8 @@ class ReplaceCollectionCommand(QUndoCommand):
         self,
         document: EditorDocument,
         name: str,
-        old: Sequence[object],
-        new: Sequence[object],
+        old: Sequence[object] | None,
+        new: Sequence[object] | None,
         text: str,
         *,
         parent: QUndoCommand | None = None,
@@ -227,8 +227,9 @@ class ReplaceCollectionCommand(QUndoCommand):
         super().__init__(text, parent)
         self._document = document
         self._name = name
-        self._old = tuple(old)
-        self._new = tuple(new)
+        # None: no list in the design (a defaulted collection such as alerts).
+        self._old = None if old is None else tuple(old)
+        self._new = None if new is None else tuple(new)
 
     def redo(self) -> None:
         """Install the edited list."""

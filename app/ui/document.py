@@ -340,6 +340,7 @@ class EditorDocument(QObject, DesignParts):
         # One macro: links first (a component never exists without its links' ends).
         self._undo_stack.beginMacro(f"Delete {len(ids) + len(keys)} item(s)")
         self._drop_faults_on(doomed, keys)
+        self._drop_alerts_on(doomed, keys)
         for key in keys:
             self._undo_stack.push(RemoveLinkCommand(self, key))
         for cid in ids:

@@ -28,6 +28,8 @@ from app.model.document import Document
 from app.model.validation import problems_by_component
 from app.reports.csv_writer import write_metrics_csv
 from app.ui.actions import WindowActions
+from app.ui.alerts.marks import AlertMarks
+from app.ui.alerts.panel import AlertsPanel
 from app.ui.canvas import DiagramScene, DiagramView
 from app.ui.canvas.export import export_png
 from app.ui.charts import ChartsPanel
@@ -107,6 +109,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.charts_dock, self.results_dock)
         self.tabifyDockWidget(self.results_dock, self.events_dock)
         self.tabifyDockWidget(self.events_dock, self.faults_dock)
+        self.alerts_panel = AlertsPanel(self.document)
+        self.alerts_dock = self._dock("alerts", "Alerts", self.alerts_panel,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.faults_dock, self.alerts_dock)
         self.charts_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 340],
                          Qt.Orientation.Horizontal)
@@ -124,6 +130,9 @@ class MainWindow(QMainWindow):
         self.runner = RunController(self.document, scene=self.scene, charts=self.charts,
                                     results=self.results, progress=self.progress,
                                     events=self.events_panel, parent=self)
+        self.runner.add_event_listener(self.alerts_panel)
+        self.alert_marks = AlertMarks(self.alerts_panel, self.runner, self.scene, self.charts,
+                                      self)
         self.live = LiveFaults(self.document, self.runner, self.events_panel, self)
         self.view.context_menu_provider = self.live.menu_for_item
         self.run_view = RunView(self.document, self.runner, scene=self.scene,
@@ -184,7 +193,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(a.snap)
         view_menu.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.charts_dock, self.results_dock,
-                     self.events_dock, self.faults_dock):
+                     self.events_dock, self.faults_dock, self.alerts_dock):
             view_menu.addAction(dock.toggleViewAction())
         run_menu = menu.addMenu("&Run")
         run_menu.addActions([a.run, a.pause, a.stop])

@@ -16,8 +16,9 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar, QWidget
@@ -40,6 +41,22 @@ IDLE, RUNNING, PAUSED = "idle", "running", "paused"
 #: The "Simulated x s of y s" status line changes at most this often (wall seconds):
 #: QStatusBar repaints synchronously on every message, and 4 Hz is readable.
 STATUS_INTERVAL_S = 0.25
+
+
+class RunEventListener(Protocol):
+    """What gets a run's events as the Events dock does (the Alerts dock, for one)."""
+
+    def start_run(self, names: Mapping[str, str]) -> None:
+        """A run starts; targets are shown by these component names."""
+
+    def append(self, events: Iterable[RunEvent]) -> None:
+        """The events received since the last frame (in order)."""
+
+    def finish_run(self, summary: Mapping[str, Any] | None) -> None:
+        """The run ended with this summary (``None``: it failed)."""
+
+    def clear(self) -> None:
+        """The design was replaced: forget the last run."""
 
 
 def chart_components(model: Document) -> list[tuple[str, str]]:
@@ -78,7 +95,8 @@ class RunController(QObject):
         self._charts = charts
         self._results = results
         self._progress = progress
-        self._events = events
+        #: Everything fed the run's events, in order (the Events dock first).
+        self._listeners: list[RunEventListener] = [] if events is None else [events]
         self._run: RunThread | None = None
         self._state = IDLE
         self._duration = 0.0
@@ -146,8 +164,8 @@ class RunController(QObject):
         self.last_summary = None
         self.run_events = []
         self._unlisted = 0
-        if self._events is not None:
-            self._events.start_run(self._names)
+        for listener in self._listeners:
+            listener.start_run(self._names)
         self._latest = None
         self.live_updates = 0
         self._charts.start_run(stations, windows)
@@ -201,12 +219,16 @@ class RunController(QObject):
         if self._run is not None:
             self._run.worker.send_action(action)
 
+    def add_event_listener(self, listener: RunEventListener) -> None:
+        """Feed ``listener`` every run's events as the Events dock is fed (per frame)."""
+        self._listeners.append(listener)
+
     def forget_events(self) -> None:
         """Drop the last run's events (the design was replaced)."""
         self.run_events = []
         self._unlisted = 0
-        if self._events is not None:
-            self._events.clear()
+        for listener in self._listeners:
+            listener.clear()
 
     def shutdown(self) -> None:
         """Stop and join the worker (window closing, tests tearing down)."""
@@ -269,8 +291,10 @@ class RunController(QObject):
 
     def _list_events(self) -> None:
         """Hand the events received since the last frame to the Events dock."""
-        if self._unlisted and self._events is not None:
-            self._events.append(self.run_events[-self._unlisted:])
+        if self._unlisted:
+            batch = self.run_events[-self._unlisted:]
+            for listener in self._listeners:
+                listener.append(batch)
         self._unlisted = 0
 
     def _set_progress(self, value: int) -> None:
@@ -289,8 +313,8 @@ class RunController(QObject):
         self._show_latest()
         self._charts.finish_run()
         self.last_summary = summary
-        if self._events is not None:
-            self._events.finish_run(summary)
+        for listener in self._listeners:
+            listener.finish_run(summary)
         if summary is not None:
             self._results.show_summary(summary, self._names, stopped)
         done = "Run stopped" if stopped else "Run finished"

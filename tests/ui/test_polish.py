@@ -34,7 +34,9 @@ def _in_front(dock) -> bool:
 
 
 def _current_tab(window) -> str:
-    bars = [bar for bar in window.findChildren(QTabBar) if bar.count() > 1]
+    # The docks' tab bar (a QTabWidget inside a dock, e.g. the Alerts dock's, is not it).
+    bars = [bar for bar in window.findChildren(QTabBar)
+            if bar.count() > 1 and bar.objectName() != "qt_tabwidget_tabbar"]
     assert len(bars) == 1
     return bars[0].tabText(bars[0].currentIndex())
 

@@ -63,6 +63,9 @@ _TOP = -NODE_HEIGHT / 2
 #: A crashed component (no replica up) and one partly down (some replicas down).
 CRASHED_COLOR = QColor("#dc2626")
 DEGRADED_COLOR = QColor("#f59e0b")
+#: The alert badge's colour by the worst firing severity (as in the Alerts dock).
+ALERT_COLORS = {"critical": "#dc2626", "high": "#ea580c", "warning": "#d97706",
+                "info": "#2563eb"}
 
 #: Run states a node can show (``None``: nothing to report).
 CRASHED, DEGRADED = "crashed", "degraded"
@@ -146,6 +149,9 @@ class NodeItem(QGraphicsItem):
         #: Live replicas (serving, up) during a run; ``None`` when no run figures.
         self._run_replicas: tuple[int, int] | None = None
         self._problems: list[str] = []
+        #: Firing alerts: the worst severity (``None``: none firing) and one line each.
+        self._alert_severity: str | None = None
+        self._alerts: list[str] = []
         self._description = ""
         self._connect_state: str | None = None  # "valid" / "invalid" while a link is dragged
         self.setFlags(
@@ -198,6 +204,25 @@ class NodeItem(QGraphicsItem):
     def problems(self) -> list[str]:
         """The validation messages currently shown on this node."""
         return list(self._problems)
+
+    def set_alerts(self, severity: str | None, lines: list[str]) -> None:
+        """Badge the node while alerts fire on it (``None``: none firing); ``lines``
+        name them in the tooltip."""
+        if (severity, lines) != (self._alert_severity, self._alerts):
+            self._alert_severity = severity
+            self._alerts = list(lines)
+            self._refresh_tooltip()
+            self.update()
+
+    @property
+    def alerts(self) -> list[str]:
+        """The firing alerts shown on this node (tooltip lines)."""
+        return list(self._alerts)
+
+    @property
+    def alert_severity(self) -> str | None:
+        """The worst severity among the node's firing alerts (``None``: no badge)."""
+        return self._alert_severity
 
     def set_live(self, utilization: float | None, text: str | None) -> None:
         """Show live load (``None``: no run data)."""
@@ -255,10 +280,12 @@ class NodeItem(QGraphicsItem):
         self.update()
 
     def _refresh_tooltip(self) -> None:
+        alerts = "".join(f"\nAlert firing: {line}" for line in self._alerts)
         if self._problems:
-            self.setToolTip(plain_tooltip("\n".join(f"⚠ {m}" for m in self._problems)))
+            self.setToolTip(plain_tooltip("\n".join(f"⚠ {m}" for m in self._problems) + alerts))
         else:
-            self.setToolTip(plain_tooltip(f"{self._name} ({self._type_key})\n{self._description}"))
+            self.setToolTip(plain_tooltip(
+                f"{self._name} ({self._type_key})\n{self._description}{alerts}"))
 
     # -- geometry ----------------------------------------------------------------------------
 
@@ -334,6 +361,9 @@ class NodeItem(QGraphicsItem):
             painter.drawRect(rect)
             painter.fillRect(QRectF(-ICON_SIZE / 2, _TOP + 8, ICON_SIZE, ICON_SIZE),
                              _CATEGORY_COLORS.get(self._category, colors.node_border))
+            if self._alert_severity is not None:  # a firing alert shows at any zoom
+                painter.fillRect(QRectF(rect.left() + 6, rect.top() + 6, 22, 22),
+                                 QColor(ALERT_COLORS.get(self._alert_severity, "#dc2626")))
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.drawRoundedRect(rect, 10, 10)
@@ -367,6 +397,9 @@ class NodeItem(QGraphicsItem):
             y += h
         if self._problems:
             self._paint_problem_badge(painter, rect, colors)
+        if self._alert_severity is not None:
+            self._paint_alert_badge(painter, rect, colors, self._alert_severity,
+                                    shift=24.0 if self._problems else 0.0)
 
     def _paint_replicas_badge(
         self, painter: QPainter, rect: QRectF, font: QFont, colors: CanvasColors, text: str
@@ -398,6 +431,21 @@ class NodeItem(QGraphicsItem):
         inset = rect.adjusted(14, 10, -14, -10)
         painter.drawLine(inset.topLeft(), inset.bottomRight())
         painter.drawLine(inset.topRight(), inset.bottomLeft())
+
+    @staticmethod
+    def _paint_alert_badge(painter: QPainter, rect: QRectF, colors: CanvasColors,
+                           severity: str, shift: float) -> None:
+        """A round "!" plate on the top-left corner, in the alert's severity colour
+        (beside the problem triangle when there is one)."""
+        centre = QPointF(rect.left() + 18 + shift, rect.top() + 16)
+        painter.setPen(QPen(colors.background, 1.5))
+        painter.setBrush(QColor(ALERT_COLORS.get(severity, ALERT_COLORS["critical"])))
+        painter.drawEllipse(centre, 9.0, 9.0)
+        painter.setPen(QPen(QColor("#ffffff"), 2.2, Qt.PenStyle.SolidLine,
+                            Qt.PenCapStyle.RoundCap))
+        painter.drawLine(QPointF(centre.x(), centre.y() - 4.5), QPointF(centre.x(),
+                                                                       centre.y() + 1.0))
+        painter.drawPoint(QPointF(centre.x(), centre.y() + 4.5))
 
     @staticmethod
     def _paint_problem_badge(painter: QPainter, rect: QRectF, colors: CanvasColors) -> None:

@@ -199,6 +199,15 @@ class DiagramScene(QGraphicsScene):
         for cid, item in self._nodes.items():
             item.set_problems(problems.get(cid, []))
 
+    def set_alerts(self, firing: Mapping[str, tuple[str, list[str]]]) -> None:
+        """Badge the nodes with a firing alert: component id -> (worst severity, lines).
+
+        Ids not in ``firing`` lose their badge (resolved, or a new run).
+        """
+        for cid, item in self._nodes.items():
+            severity, lines = firing.get(cid, (None, []))
+            item.set_alerts(severity, lines)
+
     def set_live(self, snapshot: Snapshot) -> None:
         """Colour nodes by utilization, mark crashed nodes and broken links, and show
         one window's figures on nodes and links."""

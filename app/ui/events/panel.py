@@ -61,6 +61,16 @@ def detail_text(detail: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def target_label(target: str, names: Mapping[str, str]) -> str:
+    """An event's target as a user reads it: a component's name (``names``: id -> name),
+    a link as "A → B", anything else (a zone, ``end_to_end``) as itself."""
+    ends = parse_link_key(target)
+    if ends is not None:
+        source, dest = ends
+        return f"{names.get(source, source)} → {names.get(dest, dest)}"
+    return names.get(target, target)
+
+
 class EventTableModel(QAbstractTableModel):
     """The run's events, oldest first (read-only)."""
 
@@ -108,11 +118,7 @@ class EventTableModel(QAbstractTableModel):
 
     def target_text(self, target: str) -> str:
         """A component's name, a link as "A → B", a zone as itself."""
-        ends = parse_link_key(target)
-        if ends is not None:
-            source, dest = ends
-            return f"{self.names.get(source, source)} → {self.names.get(dest, dest)}"
-        return self.names.get(target, target)
+        return target_label(target, self.names)
 
     def extend(self, events: Sequence[RunEvent]) -> None:
         """Append events (one row insertion for the whole batch)."""
