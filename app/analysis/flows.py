@@ -25,7 +25,7 @@ is repeated) — unlike the work budget, which counts every retry as made.
 Rates are the traffic equations' solution: in topological order of the call
 graph's strongly connected groups, and for a cycle (through async links;
 synchronous cycles are refused by validation) the linear system
-``x = b + M x`` is solved exactly (:func:`app.engine.visits._solve_cycle`,
+``x = b + M x`` is solved exactly (:func:`app.engine.visits.solve_cycle`,
 the budget's solver, so there is one). A cycle whose loop gain is 1 or more
 never settles: its members (and what they feed) get an infinite rate, and
 :attr:`Flows.endless` names them.
@@ -40,10 +40,10 @@ from pathlib import Path
 
 from app.engine.routing import VIRTUAL_NODES
 from app.engine.trace_files import WorkloadError
-from app.engine.visits import _solve_cycle
+from app.engine.visits import solve_cycle
 from app.engine.workloads import expected_requests
 from app.model.document import Document, Workload
-from app.model.graph_checks import _strongly_connected
+from app.model.graph_checks import strongly_connected
 from app.model.resolve import ResolvedComponent, ResolvedLink
 
 #: Patterns whose arrivals are a homogeneous Poisson process.
@@ -221,13 +221,13 @@ def solve_flows(
     rates = dict.fromkeys(calls, 0.0)
     inflow = {cid: float(client_rps.get(cid, 0.0)) for cid in calls}
     endless: tuple[str, ...] = ()
-    groups = list(_strongly_connected(adjacency))
+    groups = list(strongly_connected(adjacency))
     groups.reverse()  # Tarjan yields sinks first
     for members in groups:
         if len(members) == 1:
             solved = {members[0]: inflow[members[0]]}
         else:
-            solved, diverges = _solve_cycle(members, inflow, factors)
+            solved, diverges = solve_cycle(members, inflow, factors)
             if diverges and not endless:
                 endless = tuple(members)
         member_set = set(members)
@@ -244,7 +244,7 @@ def solve_flows(
 def forward_groups(calls: dict[str, tuple[Call, ...]]) -> list[list[str]]:
     """The call graph's strongly connected groups, callers before callees."""
     adjacency = {cid: [c.target for c in out] for cid, out in calls.items()}
-    groups = list(_strongly_connected(adjacency))
+    groups = list(strongly_connected(adjacency))
     groups.reverse()  # Tarjan yields sinks first
     return groups
 

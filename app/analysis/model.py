@@ -46,7 +46,7 @@ from app.analysis.flows import POISSON_PATTERNS, flows, forward_groups
 from app.analysis.results import AnalyticResult, ComponentPrediction
 from app.analysis.service_scv import service_scv
 from app.model.document import Document
-from app.model.graph_checks import _strongly_connected
+from app.model.graph_checks import strongly_connected
 from app.model.resolve import resolve, resolve_link
 
 #: Relative precision of the saturation load's bisection (for blocking tiers).
@@ -95,7 +95,7 @@ class PreparedModel:
         sync = {cid: [c.target for c in out if c.waits] for cid, out in self.calls.items()}
         self.forward_groups = forward_groups(self.calls)
         # Tarjan yields sinks first: every synchronous callee before its callers.
-        self.sync_order = [cid for group in _strongly_connected(sync) for cid in group]
+        self.sync_order = [cid for group in strongly_connected(sync) for cid in group]
         self.total_client_rps = sum(self.client_rps.values())
 
     def at(self, load_factor: float = 1.0, *, saturation: bool = True) -> AnalyticResult:

@@ -20,7 +20,7 @@ import numpy as np
 
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Document, Link
-from app.model.graph_checks import _shortest_cycle, _strongly_connected
+from app.model.graph_checks import shortest_cycle, strongly_connected
 from app.model.resolve import DEFAULT_HIT_RATIO
 
 #: A cycle of async links multiplying its inflow more than this is refused as
@@ -67,7 +67,7 @@ def _link_factors(doc: Document) -> dict[str, list[tuple[str, float]]]:
     return out
 
 
-def _solve_cycle(
+def solve_cycle(
     members: list[str], inflow: dict[str, float], calls: dict[str, list[tuple[str, float]]]
 ) -> tuple[dict[str, float], bool]:
     """Visits inside one strongly connected group: the traffic equations ``x = b + M x``.
@@ -134,17 +134,17 @@ def station_visits(
     visits: dict[str, float] = dict.fromkeys(calls, 0.0)
     inflow: dict[str, float] = {cid: float(requests_by_client.get(cid, 0.0)) for cid in calls}
     endless: tuple[str, ...] = ()
-    groups = list(_strongly_connected(adjacency))
+    groups = list(strongly_connected(adjacency))
     groups.reverse()  # Tarjan yields sinks first
     for members in groups:
         if len(members) == 1:
             solved = {members[0]: inflow[members[0]]}
         else:
-            solved, diverges = _solve_cycle(members, inflow, calls)
+            solved, diverges = solve_cycle(members, inflow, calls)
             if diverges and not endless:
                 order = {cid: i for i, cid in enumerate(calls)}
                 start = min(members, key=order.__getitem__)
-                cycle = _shortest_cycle(start, set(members), adjacency)
+                cycle = shortest_cycle(start, set(members), adjacency)
                 endless = (*cycle, start)
         member_set = set(members)
         for cid, amount in solved.items():

@@ -188,7 +188,7 @@ def _sync_graph(doc: Document, known: set[str]) -> tuple[dict[str, list[str]], d
     return adjacency, first_link
 
 
-def _strongly_connected(adjacency: dict[str, list[str]]) -> Iterator[list[str]]:
+def strongly_connected(adjacency: dict[str, list[str]]) -> Iterator[list[str]]:
     """Tarjan's algorithm, iterative (a deep chain must not hit the recursion limit)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -228,7 +228,7 @@ def _strongly_connected(adjacency: dict[str, list[str]]) -> Iterator[list[str]]:
                     yield members
 
 
-def _shortest_cycle(start: str, members: set[str], adjacency: dict[str, list[str]]) -> list[str]:
+def shortest_cycle(start: str, members: set[str], adjacency: dict[str, list[str]]) -> list[str]:
     """A shortest cycle through ``start`` inside one strongly connected component."""
     parent: dict[str, str] = {start: start}
     queue = deque([start])
@@ -250,11 +250,11 @@ def _cycle_problems(doc: Document, known: set[str]) -> list[Problem]:
     adjacency, first_link = _sync_graph(doc, known)
     order = {cid: i for i, cid in enumerate(adjacency)}
     found: list[tuple[int, Problem]] = []
-    for members in _strongly_connected(adjacency):
+    for members in strongly_connected(adjacency):
         if len(members) < 2:
             continue
         start = min(members, key=order.__getitem__)
-        cycle = _shortest_cycle(start, set(members), adjacency)
+        cycle = shortest_cycle(start, set(members), adjacency)
         closing = cycle[1] if len(cycle) > 1 else start
         shown = " -> ".join([*cycle, start]) if len(cycle) <= _CYCLE_SHOWN else (
             " -> ".join(cycle[:_CYCLE_SHOWN]) + f" -> ... -> {start} ({len(cycle)} components)")
