@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
                                     events=self.events_panel, parent=self)
         self.runner.add_event_listener(self.alerts_panel)
         self.alert_marks = AlertMarks(self.alerts_panel, self.runner, self.scene, self.charts,
-                                      self)
+                                      dashboards=self.chart_tabs, parent=self)
         self.live = LiveFaults(self.document, self.runner, self.events_panel, self)
         self.view.context_menu_provider = self.live.menu_for_item
         self.run_view = RunView(self.document, self.runner, scene=self.scene,

@@ -8,6 +8,7 @@ summary.json ``alerts``. Screenshots go to the worktree's shots/ folder.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.model.alerts import DEFAULT_ALERTS
+from app.model.dashboards import Dashboard, DashboardChart
 from app.model.document import (
     Component,
     Document,
@@ -248,3 +250,26 @@ def test_the_dialog_says_what_is_wrong(window, qtbot, field, text, message) -> N
     dialog.component_box.setCurrentIndex(dialog.component_box.findData("users->web"))
     metrics = [dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count())]
     assert "calls_rps" in metrics and "memory_utilization" not in metrics
+
+
+def test_custom_dashboards_carry_the_spans_too(window, qtbot) -> None:
+    """A firing period is shaded on a custom dashboard's charts as on the Overview's,
+    and still after the dashboards are rebuilt (an edit of them)."""
+    design = saturating_design()
+    design.alerts = [replace(DEFAULT_ALERTS[0], for_s=3.0)]
+    design.dashboards = [Dashboard("Web", (DashboardChart(
+        metric="utilization", components=("web",), row=0, col=0),))]
+    window.document.reset(design)
+    run_to_end(window, qtbot)
+    marks = window.alert_marks
+    assert marks.spans.spans, "the slowdowns fire High utilization"
+    assert len(marks.board_spans) == 1
+    assert marks.board_spans[0].spans == marks.spans.spans
+    assert len(marks.board_spans[0].regions(0)) == len(marks.spans.spans)
+    # Renaming the dashboard makes its view anew: the new plot is shaded as well.
+    old_view = window.chart_tabs.views[0]
+    renamed = Dashboard("Web tier", design.dashboards[0].charts)
+    window.document.replace_item("dashboards", 0, renamed, "Rename dashboard")
+    assert window.chart_tabs.views[0] is not old_view
+    assert marks.board_spans[0].spans == marks.spans.spans
+    assert len(marks.board_spans[0].regions(0)) == len(marks.spans.spans)

@@ -3,8 +3,9 @@
 Both follow the Alerts panel's board: a node carries a badge while one of its
 alerts fires (gone when it resolves and at a new run); every chart shades the
 periods during which some alert fired, up to the run's current time while it
-still fires (advanced on the charts' frame timer). Alerts on links and end to
-end have no node: they show in the dock and on the charts.
+still fires (advanced on the charts' frame timer) -- the Overview's plots and
+every custom dashboard's. Alerts on links and end to end have no node: they
+show in the dock and on the charts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.ui.alerts.panel import AlertsPanel
 from app.ui.alerts.spans import AlertSpans
 from app.ui.canvas.scene import DiagramScene
 from app.ui.charts import ChartsPanel
+from app.ui.dashboards.tabs import DashboardTabs
 from app.ui.run_controller import RunController
 
 
@@ -22,14 +24,33 @@ class AlertMarks(QObject):
     """Keeps canvas badges and chart spans in step with the Alerts panel."""
 
     def __init__(self, panel: AlertsPanel, runner: RunController, scene: DiagramScene,
-                 charts: ChartsPanel, parent: QObject | None = None) -> None:
+                 charts: ChartsPanel, *, dashboards: DashboardTabs | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._panel = panel
         self._runner = runner
         self._scene = scene
+        self._dashboards = dashboards
         self.spans = AlertSpans(charts.plots)
+        #: The spans on the custom dashboards' plots (made anew with their views).
+        self.board_spans: list[AlertSpans] = []
         panel.alerts_changed.connect(self.refresh)
         charts.timer.timeout.connect(self._advance)
+        if dashboards is not None:
+            dashboards.views_rebuilt.connect(self._on_views_rebuilt)
+            self._on_views_rebuilt()
+
+    def _on_views_rebuilt(self) -> None:
+        """New dashboard views: their plots get the spans shown now."""
+        assert self._dashboards is not None
+        self.board_spans = [AlertSpans(view.plots) for view in self._dashboards.views]
+        shown = self.spans.spans
+        for spans in self.board_spans:
+            spans.show(shown)
+
+    def _show_spans(self, spans: list[tuple[float, float]]) -> None:
+        for target in (self.spans, *self.board_spans):
+            target.show(spans)
 
     def _now(self) -> float:
         snapshots = self._runner.snapshots
@@ -44,9 +65,9 @@ class AlertMarks(QObject):
                      [f"{e.name} ({e.severity}): {e.condition}, firing since "
                       f"{e.fired_at_s or 0.0:g} s" for e in entries])
             for target, entries in firing.items()})
-        self.spans.show(board.spans(self._now()))
+        self._show_spans(board.spans(self._now()))
 
     def _advance(self) -> None:
         """A frame: the spans of alerts still firing grow to the run's current time."""
         if self._panel.board.firing():
-            self.spans.show(self._panel.board.spans(self._now()))
+            self._show_spans(self._panel.board.spans(self._now()))

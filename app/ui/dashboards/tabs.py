@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMenu,
@@ -53,7 +54,14 @@ def first_problem(model: Document, boards: list[Dashboard]) -> str | None:
 
 
 class DashboardTabs(QWidget):
-    """The Overview and one tab per custom dashboard, with the buttons that edit them."""
+    """The Overview and one tab per custom dashboard, with the buttons that edit them.
+
+    ``views_rebuilt`` is emitted after the dashboard views were made anew (an
+    edit, an undo, New or Open), so what decorates their plots (alert spans)
+    can follow.
+    """
+
+    views_rebuilt = Signal()
 
     def __init__(self, document: EditorDocument, overview: ChartsPanel,
                  snapshots: Callable[[], Sequence[Snapshot]],
@@ -146,6 +154,7 @@ class DashboardTabs(QWidget):
             self.tabs.addTab(view, mnemonic_free(board.name))
         self.tabs.setCurrentIndex(min(current, self.tabs.count() - 1))
         self._update_buttons()
+        self.views_rebuilt.emit()
 
     def _on_tab_changed(self) -> None:
         self._update_buttons()
