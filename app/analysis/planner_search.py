@@ -1,0 +1,219 @@
+"""The capacity planner's analytic search: the fewest replicas the model says meet a p99.
+
+Three steps on the analytic model (:mod:`app.analysis.model`), each a few
+milliseconds per evaluation:
+
+1. **Stable**: every saturated tier (ρ ≥ 1) gets the fewest replicas that
+   bring its ρ below 1, callees first (a blocking tier's holding time shrinks
+   as its callees get replicas, so this repeats until nothing is saturated).
+2. **Greedy**: while the predicted end-to-end p99 misses the target, try
+   adding a step of replicas (one, or an eighth of the tier's replicas when it
+   has many) to every tier below its cap, and keep the one that cuts the
+   predicted p99 most per replica added.
+3. **Trim**: the greedy steps may overshoot; take replicas back one at a time
+   while the prediction still meets the target (never below today's replicas).
+
+Replicas are only ever added: the planner never removes capacity the design
+already has (it may be there for availability, which the model does not see).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from app.analysis.evaluate import station_facts
+from app.analysis.model import PreparedModel
+from app.analysis.planner_tails import TailPrediction, predict_p99
+from app.analysis.results import AnalyticResult
+from app.model.limits import MAX_REPLICAS
+
+#: Analytic evaluations one search may spend (each is one pass of the model).
+MAX_EVALUATIONS: Final = 20_000
+
+
+class PlanCancelled(Exception):  # noqa: N818 -- a stop the user asked for, not an error
+    """The user cancelled the planner."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The model at one set of replicas: its predictions and predicted p99s."""
+
+    replicas: dict[str, int]
+    result: AnalyticResult
+    tails: TailPrediction
+
+    def meets(self, target_ms: float) -> bool:
+        """Whether the predicted end-to-end p99 is within ``target_ms``."""
+        p99 = self.tails.end_to_end
+        return p99 is not None and p99 <= target_ms and not any(
+            p.saturated for p in self.result.components.values())
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """What the analytic search found: the last evaluation and why it stopped."""
+
+    best: Evaluation
+    met: bool
+    evaluations: int
+    notes: tuple[str, ...]
+
+
+class Searcher:
+    """Evaluates one design's model at any replicas, at one load, counting evaluations."""
+
+    def __init__(self, model: PreparedModel, load_factor: float, caps: Mapping[str, int],
+                 cancelled: Callable[[], bool] | None = None) -> None:
+        self.model = model
+        self.load_factor = load_factor
+        self.caps = dict(caps)
+        self.cancelled = cancelled
+        self.evaluations = 0
+        self._cache: dict[tuple[int, ...], Evaluation] = {}
+        self._ids = sorted(caps)
+
+    def evaluate(self, replicas: Mapping[str, int]) -> Evaluation:
+        """The model with ``replicas`` (tier id -> count) at the planner's load."""
+        key = tuple(replicas[cid] for cid in self._ids)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        if self.cancelled is not None and self.cancelled():
+            raise PlanCancelled
+        self.evaluations += 1
+        clone = copy.copy(self.model)
+        stations = dict(self.model.stations)
+        for cid, n in replicas.items():
+            facts = stations[cid]
+            if facts.rc.replicas != n:
+                rc = dataclasses.replace(facts.rc, replicas=n)
+                stations[cid] = station_facts(rc, self.model.calls[cid], facts.scv,
+                                              facts.broker_fed, list(facts.notes))
+        clone.stations = stations
+        result = clone.at(self.load_factor, saturation=False)
+        found = Evaluation(dict(replicas), result, predict_p99(clone, result))
+        self._cache[key] = found
+        return found
+
+
+def tier_caps(model: PreparedModel) -> dict[str, int]:
+    """The tiers the planner may scale (stations with traffic) and their most replicas.
+
+    A tier's cap is its autoscaling ``max`` when it autoscales (the design's
+    replicas must lie within that range), else the format's limit.
+    """
+    caps: dict[str, int] = {}
+    for cid, facts in model.stations.items():
+        rate = model.base_rates.get(cid, 0.0)
+        if not rate > 0.0:
+            continue
+        scaling = facts.rc.autoscaling
+        caps[cid] = max(facts.rc.replicas, scaling.max if scaling is not None else MAX_REPLICAS)
+    return caps
+
+
+def search(searcher: Searcher, start: Mapping[str, int], target_ms: float) -> SearchOutcome:
+    """The fewest replicas (from ``start`` up) whose predicted p99 meets ``target_ms``."""
+    notes: list[str] = []
+    current = _stabilize(searcher, dict(start), notes)
+    if any(p.saturated for p in current.result.components.values()):
+        return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
+    while not current.meets(target_ms) and searcher.evaluations < MAX_EVALUATIONS:
+        step = _best_step(searcher, current)
+        if step is None:
+            notes.append(_floor_note(current, target_ms))
+            return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
+        current = step
+    if not current.meets(target_ms):
+        notes.append(f"the search stopped after {MAX_EVALUATIONS:,} evaluations of the model")
+        return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
+    current = _trim(searcher, current, start, target_ms)
+    return SearchOutcome(current, True, searcher.evaluations, tuple(notes))
+
+
+def _stabilize(searcher: Searcher, replicas: dict[str, int], notes: list[str]) -> Evaluation:
+    """Replicas that bring every saturated tier below ρ = 1 (callees first, repeated)."""
+    current = searcher.evaluate(replicas)
+    for _ in range(64):  # each round fixes at least the deepest saturated tier
+        changed = False
+        for cid, pred in current.result.components.items():
+            if cid not in searcher.caps or not pred.saturated:
+                continue
+            if pred.arrival_rps is None:
+                notes.append(f"{cid}: unbounded traffic (an async cycle that never dies "
+                             f"out): no number of replicas serves it")
+                return current
+            if pred.holding_ms is None:
+                continue  # its callees are saturated: fixed first, then this tier
+            per_replica = pred.servers / max(pred.replicas, 1)
+            need = math.floor(pred.arrival_rps * pred.holding_ms / 1000.0 / per_replica) + 1
+            cap = searcher.caps[cid]
+            if need > cap:
+                notes.append(f"{cid}: needs {need:,} replicas not to saturate, more than "
+                             f"its cap of {cap:,}")
+                replicas[cid] = cap
+            elif need > replicas[cid]:
+                replicas[cid] = need
+                changed = True
+        if not changed:
+            return current
+        current = searcher.evaluate(replicas)
+    return current
+
+
+def _best_step(searcher: Searcher, current: Evaluation) -> Evaluation | None:
+    """The one tier's step of replicas that cuts the predicted p99 most per replica."""
+    now = current.tails.end_to_end
+    best: Evaluation | None = None
+    best_gain = 0.0
+    for cid, cap in searcher.caps.items():
+        have = current.replicas[cid]
+        if have >= cap:
+            continue
+        more = min(cap, have + max(1, have // 8))
+        trial = dict(current.replicas)
+        trial[cid] = more
+        found = searcher.evaluate(trial)
+        p99 = found.tails.end_to_end
+        if p99 is None:
+            continue
+        gain = ((now - p99) if now is not None else math.inf) / (more - have)
+        if gain > best_gain * (1.0 + 1e-12) and (now is None or now - p99 > 1e-9 * now):
+            best, best_gain = found, gain
+    return best
+
+
+def _trim(searcher: Searcher, current: Evaluation, start: Mapping[str, int],
+          target_ms: float) -> Evaluation:
+    """Take back replicas one at a time while the prediction still meets the target."""
+    changed = True
+    while changed:
+        changed = False
+        for cid in searcher.caps:
+            if current.replicas[cid] <= start[cid]:
+                continue
+            trial = dict(current.replicas)
+            trial[cid] -= 1
+            found = searcher.evaluate(trial)
+            if found.meets(target_ms):
+                current, changed = found, True
+    return current
+
+
+def _floor_note(current: Evaluation, target_ms: float) -> str:
+    """Why more replicas cannot reach the target: the tier with the longest own p99."""
+    p99 = current.tails.end_to_end
+    shown = f"{p99:,.1f} ms" if p99 is not None else "unbounded"
+    own = {cid: v for cid, v in current.tails.components.items() if v is not None}
+    slowest = max(own, key=lambda cid: own[cid], default=None)
+    where = (f"; the slowest tier is {slowest} (p99 {own[slowest]:,.1f} ms of its own)"
+             if slowest is not None else "")
+    return (f"unreachable: more replicas no longer lower the predicted p99 ({shown}) "
+            f"to {target_ms:g} ms — service times and link latencies set the floor, "
+            f"or tiers are at their cap{where}")
