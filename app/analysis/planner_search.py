@@ -32,6 +32,9 @@ from app.analysis.planner_tails import TailPrediction, predict_p99
 from app.analysis.results import AnalyticResult
 from app.model.limits import MAX_REPLICAS
 
+#: A greedy step must cut the predicted p99 by this share of its gap to the target
+#: (else a thousand more steps would not close it: the latency floor is reached).
+MIN_STEP_GAIN: Final = 1e-3
 #: Analytic evaluations one search may spend (each is one pass of the model).
 MAX_EVALUATIONS: Final = 20_000
 
@@ -125,7 +128,7 @@ def search(searcher: Searcher, start: Mapping[str, int], target_ms: float) -> Se
     if any(p.saturated for p in current.result.components.values()):
         return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
     while not current.meets(target_ms) and searcher.evaluations < MAX_EVALUATIONS:
-        step = _best_step(searcher, current)
+        step = _best_step(searcher, current, target_ms)
         if step is None:
             notes.append(_floor_note(current, target_ms))
             return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
@@ -167,9 +170,14 @@ def _stabilize(searcher: Searcher, replicas: dict[str, int], notes: list[str]) -
     return current
 
 
-def _best_step(searcher: Searcher, current: Evaluation) -> Evaluation | None:
-    """The one tier's step of replicas that cuts the predicted p99 most per replica."""
+def _best_step(searcher: Searcher, current: Evaluation, target_ms: float) -> Evaluation | None:
+    """The one tier's step of replicas that cuts the predicted p99 most per replica.
+
+    ``None`` when no step cuts it by at least :data:`MIN_STEP_GAIN` of the gap to
+    the target: the queues are already negligible and the floor is reached.
+    """
     now = current.tails.end_to_end
+    least = MIN_STEP_GAIN * (now - target_ms) if now is not None else 0.0
     best: Evaluation | None = None
     best_gain = 0.0
     for cid, cap in searcher.caps.items():
@@ -184,7 +192,7 @@ def _best_step(searcher: Searcher, current: Evaluation) -> Evaluation | None:
         if p99 is None:
             continue
         gain = ((now - p99) if now is not None else math.inf) / (more - have)
-        if gain > best_gain * (1.0 + 1e-12) and (now is None or now - p99 > 1e-9 * now):
+        if gain > best_gain * (1.0 + 1e-12) and (now is None or now - p99 > least):
             best, best_gain = found, gain
     return best
 
