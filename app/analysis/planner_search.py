@@ -8,7 +8,8 @@ milliseconds per evaluation:
    as its callees get replicas, so this repeats until nothing is saturated).
 2. **Greedy**: while the predicted end-to-end p99 misses the target, try
    adding a step of replicas (one, or an eighth of the tier's replicas when it
-   has many) to every tier below its cap, and keep the one that cuts the
+   has many) to each tier below its cap, and to all of them at once (tiers
+   called in parallel only gain together), and keep the step that cuts the
    predicted p99 most per replica added.
 3. **Trim**: the greedy steps may overshoot; take replicas back one at a time
    while the prediction still meets the target (never below today's replicas).
@@ -143,6 +144,7 @@ def search(searcher: Searcher, start: Mapping[str, int], target_ms: float) -> Se
 def _stabilize(searcher: Searcher, replicas: dict[str, int], notes: list[str]) -> Evaluation:
     """Replicas that bring every saturated tier below ρ = 1 (callees first, repeated)."""
     current = searcher.evaluate(replicas)
+    capped: set[str] = set()
     for _ in range(64):  # each round fixes at least the deepest saturated tier
         changed = False
         for cid, pred in current.result.components.items():
@@ -157,12 +159,12 @@ def _stabilize(searcher: Searcher, replicas: dict[str, int], notes: list[str]) -
             per_replica = pred.servers / max(pred.replicas, 1)
             need = math.floor(pred.arrival_rps * pred.holding_ms / 1000.0 / per_replica) + 1
             cap = searcher.caps[cid]
-            if need > cap:
+            if need > cap and cid not in capped:
+                capped.add(cid)
                 notes.append(f"{cid}: needs {need:,} replicas not to saturate, more than "
                              f"its cap of {cap:,}")
-                replicas[cid] = cap
-            elif need > replicas[cid]:
-                replicas[cid] = need
+            if min(need, cap) > replicas[cid]:
+                replicas[cid] = min(need, cap)
                 changed = True
         if not changed:
             return current
@@ -178,20 +180,25 @@ def _best_step(searcher: Searcher, current: Evaluation, target_ms: float) -> Eva
     """
     now = current.tails.end_to_end
     least = MIN_STEP_GAIN * (now - target_ms) if now is not None else 0.0
-    best: Evaluation | None = None
-    best_gain = 0.0
+    steps: list[dict[str, int]] = []
+    joint = dict(current.replicas)
     for cid, cap in searcher.caps.items():
         have = current.replicas[cid]
-        if have >= cap:
-            continue
-        more = min(cap, have + max(1, have // 8))
-        trial = dict(current.replicas)
-        trial[cid] = more
+        if have < cap:
+            trial = dict(current.replicas)
+            trial[cid] = joint[cid] = min(cap, have + max(1, have // 8))
+            steps.append(trial)
+    if len(steps) > 1:  # tiers in parallel (a fan-out's slowest call) only gain together
+        steps.append(joint)
+    best: Evaluation | None = None
+    best_gain = 0.0
+    for trial in steps:
         found = searcher.evaluate(trial)
         p99 = found.tails.end_to_end
         if p99 is None:
             continue
-        gain = ((now - p99) if now is not None else math.inf) / (more - have)
+        added = sum(trial.values()) - sum(current.replicas.values())
+        gain = ((now - p99) if now is not None else math.inf) / added
         if gain > best_gain * (1.0 + 1e-12) and (now is None or now - p99 > least):
             best, best_gain = found, gain
     return best
