@@ -128,15 +128,18 @@ def search(searcher: Searcher, start: Mapping[str, int], target_ms: float) -> Se
     current = _stabilize(searcher, dict(start), notes)
     if any(p.saturated for p in current.result.components.values()):
         return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
+    stable = current
     while not current.meets(target_ms) and searcher.evaluations < MAX_EVALUATIONS:
         step = _best_step(searcher, current, target_ms)
         if step is None:
+            # Unreachable: propose only what keeps every tier from saturating, and say
+            # how low the p99 can go at best (the greedy's last state).
             notes.append(_floor_note(current, target_ms))
-            return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
+            return SearchOutcome(stable, False, searcher.evaluations, tuple(notes))
         current = step
     if not current.meets(target_ms):
         notes.append(f"the search stopped after {MAX_EVALUATIONS:,} evaluations of the model")
-        return SearchOutcome(current, False, searcher.evaluations, tuple(notes))
+        return SearchOutcome(stable, False, searcher.evaluations, tuple(notes))
     current = _trim(searcher, current, start, target_ms)
     return SearchOutcome(current, True, searcher.evaluations, tuple(notes))
 
@@ -221,14 +224,15 @@ def _trim(searcher: Searcher, current: Evaluation, start: Mapping[str, int],
     return current
 
 
-def _floor_note(current: Evaluation, target_ms: float) -> str:
-    """Why more replicas cannot reach the target: the tier with the longest own p99."""
-    p99 = current.tails.end_to_end
+def _floor_note(best: Evaluation, target_ms: float) -> str:
+    """Why more replicas cannot reach the target: the floor and the slowest tier."""
+    p99 = best.tails.end_to_end
     shown = f"{p99:,.1f} ms" if p99 is not None else "unbounded"
-    own = {cid: v for cid, v in current.tails.components.items() if v is not None}
+    own = {cid: v for cid, v in best.tails.components.items() if v is not None}
     slowest = max(own, key=lambda cid: own[cid], default=None)
     where = (f"; the slowest tier is {slowest} (p99 {own[slowest]:,.1f} ms of its own)"
              if slowest is not None else "")
-    return (f"unreachable: more replicas no longer lower the predicted p99 ({shown}) "
-            f"to {target_ms:g} ms — service times and link latencies set the floor, "
-            f"or tiers are at their cap{where}")
+    return (f"unreachable: with any number of replicas the predicted p99 stays at about "
+            f"{shown}, over the {target_ms:g} ms target — service times and link latencies "
+            f"set that floor (or tiers are at their cap){where}; the plan only keeps every "
+            f"tier from saturating")
