@@ -145,20 +145,31 @@ def search(searcher: Searcher, start: Mapping[str, int], target_ms: float) -> Se
 
 
 def _stabilize(searcher: Searcher, replicas: dict[str, int], notes: list[str]) -> Evaluation:
-    """Replicas that bring every saturated tier below ρ = 1 (callees first, repeated)."""
+    """Replicas that bring every saturated tier below ρ = 1, callees first.
+
+    A blocking caller of a saturated callee looks saturated too (its workers
+    wait on the callee's queue), so each round sizes only the saturated tiers
+    whose callees are not, then evaluates again: the callers' holding times
+    shrink once their callees have replicas.
+    """
     current = searcher.evaluate(replicas)
     capped: set[str] = set()
-    for _ in range(64):  # each round fixes at least the deepest saturated tier
+    calls = searcher.model.calls
+    for _ in range(len(searcher.caps) + 2):  # each round settles at least one level
+        comps = current.result.components
+        saturated = {cid for cid, p in comps.items() if p.saturated}
         changed = False
-        for cid, pred in current.result.components.items():
-            if cid not in searcher.caps or not pred.saturated:
+        for cid in saturated:
+            pred = comps[cid]
+            if cid not in searcher.caps:
                 continue
             if pred.arrival_rps is None:
                 notes.append(f"{cid}: unbounded traffic (an async cycle that never dies "
                              f"out): no number of replicas serves it")
                 return current
-            if pred.holding_ms is None:
-                continue  # its callees are saturated: fixed first, then this tier
+            if pred.holding_ms is None or any(
+                    c.waits and c.target in saturated for c in calls.get(cid, ())):
+                continue  # its callees are saturated: sized first, then this tier
             per_replica = pred.servers / max(pred.replicas, 1)
             need = math.floor(pred.arrival_rps * pred.holding_ms / 1000.0 / per_replica) + 1
             cap = searcher.caps[cid]
@@ -208,19 +219,30 @@ def _best_step(searcher: Searcher, current: Evaluation, target_ms: float) -> Eva
 
 
 def _trim(searcher: Searcher, current: Evaluation, start: Mapping[str, int],
-          target_ms: float) -> Evaluation:
-    """Take back replicas one at a time while the prediction still meets the target."""
+           target_ms: float) -> Evaluation:
+    """Take back replicas while the prediction still meets the target.
+
+    Per tier, the fewest replicas (not below today's) that still meet it, by
+    bisection (more replicas never raise the predicted p99); repeated until no
+    tier gives any back, since freeing one tier's slack can leave none for another.
+    """
     changed = True
     while changed:
         changed = False
         for cid in searcher.caps:
-            if current.replicas[cid] <= start[cid]:
-                continue
-            trial = dict(current.replicas)
-            trial[cid] -= 1
-            found = searcher.evaluate(trial)
-            if found.meets(target_ms):
-                current, changed = found, True
+            lo, hi = start[cid], current.replicas[cid]  # hi meets; find the least that does
+            best = current
+            while lo < hi:
+                mid = (lo + hi) // 2
+                trial = dict(current.replicas)
+                trial[cid] = mid
+                found = searcher.evaluate(trial)
+                if found.meets(target_ms):
+                    hi, best = mid, found
+                else:
+                    lo = mid + 1
+            if best is not current:
+                current, changed = best, True
     return current
 
 
