@@ -26,6 +26,7 @@ EXIT_NOT_MET: Final = 1
 # building the parser does not import the analysis; a test holds them equal.
 MAX_TARGET_RPS: Final = 1e9
 MAX_TARGET_P99_MS: Final = 1e9
+MAX_SEED: Final = 2**64 - 1
 
 
 def _bounded(name: str, unit: str, most: float) -> Any:
@@ -42,6 +43,17 @@ def _bounded(name: str, unit: str, most: float) -> Any:
     return parse
 
 
+def _seed(text: str) -> int:
+    """An argparse type: a run seed, a whole number 0 .. 2**64 - 1 (as the format's)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed {text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"--seed {text!r} must lie in 0 .. 2**64 - 1")
+    return value
+
+
 def add_plan_parser(sub: Any) -> None:
     """The ``plan`` subcommand's arguments."""
     plan = sub.add_parser(
@@ -56,7 +68,7 @@ def add_plan_parser(sub: Any) -> None:
                            "end-to-end latency_p99_ms alert rule)")
     plan.add_argument("--apply", type=Path, metavar="OUT.sdsim",
                       help="write the planned design to this new file")
-    plan.add_argument("--seed", type=int, help="seed of the confirming simulation "
+    plan.add_argument("--seed", type=_seed, help="seed of the confirming simulation "
                                                "(default: the design's)")
     plan.add_argument("--duration", type=_bounded("--duration", "s", 1e9),
                       help="simulated seconds of each confirming run (default: the "

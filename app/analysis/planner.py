@@ -244,8 +244,11 @@ def plan_capacity(doc: Document, *, target_rps: float, p99_ms: float,
     if confirm and outcome.met:
         duration = _confirm_duration(doc, target_rps, confirm_duration_s)
         if duration < CONFIRM_MIN_S:
+            too_much = CONFIRM_MAX_REQUESTS / target_rps < CONFIRM_MIN_S
             notes.append(f"not simulated: {target_rps:g} req/s is too much load to confirm "
-                         f"within {CONFIRM_MAX_REQUESTS:,} requests per run")
+                         f"within {CONFIRM_MAX_REQUESTS:,} requests per run" if too_much else
+                         f"not simulated: a confirming run of {duration:g} s is shorter than "
+                         f"{CONFIRM_MIN_S:g} s")
             duration = 0.0
         else:
             confirmation = _Confirmation(doc, searcher, p99_ms, duration, base_dir,

@@ -103,6 +103,9 @@ def test_the_target_defaults_to_the_end_to_end_p99_rule(tmp_path: Path) -> None:
     (["--target-rps", "10", "--p99-ms", "inf"], "--p99-ms 'inf' must be a number above 0"),
     (["--p99-ms", "10"], "the following arguments are required: --target-rps"),
     (["--target-rps", "10"], "give --p99-ms"),
+    (["--target-rps", "10", "--p99-ms", "10", "--seed", "-1"], "--seed '-1' must lie in"),
+    (["--target-rps", "10", "--p99-ms", "10", "--seed", "2e3"], "not a whole number"),
+    (["--target-rps", "10", "--p99-ms", "10", "--duration", "-3"], "--duration '-3' must be"),
 ])
 def test_hostile_arguments_are_one_line(tmp_path: Path, args: list[str], message: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,6 +143,20 @@ def test_missing_and_invalid_designs(tmp_path: Path) -> None:
     silent = _write(tmp_path, _design(0.0), "silent.sdsim")
     code, _, err = _cli("plan", str(silent), "--target-rps", "1", "--p99-ms", "100")
     assert code == 2 and "no traffic" in err
+
+
+def test_too_much_load_or_too_short_a_run_is_not_simulated(tmp_path: Path) -> None:
+    design = _write(tmp_path, _design())
+    code, out, err = _cli("plan", str(design), "--target-rps", "600000", "--p99-ms", "1000")
+    assert code == 0, err  # the model's answer, said to be unconfirmed
+    assert "not simulated: 600000 req/s is too much load to confirm" in out
+    assert "p99 predicted" in out and ", not simulated;" in out
+    # Beyond every tier's cap (10,000 replicas of 10 ms each): unreachable.
+    code, out, _ = _cli("plan", str(design), "--target-rps", "2e6", "--p99-ms", "100")
+    assert code == 1 and "needs 20,001 replicas not to saturate, more than its cap of 10,000" in out
+    code, out, err = _cli("plan", str(design), "--target-rps", "800", "--p99-ms", "100",
+                          "--duration", "0.5")
+    assert "not simulated: a confirming run of 0.5 s is shorter than 2 s" in out
 
 
 def test_the_cli_limits_are_the_planners() -> None:
