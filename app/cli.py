@@ -1,4 +1,4 @@
-"""The headless command line: ``simulate`` and ``validate``.
+"""The headless command line: ``simulate``, ``validate`` and ``plan`` (:mod:`app.cli_plan`).
 
 Exit codes: 0 success; 2 invalid input or an output folder that cannot take
 the results (one line on stderr naming the problem, never a traceback); 130
@@ -25,6 +25,7 @@ from app.cli_checks import (
     run_problems,
     run_settings,
 )
+from app.cli_plan import add_plan_parser, cmd_plan
 from app.reports.output_folder import OutputError
 from app.stop_signals import StopSignals
 
@@ -74,7 +75,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``main.py simulate|validate``."""
+    """The argument parser of ``main.py simulate|validate|plan``."""
     parser = _OneLineParser(
         prog="main.py", description="System Design Simulator (headless commands)"
     )
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--duration", type=_positive_float, help="simulated seconds to check for")
     val.add_argument("--warmup", type=_positive_float, help="warm-up seconds to check for")
     add_budget_flags(val)
+    add_plan_parser(sub)
     return parser
 
 
@@ -242,6 +244,8 @@ def main(
         with StopSignals() as stop:  # SIGTERM behaves like Ctrl-C
             if args.command == "validate":
                 return cmd_validate(args, out, err)
+            if args.command == "plan":
+                return cmd_plan(args, out, err, stop)
             return cmd_simulate(args, out, err, stop)
     except (CliError, OutputError) as exc:
         print(f"error: {exc}", file=err)

@@ -3,7 +3,7 @@
 * no argument: the desktop app;
 * an existing ``.sdsim`` file as the only argument: the desktop app with that
   file open (what a double-click in a file manager runs);
-* a command (``simulate``, ``validate``) or ``-h``/``--help``/``--version``:
+* a command (``simulate``, ``validate``, ``plan``) or ``-h``/``--help``/``--version``:
   the headless CLI (:mod:`app.cli`), no Qt involved;
 * anything else: ``unknown command`` with a suggestion, exit code 2.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-HEADLESS_COMMANDS = ("simulate", "validate")
+HEADLESS_COMMANDS = ("simulate", "validate", "plan")
 HEADLESS_OPTIONS = ("-h", "--help", "--version")
 #: Options the desktop app understands (see app.ui.application.run_gui).
 GUI_OPTIONS = ("--offline",)

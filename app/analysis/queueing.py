@@ -12,6 +12,7 @@ Erlang B and C); Allen (1990) for the Allen–Cunneen approximation of GI/G/c.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 
 def utilization(lam: float, service_s: float, servers: int) -> float:
@@ -173,3 +174,130 @@ def _weighted_geometric(x: float, n: int) -> float:
     if x >= 1.0 - 1e-12:
         return n * (n + 1) / 2.0
     return x * (1.0 - (n + 1) * x**n + n * x ** (n + 1)) / (1.0 - x) ** 2
+
+
+# --- Latency tails (the capacity planner's p99) ---------------------------------------
+#
+# A p99 needs a distribution, not a mean. The planner describes every latency by
+# three numbers: a floor (what it can never be below), a mean and a variance, and
+# takes the part above the floor as gamma-distributed with that mean and variance
+# (moment matching). Queueing delays add up along a request's path, and sums of
+# independent gamma-like delays stay close to gamma, which is why this family is
+# used; it is exact for the M/M/1 time in system (an exponential: gamma of shape 1).
+
+
+def wait_variance(mean_wait: float, p_wait: float) -> float:
+    """Variance of a queueing wait that is 0 with probability 1 - ``p_wait`` and else exponential.
+
+    This is the M/M/c wait exactly (an arrival waits with the Erlang C
+    probability, and then for an exponential time of mean Wq / C); the planner
+    uses the same shape for M/G/c and M/M/c/K (an approximation):
+    E[W²] = 2 Wq² / C, so Var W = 2 Wq² / C - Wq².
+    """
+    if mean_wait <= 0.0 or p_wait <= 0.0:
+        return 0.0
+    return max(2.0 * mean_wait * mean_wait / min(p_wait, 1.0) - mean_wait * mean_wait, 0.0)
+
+
+def gamma_cdf(x: float, shape: float, scale: float) -> float:
+    """P(X <= x) for X ~ Gamma(shape, scale): the regularized incomplete gamma P(shape, x/scale).
+
+    Series below shape + 1, Lentz's continued fraction above (Numerical
+    Recipes' ``gammp``), to about 1e-14.
+    """
+    if x <= 0.0:
+        return 0.0
+    z = x / scale
+    log_front = shape * math.log(z) - z - math.lgamma(shape)
+    if z < shape + 1.0:
+        term = total = 1.0 / shape
+        a = shape
+        for _ in range(10_000):
+            a += 1.0
+            term *= z / a
+            total += term
+            if abs(term) < abs(total) * 1e-15:
+                break
+        return min(1.0, total * math.exp(log_front))
+    tiny = 1e-300
+    b = z + 1.0 - shape
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - shape)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < 1e-15:
+            break
+    return max(0.0, 1.0 - math.exp(log_front) * h)
+
+
+def gamma_quantile(mean: float, variance: float, q: float) -> float:
+    """The ``q``-quantile of the gamma distribution with this mean and variance.
+
+    Shape k = mean² / variance, scale = variance / mean. A zero variance is a
+    constant (the mean). Solved by bisection on :func:`gamma_cdf` to a relative
+    1e-10 (no scipy on this path: the planner calls it thousands of times).
+    """
+    if not 0.0 < q < 1.0:
+        raise ValueError(f"quantile level must lie in (0, 1), got {q!r}")
+    if mean <= 0.0:
+        return 0.0
+    if variance <= mean * mean * 1e-12:
+        return mean
+    shape, scale = mean * mean / variance, variance / mean
+    lo, hi = 0.0, mean
+    while gamma_cdf(hi, shape, scale) < q:
+        lo, hi = hi, hi * 2.0
+    return _bisect(lambda x: gamma_cdf(x, shape, scale), q, lo, hi)
+
+
+def shifted_gamma_cdf(x: float, floor: float, mean: float, variance: float) -> float:
+    """P(X <= x) for X = ``floor`` + a gamma with mean ``mean - floor`` and ``variance``."""
+    excess = mean - floor
+    if excess <= 0.0 or variance <= excess * excess * 1e-12:
+        return 1.0 if x >= mean else 0.0
+    return gamma_cdf(x - floor, excess * excess / variance, variance / excess)
+
+
+def mixture_quantile(parts: list[tuple[float, float, float, float]], q: float) -> float:
+    """The ``q``-quantile of a mixture of shifted gammas ``(weight, floor, mean, variance)``.
+
+    The end-to-end latency of a design is such a mixture: each client's
+    requests are one shifted gamma, weighted by the client's rate.
+    """
+    parts = [p for p in parts if p[0] > 0.0]
+    if not parts:
+        return 0.0
+    total = sum(p[0] for p in parts)
+
+    def cdf(x: float) -> float:
+        return sum(w * shifted_gamma_cdf(x, f, m, v) for w, f, m, v in parts) / total
+
+    if len(parts) == 1:
+        _, floor, mean, variance = parts[0]
+        return floor + gamma_quantile(mean - floor, variance, q)
+    lo, hi = 0.0, max(1e-9, *(p[2] for p in parts))
+    while cdf(hi) < q:
+        lo, hi = hi, hi * 2.0
+    return _bisect(cdf, q, lo, hi)
+
+
+def _bisect(cdf: Callable[[float], float], q: float, lo: float, hi: float) -> float:
+    """The x in [lo, hi] where the increasing ``cdf`` crosses ``q``, to a relative 1e-10."""
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if cdf(mid) < q:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-10 * hi:
+            break
+    return 0.5 * (lo + hi)

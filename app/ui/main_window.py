@@ -199,6 +199,13 @@ class MainWindow(QMainWindow):
         run_menu.addActions([a.run, a.pause, a.stop])
         run_menu.addSeparator()
         run_menu.addAction(self.live.add_action)
+        run_menu.addSeparator()
+        self.plan_action = QAction("Plan &capacity…", self)
+        self.plan_action.setObjectName("actionPlanCapacity")
+        self.plan_action.setStatusTip("Find the fewest replicas per tier for a load and a "
+                                      "p99 target")
+        self.plan_action.triggered.connect(self.open_planner)
+        run_menu.addAction(self.plan_action)
         self.help_menu = help_menu = menu.addMenu("&Help")
         help_menu.addAction(a.about)
         main_bar = self.addToolBar("Main")
@@ -449,12 +456,33 @@ class MainWindow(QMainWindow):
             self.window_actions.refresh_icons()
         super().changeEvent(event)
 
+    def open_planner(self) -> None:
+        """Show the capacity planner for the design as it is now (one dialog at a time)."""
+        from app.ui.planner.dialog import PlannerDialog
+
+        dialog: PlannerDialog | None = getattr(self, "planner_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        dialog = PlannerDialog(self.document, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(self._forget_planner)
+        self.planner_dialog: PlannerDialog | None = dialog
+        dialog.show()
+
+    def _forget_planner(self) -> None:
+        self.planner_dialog = None
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Offer to save; stop and join a running simulation; remember the layout."""
         if not self.files.maybe_save():
             event.ignore()
             return
         self.runner.shutdown()
+        planner = getattr(self, "planner_dialog", None)
+        if planner is not None:
+            planner.job.shutdown()
         self.save_settings()
         event.accept()
         self.closed.emit()

@@ -1,0 +1,1 @@
+"""The capacity planner's dialog (Run > Plan capacity…) and its planning process."""
