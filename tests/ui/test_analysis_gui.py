@@ -1,0 +1,134 @@
+"""The analytic model and the run's analysis in the GUI, used as a user would.
+
+Predictions in the inspector and on the canvas while editing, the analytic
+column beside the simulated one after a run, and the Analysis dock.
+Screenshots go to the worktree's shots/ folder (never committed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QAction
+
+from app.model import UNBOUNDED
+from app.model.document import (
+    Component,
+    Document,
+    Link,
+    ServiceTime,
+    SimulationSettings,
+    Workload,
+)
+from app.ui.analysis.figures import APPROX
+from app.ui.results import (
+    ANALYTIC_MEAN_COLUMN,
+    ANALYTIC_UTILIZATION_COLUMN,
+    COLUMNS,
+    OUTSIDE_CI_MARK,
+    ResultsPanel,
+)
+from app.ui.run_controller import IDLE
+
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
+
+
+def shot(widget, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    widget.grab().save(str(SHOTS / name))
+
+
+def mm1_design(rate_rps: float = 300.0, duration_s: float = 40.0) -> Document:
+    """Users -> one single-worker server, 2 ms exponential service: an exact M/M/1."""
+    return Document(
+        name="M/M/1",
+        components=[
+            Component("users", "client", "Users", (0.0, 0.0),
+                      workload=Workload("poisson", rate_rps=rate_rps)),
+            Component("web", "web_server", "Web", (260.0, 0.0), concurrency=1,
+                      blocking=False, queue_capacity=UNBOUNDED,
+                      service_time=ServiceTime("exponential", mean_ms=2.0)),
+            Component("db", "database", "DB", (520.0, 0.0)),
+        ],
+        links=[Link("users", "web"), Link("web", "db", probability=0.5)],
+        simulation=SimulationSettings(duration_s=duration_s, warmup_s=5.0, seed=7),
+    )
+
+
+def _action(window, name: str) -> QAction:
+    action = window.findChild(QAction, name)
+    assert action is not None, name
+    return action
+
+
+def _row(table, name: str) -> int:
+    for r in range(table.rowCount()):
+        if table.item(r, 0).text() == name:
+            return r
+    raise AssertionError(f"no row {name}")
+
+
+def test_the_results_show_the_analytic_figure_beside_the_simulated_one(window, qtbot) -> None:
+    window.document.reset(mm1_design())
+    window.scenario_bar.set_speed(None)
+    _action(window, "actionRun").trigger()
+    qtbot.waitUntil(lambda: window.runner.state == IDLE and window.runner._run is None,
+                    timeout=60_000)
+    summary = window.runner.last_summary
+    assert summary is not None and {"analytic", "analysis"} <= set(summary)
+    table = window.results.table
+    header = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert header == list(COLUMNS)
+    mean_col = COLUMNS.index("Mean latency (ms)")
+    assert mean_col + 2 == ANALYTIC_MEAN_COLUMN  # after the mean and its CI
+    assert COLUMNS.index("Utilization") + 1 == ANALYTIC_UTILIZATION_COLUMN
+    web = _row(table, "Web")
+    # M/M/1 at rho = 0.6: W = 2 / (1 - 0.6) = 5 ms, exact (no prefix), inside the run's CI.
+    assert table.item(web, ANALYTIC_MEAN_COLUMN).text() == "5.00"
+    assert table.item(web, ANALYTIC_UTILIZATION_COLUMN).text() == "60.0%"
+    low, high = summary["components"]["web"]["latency_ms"]["mean_ci95"]
+    assert low <= 5.0 <= high
+    assert "M/M/c, exact" in table.item(web, ANALYTIC_MEAN_COLUMN).toolTip()
+    e2e = _row(table, "End to end")
+    assert table.item(e2e, ANALYTIC_MEAN_COLUMN).text() not in ("", "—")
+    window.results_dock.raise_()
+    table.scrollToItem(table.item(web, ANALYTIC_UTILIZATION_COLUMN))
+    shot(window, "analysis_results_window.png")
+    wide = ResultsPanel()  # the whole table at once, for the eye
+    qtbot.addWidget(wide)
+    wide.resize(1900, 200)
+    wide.show_summary(summary, {"web": "Web", "db": "DB"})
+    shot(wide, "analysis_results_panel.png")
+
+
+def _summary(analytic_mean: float, exact: bool) -> dict:
+    return {
+        "simulated_s": 10.0, "warmup_s": 1.0, "seed": 1, "wall_s": 0.1,
+        "end_to_end": {"requests": 10, "latency_ms": {"mean": 5.0, "mean_ci95": [4.8, 5.2]}},
+        "components": {"s": {"arrivals": 10, "utilization": 0.5,
+                             "latency_ms": {"mean": 5.0, "mean_ci95": [4.8, 5.2]}}},
+        "analytic": {
+            "components": {"s": {"mean_latency_ms": analytic_mean, "utilization": 0.5,
+                                 "offered_utilization": 0.5, "exact": exact,
+                                 "saturated": False, "model": "M/M/c",
+                                 "notes": [] if exact else ["timeouts not modelled"]}},
+            "end_to_end": {"mean_latency_ms": 5.0, "exact": exact},
+        },
+    }
+
+
+def test_an_exact_analytic_mean_outside_the_ci_is_flagged(qtbot) -> None:
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.show_summary(_summary(6.0, exact=True), {"s": "S"})
+    cell = panel.table.item(1, ANALYTIC_MEAN_COLUMN)
+    assert cell.text() == "6.00" + OUTSIDE_CI_MARK
+    assert "outside the run's 95 % confidence interval" in cell.toolTip()
+    # Approximate: the same distance is what the notes explain, not a flag.
+    panel.show_summary(_summary(6.0, exact=False), {"s": "S"})
+    cell = panel.table.item(1, ANALYTIC_MEAN_COLUMN)
+    assert cell.text() == APPROX + "6.00"
+    assert "timeouts not modelled" in cell.toolTip()
+    # Exact and inside: plain.
+    panel.show_summary(_summary(5.1, exact=True), {"s": "S"})
+    assert panel.table.item(1, ANALYTIC_MEAN_COLUMN).text() == "5.10"
