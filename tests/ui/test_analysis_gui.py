@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QLineEdit
 
 from app.model import UNBOUNDED
 from app.model.document import (
@@ -21,6 +23,7 @@ from app.model.document import (
     Workload,
 )
 from app.ui.analysis.figures import APPROX
+from app.ui.plain_text import tooltip_text
 from app.ui.results import (
     ANALYTIC_MEAN_COLUMN,
     ANALYTIC_UTILIZATION_COLUMN,
@@ -132,3 +135,58 @@ def test_an_exact_analytic_mean_outside_the_ci_is_flagged(qtbot) -> None:
     # Exact and inside: plain.
     panel.show_summary(_summary(5.1, exact=True), {"s": "S"})
     assert panel.table.item(1, ANALYTIC_MEAN_COLUMN).text() == "5.10"
+
+
+def _field(window, name: str) -> QLineEdit:
+    widget = window.inspector.findChild(QLineEdit, f"field_{name}")
+    assert widget is not None, name
+    return widget
+
+
+def _type_into(qtbot, field: QLineEdit, text: str) -> None:
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def _settled(window, qtbot) -> None:
+    qtbot.waitUntil(lambda: not window.predictions.busy, timeout=10_000)
+
+
+def test_editing_shows_predictions_and_warns_on_saturation(window, qtbot) -> None:
+    window.document.reset(mm1_design())
+    _settled(window, qtbot)
+    window.scene.select_components(["web"])
+    label = window.inspector.findChild(QLabel, "inspectorPrediction")
+    assert label is not None and label.isVisibleTo(window.inspector)
+    # M/M/1 at rho = 0.6: exact figures, no mark on the node.
+    assert label.text() == "Predicted: ρ = 60.0%, mean latency 5.00 ms, mean queue 0.90"
+    assert "M/M/c, exact" in tooltip_text(label.toolTip())
+    web = window.scene.node_item("web")
+    assert web.prediction is None
+    assert "saturates at 500.0 req/s" in window.analysis_panel.headline.text()
+    # Slower service: rho = 300/s x 2.9 ms = 0.87, busy (amber mark).
+    _type_into(qtbot, _field(window, "service_time.mean_ms"), "2.9")
+    _settled(window, qtbot)
+    assert web.prediction is not None and web.prediction[:2] == ("busy", "ρ 87%")
+    # And 4 ms: rho = 1.2, saturated: the red plate and the inspector say so.
+    _type_into(qtbot, _field(window, "service_time.mean_ms"), "4")
+    _settled(window, qtbot)
+    assert window.document.model.component("web").service_time.mean_ms == 4.0
+    assert web.prediction is not None and web.prediction[:2] == ("saturated", "ρ 120%")
+    assert "Predicted saturated" in tooltip_text(web.toolTip())
+    assert label.text().startswith("Predicted: saturated, ρ ≈ 120.0%")
+    window.resize(1440, 900)
+    window.view.reset_zoom()
+    window.view.centerOn(web)
+    shot(window, "analysis_saturated_edit.png")
+    shot(window.view, "analysis_saturated_canvas.png")
+    # Undo brings the busy mark back; a design with a problem has no predictions.
+    window.document.undo_stack.undo()
+    _settled(window, qtbot)
+    assert web.prediction is not None and web.prediction[0] == "busy"
+    _type_into(qtbot, _field(window, "replicas"), "0")  # refused while typing: no edit
+    window.scene.select_components(["users"])
+    assert not label.isVisibleTo(window.inspector)  # a client has no queue to predict

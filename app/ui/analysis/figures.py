@@ -58,6 +58,22 @@ def prediction_notes(pred: Mapping[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def prediction_line(pred: Mapping[str, Any] | None) -> str:
+    """One line for the inspector: predicted ρ, mean latency and queue (or why none)."""
+    if not pred:
+        return "Predicted: — (no analytic figure for this component)"
+    rho = pred.get("offered_utilization")
+    rho_text = ("= " if pred.get("exact") else APPROX) + (
+        NO_FIGURE if rho is None else f"{rho:.1%}")
+    if pred.get("saturated"):
+        return (f"Predicted: saturated, ρ {rho_text} (offered load at or above capacity)"
+                + ("" if pred.get("mean_latency_ms") is None
+                   else f"; mean latency {latency_text(pred)} ms with a full queue"))
+    queue = pred.get("mean_queue")
+    queue_text = "" if queue is None else f", mean queue {queue:,.2f}"
+    return (f"Predicted: ρ {rho_text}, mean latency {latency_text(pred)} ms{queue_text}")
+
+
 def outside_ci(analytic_ms: float | None, ci: Sequence[float | None] | None) -> bool:
     """Whether an analytic mean lies outside the run's 95 % confidence interval."""
     if analytic_ms is None or not ci or len(ci) != 2 or ci[0] is None or ci[1] is None:
