@@ -11,12 +11,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit
 
 from app.model import UNBOUNDED
 from app.model.document import (
+    AlertRule,
     Component,
     Document,
+    Fault,
     Link,
     ServiceTime,
     SimulationSettings,
@@ -190,3 +192,49 @@ def test_editing_shows_predictions_and_warns_on_saturation(window, qtbot) -> Non
     _type_into(qtbot, _field(window, "replicas"), "0")  # refused while typing: no edit
     window.scene.select_components(["users"])
     assert not label.isVisibleTo(window.inspector)  # a client has no queue to predict
+
+
+def slowed_design() -> Document:
+    """The M/M/1 at rho = 0.5, slowed 1.7x from 40 s to 50 s (its p99 and queue jump),
+    with an end-to-end p99 target of 150 ms (the p99 forecast's target)."""
+    doc = mm1_design(rate_rps=250.0, duration_s=60.0)
+    doc.faults = [Fault("slowdown", "web", at_s=40.0, duration_s=10.0, factor=1.7)]
+    doc.alerts = [AlertRule("p99 target", "latency_p99_ms", "end_to_end", ">", 150.0, 5.0,
+                            "high")]
+    return doc
+
+
+def test_the_analysis_dock_lists_the_run_and_points_at_the_charts(window, qtbot) -> None:
+    window.document.reset(slowed_design())
+    window.scenario_bar.set_speed(None)
+    _settled(window, qtbot)
+    panel = window.analysis_panel
+    assert window.findChild(QDockWidget, "analysis") is window.analysis_dock
+    # Before any run: the model's headline (250/s of a 500/s capacity).
+    assert panel.headline.text().startswith("Queueing model: offered 250.0 req/s; "
+                                            "saturates at 500.0 req/s (2.00× today), first Web")
+    _action(window, "actionRun").trigger()
+    qtbot.waitUntil(lambda: window.runner.state == IDLE and window.runner._run is None,
+                    timeout=60_000)
+    analysis = window.runner.last_summary["analysis"]
+    anomalies = analysis["anomalies"]
+    # The slowdown stands out: flagged on the web server between 40 s and 50 s.
+    assert any(a["component"] == "web" and 40.0 < a["time_s"] <= 51.0 for a in anomalies)
+    assert panel.anomalies.rowCount() == len(anomalies)
+    assert panel.tabs.tabText(0) == f"Anomalies ({len(anomalies)})"
+    assert panel.forecasts.rowCount() == len(analysis["forecasts"]) >= 1
+    assert panel.forecasts.item(0, 2).text().startswith("p99 passes 150.00 ms at ")
+    trends = [panel.trends.item(r, 4).text() for r in range(panel.trends.rowCount())]
+    assert trends == sorted(trends, key=lambda t: t != "yes")  # significant first
+    assert window.analysis.markers.count == len({round(a["time_s"], 3) for a in anomalies})
+    window.analysis_dock.raise_()
+    window.resize(1440, 900)
+    shot(window, "analysis_dock.png")
+    # Selecting an anomaly (as a click would) puts the charts' crosshair at its time.
+    row = next(r for r, a in enumerate(anomalies) if a["component"] == "web")
+    panel.tabs.setCurrentIndex(0)
+    rect = panel.anomalies.visualItemRect(panel.anomalies.item(row, 1))
+    qtbot.mouseClick(panel.anomalies.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.charts.crosshair.x == anomalies[row]["time_s"]
+    assert window.charts.crosshair.line_x(window.charts.plots[0]) == anomalies[row]["time_s"]
+    shot(window, "analysis_anomaly_on_charts.png")
