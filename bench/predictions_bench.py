@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QApplication
 
-from app.ui.analysis.predictions import predict  # noqa: E402
-from bench.analytic_bench import wide_design  # noqa: E402
+from app.ui.analysis.predictions import predict
+from bench.analytic_bench import wide_design
 
 
 def main() -> None:
