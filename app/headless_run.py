@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.analysis.model import run_analytic_summary
-from app.analysis.run_analysis import RunSeriesCollector, analyse_run
+from app.analysis.run_analysis import RunSeriesCollector
+from app.analysis.run_report import complete_summary
 from app.engine.control import LocalControl
 from app.engine.driver import RunDriver
 from app.reports.csv_writer import MetricsCsvWriter
@@ -92,13 +92,10 @@ def run_to_folder(
         # `stop_reason` says why.
         interrupted = (not sim.finished or sim.stopped
                        or bool(getattr(sim, "stop_reason", None)))
-        summary = sim.summary()
-        summary["analytic"] = run_analytic_summary(
-            sim.document, base_dir=sim.base_dir, duration_s=sim.duration_s,
-            warmup_s=sim.warmup_s)
+        summary = complete_summary(sim.summary(), sim.document, series, base_dir=sim.base_dir,
+                                   duration_s=sim.duration_s, warmup_s=sim.warmup_s)
         summary["wall_s"] = time.perf_counter() - started
         summary["interrupted"] = interrupted
-        summary["analysis"] = analyse_run(series)
         writer.finish()
         writing = summary_path
         write_summary_json(summary, summary_path)

@@ -30,7 +30,7 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.engine.control import ProcessControl
 from app.engine.snapshot import Snapshot, WireSnapshot
@@ -38,6 +38,16 @@ from app.model.document import Document
 
 if TYPE_CHECKING:
     pass
+
+
+class RunObserver(Protocol):
+    """Watches a GUI run in the engine process (see :func:`run_engine`)."""
+
+    def add(self, snap: Snapshot) -> None:
+        """Take one closed window (called as it closes, before it is sent)."""
+
+    def complete(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """The summary to send, given the engine's (the observer may add keys)."""
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +83,13 @@ def run_engine(
     *,
     low_priority: bool = True,
     allow_outside_files: bool = False,
+    observer: RunObserver | None = None,
 ) -> None:
     """Child-process entry: build the simulation and drive it to the end or a stop.
 
     ``allow_outside_files``: the user allowed a trace file outside the design's folder.
+    ``observer``: sees every window and completes the summary before it is sent
+    (the run's analysis: :mod:`app.analysis.engine_run`; the engine does not import it).
     """
     if low_priority:
         lower_priority()
@@ -94,6 +107,8 @@ def run_engine(
         last_send = time.monotonic()
 
     def on_snapshot(snap: Snapshot) -> None:
+        if observer is not None:
+            observer.add(snap)
         pending.append(snap.to_wire())
         if time.monotonic() - last_send >= batch_interval_s:
             flush()
@@ -118,7 +133,10 @@ def run_engine(
                                  f"{traceback.format_exc()}"))
             return
         flush()
-        conn.send(("finished", result.summary, control.stop_requested()))
+        summary = result.summary
+        if observer is not None and summary is not None:
+            summary = observer.complete(summary)
+        conn.send(("finished", summary, control.stop_requested()))
     except (BrokenPipeError, EOFError, OSError):
         pass  # the GUI went away: nobody to tell
     finally:

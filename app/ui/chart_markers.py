@@ -9,7 +9,7 @@ redraw timer (:meth:`EventMarkers.flush`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import pyqtgraph as pg
 
@@ -38,15 +38,20 @@ def marker_group(kind: str) -> str:
 class EventMarkers:
     """Vertical markers at event times on a set of plots, coloured by :func:`marker_group`."""
 
-    def __init__(self, plots: Iterable[pg.PlotItem]) -> None:
-        self._times: dict[str, list[float]] = {group: [] for group in MARKER_COLORS}
+    def __init__(self, plots: Iterable[pg.PlotItem], *,
+                 colors: Mapping[str, str] = MARKER_COLORS,
+                 classify: Callable[[str], str] = marker_group) -> None:
+        """``colors``: group -> colour; ``classify``: a kind -> its group (the run's
+        events by default; the Analysis dock marks anomalies with its own)."""
+        self._classify = classify
+        self._times: dict[str, list[float]] = {group: [] for group in colors}
         self._marked: set[tuple[str, float]] = set()
         self._dirty = False
         #: Events not marked because :data:`MAX_EVENT_MARKERS` were already drawn.
         self.dropped = 0
         self._ticks: list[tuple[str, pg.VTickGroup]] = []
         for plot in plots:
-            for group, color in MARKER_COLORS.items():
+            for group, color in colors.items():
                 ticks = pg.VTickGroup(yrange=(0.0, 1.0), pen=pg.mkPen(color, width=1.5))
                 ticks.setOpacity(0.7)
                 ticks.setZValue(-5)  # behind the curves
@@ -55,7 +60,7 @@ class EventMarkers:
 
     def add(self, kind: str, time_s: float) -> None:
         """Mark an event (one marker per colour and instant: a zone's crashes are one line)."""
-        key = (marker_group(kind), round(time_s, 3))
+        key = (self._classify(kind), round(time_s, 3))
         if key in self._marked:
             return
         if len(self._marked) >= MAX_EVENT_MARKERS:

@@ -30,6 +30,9 @@ from app.reports.csv_writer import write_metrics_csv
 from app.ui.actions import WindowActions
 from app.ui.alerts.marks import AlertMarks
 from app.ui.alerts.panel import AlertsPanel
+from app.ui.analysis.panel import AnalysisPanel
+from app.ui.analysis.predictions import DesignPredictions
+from app.ui.analysis.view import AnalysisView
 from app.ui.canvas import DiagramScene, DiagramView
 from app.ui.canvas.export import export_png
 from app.ui.charts import ChartsPanel
@@ -113,6 +116,11 @@ class MainWindow(QMainWindow):
         self.alerts_dock = self._dock("alerts", "Alerts", self.alerts_panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.faults_dock, self.alerts_dock)
+        self.analysis_panel = AnalysisPanel()
+        self.analysis_dock = self._dock("analysis", "Analysis", self.analysis_panel,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.analysis_dock)
+        self.inspector_dock.raise_()
         self.charts_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 340],
                          Qt.Orientation.Horizontal)
@@ -131,6 +139,11 @@ class MainWindow(QMainWindow):
                                     results=self.results, progress=self.progress,
                                     events=self.events_panel, parent=self)
         self.runner.add_event_listener(self.alerts_panel)
+        self.predictions = DesignPredictions(self.document, self.scene, self.inspector, self)
+        self.analysis = AnalysisView(self.analysis_panel, self.predictions,
+                                     document=self.document, charts=self.charts,
+                                     charts_dock=self.charts_dock, parent=self)
+        self.runner.add_event_listener(self.analysis)
         self.alert_marks = AlertMarks(self.alerts_panel, self.runner, self.scene, self.charts,
                                       dashboards=self.chart_tabs, parent=self)
         self.live = LiveFaults(self.document, self.runner, self.events_panel, self)
@@ -193,7 +206,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(a.snap)
         view_menu.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.charts_dock, self.results_dock,
-                     self.events_dock, self.faults_dock, self.alerts_dock):
+                     self.events_dock, self.faults_dock, self.alerts_dock, self.analysis_dock):
             view_menu.addAction(dock.toggleViewAction())
         run_menu = menu.addMenu("&Run")
         run_menu.addActions([a.run, a.pause, a.stop])
@@ -483,6 +496,7 @@ class MainWindow(QMainWindow):
         planner = getattr(self, "planner_dialog", None)
         if planner is not None:
             planner.job.shutdown()
+        self.predictions.shutdown()
         self.save_settings()
         event.accept()
         self.closed.emit()

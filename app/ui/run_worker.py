@@ -1,7 +1,9 @@
 """Running the engine off the GUI thread, in its own process.
 
 :class:`RunWorker` lives in a :class:`QThread`. It starts the engine process
-(:mod:`app.engine.process`: why a process, is said there), reads its
+(:mod:`app.engine.process`: why a process, is said there; its target is
+:mod:`app.analysis.engine_run`, which adds the analytic model and the run's
+analysis to the summary there, as the CLI does), reads its
 messages and hands the GUI *batches* of immutable snapshots, at most every
 ``batch_interval_s`` of wall time, so a run going as fast as possible cannot
 flood the GUI's event queue. Pause, resume, stop, speed changes and live
@@ -24,9 +26,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.analysis.engine_run import run_engine_with_analysis
 from app.engine.commands import LiveAction
 from app.engine.control import ProcessControl
-from app.engine.process import run_engine
 from app.engine.snapshot import Snapshot
 from app.model.document import Document
 
@@ -48,7 +50,7 @@ def engine_context() -> BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.engine.process", "app.engine"])
+        ctx.set_forkserver_preload(["app.analysis.engine_run", "app.engine.process", "app.engine"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -137,7 +139,7 @@ class RunWorker(QObject):
         """Start the engine process and relay its messages until it ends."""
         reader, writer = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(  # type: ignore[attr-defined]
-            target=run_engine,
+            target=run_engine_with_analysis,
             args=(self._document, self._base_dir, writer, self._control,
                   self._batch_interval_s),
             kwargs={"low_priority": self._low_priority,

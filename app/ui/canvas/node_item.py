@@ -64,6 +64,8 @@ _TOP = -NODE_HEIGHT / 2
 CRASHED_COLOR = QColor("#dc2626")
 DEGRADED_COLOR = QColor("#f59e0b")
 #: The alert badge's colour by the worst firing severity (as in the Alerts dock).
+#: The predicted-load mark's colours: saturated (rho >= 1) and busy (rho >= 0.85).
+PREDICTION_COLORS = {"saturated": "#dc2626", "busy": "#d97706"}
 ALERT_COLORS = {"critical": "#dc2626", "high": "#ea580c", "warning": "#d97706",
                 "info": "#2563eb"}
 
@@ -152,6 +154,8 @@ class NodeItem(QGraphicsItem):
         #: Firing alerts: the worst severity (``None``: none firing) and one line each.
         self._alert_severity: str | None = None
         self._alerts: list[str] = []
+        #: The analytic model's warning: ("saturated" | "busy", plate text, tooltip line).
+        self._prediction: tuple[str, str, str] | None = None
         self._description = ""
         self._connect_state: str | None = None  # "valid" / "invalid" while a link is dragged
         self.setFlags(
@@ -224,6 +228,23 @@ class NodeItem(QGraphicsItem):
         """The worst severity among the node's firing alerts (``None``: no badge)."""
         return self._alert_severity
 
+    def set_prediction(self, level: str | None, text: str = "", line: str = "") -> None:
+        """Mark the node the analytic model predicts saturated or busy (``None``: no mark).
+
+        ``level`` is ``"saturated"`` (ρ ≥ 1) or ``"busy"``; ``text`` goes on the
+        plate (e.g. "ρ 120%"), ``line`` into the tooltip.
+        """
+        new = None if level is None else (level, text, line)
+        if new != self._prediction:
+            self._prediction = new
+            self._refresh_tooltip()
+            self.update()
+
+    @property
+    def prediction(self) -> tuple[str, str, str] | None:
+        """The predicted-load mark: (level, plate text, tooltip line), or ``None``."""
+        return self._prediction
+
     def set_live(self, utilization: float | None, text: str | None) -> None:
         """Show live load (``None``: no run data)."""
         if text:
@@ -281,6 +302,8 @@ class NodeItem(QGraphicsItem):
 
     def _refresh_tooltip(self) -> None:
         alerts = "".join(f"\nAlert firing: {line}" for line in self._alerts)
+        if self._prediction is not None:
+            alerts += f"\n{self._prediction[2]}"
         if self._problems:
             self.setToolTip(plain_tooltip("\n".join(f"⚠ {m}" for m in self._problems) + alerts))
         else:
@@ -364,6 +387,9 @@ class NodeItem(QGraphicsItem):
             if self._alert_severity is not None:  # a firing alert shows at any zoom
                 painter.fillRect(QRectF(rect.left() + 6, rect.top() + 6, 22, 22),
                                  QColor(ALERT_COLORS.get(self._alert_severity, "#dc2626")))
+            if self._prediction is not None:  # so is a predicted saturation, bottom left
+                painter.fillRect(QRectF(rect.left() + 6, rect.bottom() - 28, 22, 22),
+                                 QColor(PREDICTION_COLORS[self._prediction[0]]))
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.drawRoundedRect(rect, 10, 10)
@@ -400,6 +426,27 @@ class NodeItem(QGraphicsItem):
         if self._alert_severity is not None:
             self._paint_alert_badge(painter, rect, colors, self._alert_severity,
                                     shift=24.0 if self._problems else 0.0)
+        if self._prediction is not None:
+            shift = 24.0 * (bool(self._problems) + (self._alert_severity is not None))
+            self._paint_prediction_badge(painter, rect, sub_font, colors, shift)
+
+    def _paint_prediction_badge(self, painter: QPainter, rect: QRectF, font: QFont,
+                                colors: CanvasColors, shift: float) -> None:
+        """A plate with the predicted utilization ("ρ 120%") on the top-left corner,
+        after the problem and alert badges: red when saturated, amber when busy. Beside
+        another badge it shrinks to "ρ" so it stays clear of the icon."""
+        assert self._prediction is not None
+        level, text, _line = self._prediction
+        if shift:
+            text = "ρ"
+        painter.setFont(font)
+        width = QFontMetricsF(font).horizontalAdvance(text) + 10
+        plate = QRectF(rect.left() + 8 + shift, rect.top() + 8, width, 16)
+        painter.setPen(QPen(colors.background, 1.5))
+        painter.setBrush(QColor(PREDICTION_COLORS[level]))
+        painter.drawRoundedRect(plate, 8, 8)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(plate, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_replicas_badge(
         self, painter: QPainter, rect: QRectF, font: QFont, colors: CanvasColors, text: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
@@ -22,6 +23,7 @@ from app.model.document import (
 )
 from app.model.profiles import PROFILES
 from app.model.resolve import ResolvedComponent, resolve
+from app.ui.analysis.figures import prediction_line, prediction_notes
 from app.ui.document import EditorDocument
 from app.ui.icons import component_icon
 from app.ui.inspector.fields import FieldSpec, Value
@@ -34,7 +36,7 @@ from app.ui.inspector.resilience import (
     sections_of,
     switched,
 )
-from app.ui.plain_text import MarkupLabel, PlainLabel
+from app.ui.plain_text import MarkupLabel, PlainLabel, plain_tooltip
 
 
 def _pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -190,6 +192,11 @@ class ComponentEditor(QWidget):
                           self)
         hint.setWordWrap(True)
         hint.setEnabled(False)
+        #: The analytic model's prediction for this component (before any run).
+        self.prediction = PlainLabel(parent=self)
+        self.prediction.setObjectName("inspectorPrediction")
+        self.prediction.setWordWrap(True)
+        self._predictions: Mapping[str, Mapping[str, Any]] | None = None
         self.form = RecordForm(SECTIONS, self._check, self, switchable=_SWITCHABLE)
         self.form.field_committed.connect(self._on_committed)
         self.form.section_toggled.connect(self._on_toggled)
@@ -197,6 +204,7 @@ class ComponentEditor(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(head)
         layout.addWidget(hint)
+        layout.addWidget(self.prediction)
         layout.addWidget(self.form)
         layout.addStretch(1)
         document.component_changed.connect(self._on_changed)
@@ -210,6 +218,27 @@ class ComponentEditor(QWidget):
         """Show (and edit) this component."""
         self._component_id = component_id
         self.refresh()
+
+    def set_predictions(self, predictions: Mapping[str, Mapping[str, Any]] | None) -> None:
+        """The analytic model's components (``analytic["components"]``; ``None``: none)."""
+        self._predictions = predictions
+        self._refresh_prediction()
+
+    def _refresh_prediction(self) -> None:
+        cid = self._component_id
+        comp = self._current()
+        ctype = COMPONENT_TYPES.get(comp.type) if comp is not None else None
+        if cid is None or (ctype is not None and ctype.is_client):
+            self.prediction.setVisible(False)
+            return
+        self.prediction.setVisible(True)
+        if self._predictions is None:
+            self.prediction.setText("Predicted: — (the queueing model needs a valid design)")
+            self.prediction.setToolTip("")
+            return
+        pred = self._predictions.get(cid)
+        self.prediction.setText(prediction_line(pred))
+        self.prediction.setToolTip(plain_tooltip(prediction_notes(pred)))
 
     def _on_changed(self, component_id: str) -> None:
         if component_id == self._component_id:
@@ -267,6 +296,7 @@ class ComponentEditor(QWidget):
                 self.form.set_value(spec.name, get_path(comp, spec.path), effective)
         self._update_visibility(comp, rc)
         self.form.set_read_only(self._document.locked)
+        self._refresh_prediction()
 
     @staticmethod
     def _effective(spec: FieldSpec, comp: Component, rc: ResolvedComponent | None) -> str:

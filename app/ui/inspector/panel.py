@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -138,6 +141,10 @@ class InspectorPanel(QScrollArea):
         else:
             self.design_editor.refresh()
             self.stack.setCurrentWidget(self.design_editor)
+
+    def set_predictions(self, predictions: Mapping[str, Mapping[str, Any]] | None) -> None:
+        """Show the analytic model's figures (``analytic["components"]``) on component pages."""
+        self.component_editor.set_predictions(predictions)
 
     def _on_locked(self, locked: bool) -> None:
         self.locked_banner.setVisible(locked)
