@@ -34,9 +34,11 @@ def _in_front(dock) -> bool:
 
 
 def _current_tab(window) -> str:
-    # The docks' tab bar (a QTabWidget inside a dock, e.g. the Alerts dock's, is not it).
+    # The bottom docks' tab bar: the one holding Charts (a QTabWidget inside a dock, e.g.
+    # the Alerts dock's, is not it; nor is the Inspector/Analysis bar on the right).
     bars = [bar for bar in window.findChildren(QTabBar)
-            if bar.count() > 1 and bar.objectName() != "qt_tabwidget_tabbar"]
+            if bar.count() > 1 and bar.objectName() != "qt_tabwidget_tabbar"
+            and "Charts" in [bar.tabText(i) for i in range(bar.count())]]
     assert len(bars) == 1
     return bars[0].tabText(bars[0].currentIndex())
 
