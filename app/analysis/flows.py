@@ -40,7 +40,7 @@ from pathlib import Path
 
 from app.engine.routing import VIRTUAL_NODES
 from app.engine.trace_files import WorkloadError
-from app.engine.visits import solve_cycle
+from app.engine.visits import propagate_flows
 from app.engine.workloads import expected_requests
 from app.model.document import Document, Workload
 from app.model.graph_checks import strongly_connected
@@ -217,28 +217,8 @@ def solve_flows(
 ) -> tuple[dict[str, float], tuple[str, ...]]:
     """Arrival rates: the traffic equations over the call graph (see the module docstring)."""
     factors = {cid: [(c.target, c.per_visit) for c in out] for cid, out in calls.items()}
-    adjacency = {cid: [t for t, _ in out] for cid, out in factors.items()}
-    rates = dict.fromkeys(calls, 0.0)
-    inflow = {cid: float(client_rps.get(cid, 0.0)) for cid in calls}
-    endless: tuple[str, ...] = ()
-    groups = list(strongly_connected(adjacency))
-    groups.reverse()  # Tarjan yields sinks first
-    for members in groups:
-        if len(members) == 1:
-            solved = {members[0]: inflow[members[0]]}
-        else:
-            solved, diverges = solve_cycle(members, inflow, factors)
-            if diverges and not endless:
-                endless = tuple(members)
-        member_set = set(members)
-        for cid, amount in solved.items():
-            rates[cid] = amount
-            if amount <= 0.0:
-                continue
-            for target, f in factors[cid]:
-                if f > 0.0 and target not in member_set:
-                    inflow[target] += amount * f
-    return rates, endless
+    rates, diverging = propagate_flows(client_rps, factors)
+    return rates, tuple(diverging)
 
 
 def forward_groups(calls: dict[str, tuple[Call, ...]]) -> list[list[str]]:

@@ -130,10 +130,31 @@ def station_visits(
     endless async cycle, if any (then some visits are ``inf``).
     """
     calls = _link_factors(doc)
-    adjacency = {cid: [t for t, _ in targets] for cid, targets in calls.items()}
-    visits: dict[str, float] = dict.fromkeys(calls, 0.0)
-    inflow: dict[str, float] = {cid: float(requests_by_client.get(cid, 0.0)) for cid in calls}
+    visits, diverging = propagate_flows(requests_by_client, calls)
     endless: tuple[str, ...] = ()
+    if diverging:
+        adjacency = {cid: [t for t, _ in targets] for cid, targets in calls.items()}
+        order = {cid: i for i, cid in enumerate(calls)}
+        start = min(diverging, key=order.__getitem__)
+        endless = (*shortest_cycle(start, set(diverging), adjacency), start)
+    return visits, endless
+
+
+def propagate_flows(
+    sources: Mapping[str, float], calls: dict[str, list[tuple[str, float]]]
+) -> tuple[dict[str, float], list[str]]:
+    """Amounts through a call graph: ``sources`` in, ``calls`` (node -> (target, factor)).
+
+    Flows go along the strongly connected groups in topological order; inside
+    a group (a cycle) the traffic equations are solved (:func:`solve_cycle`).
+    Returns the amount at every node of ``calls`` and the members of the first
+    group whose amounts never die out (empty when none does). The engine's work
+    estimate (visits) and the analytic model (arrival rates) share it.
+    """
+    adjacency = {cid: [t for t, _ in targets] for cid, targets in calls.items()}
+    amounts: dict[str, float] = dict.fromkeys(calls, 0.0)
+    inflow: dict[str, float] = {cid: float(sources.get(cid, 0.0)) for cid in calls}
+    diverging: list[str] = []
     groups = list(strongly_connected(adjacency))
     groups.reverse()  # Tarjan yields sinks first
     for members in groups:
@@ -141,17 +162,14 @@ def station_visits(
             solved = {members[0]: inflow[members[0]]}
         else:
             solved, diverges = solve_cycle(members, inflow, calls)
-            if diverges and not endless:
-                order = {cid: i for i, cid in enumerate(calls)}
-                start = min(members, key=order.__getitem__)
-                cycle = shortest_cycle(start, set(members), adjacency)
-                endless = (*cycle, start)
+            if diverges and not diverging:
+                diverging = list(members)
         member_set = set(members)
         for cid, amount in solved.items():
-            visits[cid] = amount
+            amounts[cid] = amount
             if amount <= 0.0:
                 continue
             for target, f in calls[cid]:
                 if f > 0.0 and target not in member_set:
                     inflow[target] += amount * f
-    return visits, endless
+    return amounts, diverging

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
@@ -18,6 +18,7 @@ from app.ui.alerts.board import FIRING, PENDING, AlertEntry
 from app.ui.canvas.node_item import ALERT_COLORS
 from app.ui.events.panel import target_label
 from app.ui.plain_text import plain_tooltip
+from app.ui.table_model import ColumnsTableModel
 
 COLUMNS: Final = ("State", "Severity", "Alert", "Target", "Condition", "Since (s)",
                   "Fired (s)", "Resolved (s)", "Peak")
@@ -36,28 +37,19 @@ def _peak(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
 
 
-class AlertTableModel(QAbstractTableModel):
+class AlertTableModel(ColumnsTableModel):
     """The alert episodes of the run, as :meth:`AlertBoard.sorted_entries` orders them."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[AlertEntry] = []
         self.names: dict[str, str] = {}
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+    def row_count(self) -> int:
         """Alerts shown."""
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        """See :data:`COLUMNS`."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles."""
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        return len(self.rows)
 
     def cell_text(self, row: int, column: int) -> str:
         """One cell as the table shows it."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.engine.events import RunEvent
 from app.model.resolve import parse_link_key
 from app.ui.plain_text import PlainLabel, plain_tooltip
+from app.ui.table_model import ColumnsTableModel
 
 COLUMNS = ("Time (s)", "Kind", "Target", "Detail")
 #: Kinds as a user reads them.
@@ -71,28 +72,19 @@ def target_label(target: str, names: Mapping[str, str]) -> str:
     return names.get(target, target)
 
 
-class EventTableModel(QAbstractTableModel):
+class EventTableModel(ColumnsTableModel):
     """The run's events, oldest first (read-only)."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.events: list[RunEvent] = []
         self.names: dict[str, str] = {}
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+    def row_count(self) -> int:
         """Events shown."""
-        return 0 if parent.isValid() else len(self.events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        """Time, kind, target, detail."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles."""
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        return len(self.events)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """One cell as plain text."""
