@@ -70,6 +70,27 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pix)
 
 
+def style_run_plot(plot: pg.PlotItem, unit: str, y_top: float) -> None:
+    """A run chart's look: plain unit, time axis, grid, no mouse, our own y range.
+
+    Shared by the Overview, the custom dashboards and the component detail view.
+    """
+    # Plain units: pyqtgraph's SI prefixes would turn req/s into "kreq/s".
+    plot.setLabel("left", f"({unit})")
+    plot.setLabel("bottom", "simulated time (s)")
+    # A fixed axis width: new tick labels ("0.8" -> "4400") must not re-lay out
+    # all the plots in the middle of a run (that was the costliest redraw).
+    plot.getAxis("left").setWidth(AXIS_WIDTH)
+    plot.showGrid(x=True, y=True, alpha=0.25)
+    plot.setClipToView(True)
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    # Our own y range (fitted per redraw): autorange of an all-zero series is degenerate.
+    plot.enableAutoRange(axis="y", enable=False)
+    plot.setYRange(0, y_top, padding=0.02)
+
+
 class ChartsPanel(QWidget):
     """The Charts dock's contents: a component picker and five live plots."""
 
@@ -135,20 +156,7 @@ class ChartsPanel(QWidget):
         first: pg.PlotItem | None = None
         for col, (key, title, unit) in enumerate(PLOT_SPECS):
             plot = self.graphics.addPlot(row=1, col=col, title=title)
-            # Plain units: pyqtgraph's SI prefixes would turn req/s into "kreq/s".
-            plot.setLabel("left", f"({unit})")
-            plot.setLabel("bottom", "simulated time (s)")
-            # A fixed axis width: new tick labels ("0.8" -> "4400") must not re-lay out
-            # all five plots in the middle of a run (that was the costliest redraw).
-            plot.getAxis("left").setWidth(AXIS_WIDTH)
-            plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
-            # Our own y range (see _fit_y): autorange of an all-zero series is degenerate.
-            plot.enableAutoRange(axis="y", enable=False)
-            plot.setYRange(0, 100 if key not in AUTO_Y_PLOTS else MIN_Y_TOP, padding=0.02)
+            style_run_plot(plot, unit, 100 if key not in AUTO_Y_PLOTS else MIN_Y_TOP)
             if first is None:
                 first = plot
             else:

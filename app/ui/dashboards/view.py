@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from app.engine.snapshot import Snapshot
 from app.model.dashboards import END_TO_END_SERIES, Dashboard, DashboardChart
-from app.ui.charts import AXIS_WIDTH, SERIES_COLORS
+from app.ui.charts import SERIES_COLORS, style_run_plot
 from app.ui.crosshair import Crosshair
 from app.ui.dashboards.metrics import METRIC_INFO, metric_title
 from app.ui.dashboards.series import RunSeries, SeriesKey
@@ -90,16 +90,7 @@ class DashboardView(QWidget):
         plot = self.graphics.addPlot(row=chart.row, col=chart.col, rowspan=chart.rows,
                                      colspan=chart.cols)
         info = METRIC_INFO[chart.metric]
-        plot.setLabel("left", f"({info.unit})")
-        plot.setLabel("bottom", "simulated time (s)")
-        plot.getAxis("left").setWidth(AXIS_WIDTH)
-        plot.showGrid(x=True, y=True, alpha=0.25)
-        plot.setClipToView(True)
-        plot.setDownsampling(auto=True, mode="peak")
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.enableAutoRange(axis="y", enable=False)
-        plot.setYRange(0.0, MIN_TOP, padding=0.02)
+        style_run_plot(plot, info.unit, MIN_TOP)
         curves: dict[str, pg.PlotDataItem] = {}
         legend = []
         for i, cid in enumerate(chart.components):
