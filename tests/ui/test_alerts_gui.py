@@ -266,6 +266,9 @@ def test_custom_dashboards_carry_the_spans_too(window, qtbot) -> None:
     assert len(marks.board_spans) == 1
     assert marks.board_spans[0].spans == marks.spans.spans
     assert len(marks.board_spans[0].regions(0)) == len(marks.spans.spans)
+    window.charts_dock.raise_()
+    window.chart_tabs.tabs.setCurrentIndex(1)
+    shot(window.charts_dock, "alerts_dashboard_spans.png")
     # Renaming the dashboard makes its view anew: the new plot is shaded as well.
     old_view = window.chart_tabs.views[0]
     renamed = Dashboard("Web tier", design.dashboards[0].charts)
