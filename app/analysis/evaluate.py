@@ -33,7 +33,8 @@ NOTE_REPLICAS: Final = ("replicas: each replica's queue is taken as fed by a Poi
 NOTE_PARALLEL: Final = ("parallel fan-out: the slowest call's mean response is used "
                         "(the mean of the maximum is larger: approximate)")
 NOTE_NOT_POISSON: Final = ("arrivals are not Poisson (constant or time-varying client, or a "
-                           "round-robin split, or non-exponential or saturated upstream): taken as Poisson")
+                           "round-robin split, or non-exponential or saturated upstream): "
+                           "taken as Poisson")
 NOTE_ALLEN_CUNNEEN: Final = "M/G/c by the Allen–Cunneen approximation"
 NOTE_FINITE_NON_EXP: Final = ("finite queue with non-exponential service: M/M/c/K figures "
                               "(approximate)")

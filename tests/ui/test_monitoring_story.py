@@ -162,8 +162,8 @@ def test_monitoring_story(window, qtbot, tmp_path: Path) -> None:  # type: ignor
     results = window.results.table
     header = [results.horizontalHeaderItem(c).text() for c in range(results.columnCount())]
     assert header == list(COLUMNS)
-    assert ANALYTIC_MEAN_COLUMN == COLUMNS.index("Mean latency (ms)") + 2  # after mean, CI
-    assert ANALYTIC_UTILIZATION_COLUMN == COLUMNS.index("Utilization") + 1
+    assert COLUMNS.index("Mean latency (ms)") + 2 == ANALYTIC_MEAN_COLUMN  # after mean, CI
+    assert COLUMNS.index("Utilization") + 1 == ANALYTIC_UTILIZATION_COLUMN
     web_row = _row(results, "Web")
     # The model says the web server cannot keep up (offered rho 120 %): no finite mean.
     assert results.item(web_row, ANALYTIC_MEAN_COLUMN).text() == SATURATED_TEXT
