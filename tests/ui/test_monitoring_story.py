@@ -30,8 +30,9 @@ from app.model.document import (
 from app.ui.alerts.rule_dialog import RuleDialog
 from app.ui.analysis.figures import APPROX, SATURATED_TEXT
 from app.ui.results import ANALYTIC_MEAN_COLUMN, ANALYTIC_UTILIZATION_COLUMN, COLUMNS
+from app.ui.run_controller import IDLE
 from tests.ui.helpers import design_file
-from tests.ui.test_alerts_gui import in_dialog, retype, run_to_end, shot
+from tests.ui.test_alerts_gui import in_dialog, retype, shot
 
 #: The web server's offered utilization: 100 req/s x 12 ms on one worker.
 WEB_RHO = 1.2
@@ -116,8 +117,17 @@ def test_monitoring_story(window, qtbot, tmp_path: Path) -> None:  # type: ignor
     edits_before_run = window.document.undo_stack.count()
     assert edits_before_run == 1
 
-    # -- Run to the end: the web server saturates, the rule fires 3 s after it holds.
-    run_to_end(window, qtbot)
+    # -- Run to the end (Speed "As fast as possible", F5): the web server saturates,
+    # the rule fires 3 s after it first holds.
+    speed = window.scenario_bar.speed
+    speed.setCurrentIndex(speed.findData(None))
+    assert window.runner.speed is None
+    window.activateWindow()  # back from the modal rule dialog
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.view, Qt.Key.Key_F5)
+    assert window.runner.state != IDLE, "F5 did not start the run"
+    qtbot.waitUntil(lambda: window.runner.state == IDLE and window.runner._run is None,
+                    timeout=60_000)
     summary = window.runner.last_summary
     assert summary is not None
     web_sim = summary["components"]["web"]
