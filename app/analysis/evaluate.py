@@ -33,7 +33,8 @@ NOTE_REPLICAS: Final = ("replicas: each replica's queue is taken as fed by a Poi
 NOTE_PARALLEL: Final = ("parallel fan-out: the slowest call's mean response is used "
                         "(the mean of the maximum is larger: approximate)")
 NOTE_NOT_POISSON: Final = ("arrivals are not Poisson (constant or time-varying client, or a "
-                           "round-robin split, or non-exponential upstream): taken as Poisson")
+                           "round-robin split, or non-exponential or saturated upstream): "
+                           "taken as Poisson")
 NOTE_ALLEN_CUNNEEN: Final = "M/G/c by the Allen–Cunneen approximation"
 NOTE_FINITE_NON_EXP: Final = ("finite queue with non-exponential service: M/M/c/K figures "
                               "(approximate)")
@@ -309,7 +310,9 @@ def _station(facts: StationFacts, lam: float, response: dict[str, float | None])
         else:
             wq_ms, lq = None, None
         exact_q = (exponential or c == 1) and not blocking_wait and r == 1
-        keeps = exponential and not blocking_wait and r == 1
+        # Burke's theorem needs a stable queue: a saturated one lets through less than
+        # it is offered, so what flows on downstream is no longer the Poisson stream.
+        keeps = exponential and not blocking_wait and r == 1 and rho < 1.0
     latency = wq_ms + s if wq_ms is not None else None
     resp = latency + d if latency is not None and d is not None else None
     return _Figures(lam, holding, rho, util, lq, latency, resp, blocking, model, exact_q, keeps,

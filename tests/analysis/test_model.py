@@ -112,6 +112,25 @@ def test_saturated_unbounded_queue_has_no_latency() -> None:
     assert summary["saturation_rps"] == pytest.approx(1000.0)
 
 
+def test_a_station_behind_a_saturated_one_is_not_exact() -> None:
+    """Burke's theorem needs a stable queue: a saturated M/M/1 passes on less than it is
+    offered, so the next station's figures (at the offered rate) are approximate."""
+    doc = Document(name="tandem", components=[
+        _client(100.0), _station("web", 12.0), _station("db", 4.0)],
+        links=[Link("users", "web"), Link("web", "db")])
+    result = analyze(doc)
+    web, db = result.components["web"], result.components["db"]
+    assert web.saturated and web.mean_latency_ms is None
+    assert not db.exact and not db.saturated
+    assert db.mean_latency_ms == pytest.approx(4.0 / 0.6, rel=1e-12)  # still M/M/1 at 100/s
+    assert any("saturated upstream" in n for n in db.notes)
+    # Below saturation the tandem is a Jackson network again: both exact.
+    stable = analyze(Document(name="tandem", components=[
+        _client(50.0), _station("web", 12.0), _station("db", 4.0)],
+        links=[Link("users", "web"), Link("web", "db")]))
+    assert stable.components["web"].exact and stable.components["db"].exact
+
+
 def test_saturated_finite_queue_loses_instead() -> None:
     q = analyze(queue_doc(2000.0, 1.0, 1, capacity=10)).components["q"]
     assert q.saturated
