@@ -106,6 +106,7 @@ def test_the_p99_comes_from_the_designs_rule(window, qtbot) -> None:  # type: ig
     assert dialog.p99.value() == 250.0 and "alert rule" in dialog.source.text()
     # A target below the floor: the plan says so and offers nothing to apply.
     _type(qtbot, dialog.p99, "20")
+    assert dialog.source.text() == "your target"  # no longer the rule's
     qtbot.mouseClick(dialog.plan_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=60_000)
     assert "Target NOT met." in dialog.summary.text()

@@ -59,9 +59,11 @@ class AlertsPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(20)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate((60, 62, 110, 84, 162, 58, 58, 80)):
             self.table.setColumnWidth(column, width)
+        # The condition takes the spare width: stretching the last column (Peak)
+        # pushed a short number to the far right of a wide dock.
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         live_layout = QVBoxLayout(live)
         live_layout.setContentsMargins(0, 4, 0, 0)
         live_layout.addWidget(self.caption)

@@ -75,9 +75,12 @@ class PlannerDialog(QDialog):
         form = QFormLayout()
         form.addRow("Total offered load", self.rps)
         form.addRow("End-to-end p99 target", self.p99)
-        self.source = PlainLabel("from the design's end-to-end latency_p99_ms alert rule"
-                                 if rule is not None else "no end-to-end p99 rule: a default")
+        self._proposed = (self.p99.value(),
+                          "from the design's end-to-end latency_p99_ms alert rule"
+                          if rule is not None else "no end-to-end p99 rule: a default")
+        self.source = PlainLabel(self._proposed[1])
         self.source.setObjectName("p99Source")
+        self.p99.valueChanged.connect(self._on_p99_changed)
         form.addRow("", self.source)
 
         self.progress = _named(QProgressBar(), "planProgress")
@@ -129,6 +132,11 @@ class PlannerDialog(QDialog):
         layout.addWidget(self.notes)
         layout.addWidget(buttons)
         self.resize(760, 520)
+
+    def _on_p99_changed(self, value: float) -> None:
+        """Say where the target comes from: the proposal, or the user once they change it."""
+        proposed, origin = self._proposed
+        self.source.setText(origin if value == proposed else "your target")
 
     def _offered_rps(self) -> float:
         """The design's total offered rate today (the model's), or 0 if it cannot say."""
