@@ -80,6 +80,8 @@ def test_sweep_cancel_rerun_plot_and_export(window, qtbot, tmp_path: Path) -> No
     assert dialog.running and dialog.cancel_button.isEnabled()
     assert not dialog.start_button.isEnabled() and not dialog.axis1.isEnabled()
     qtbot.waitUntil(lambda: dialog.progress.value() >= 2, timeout=60_000)
+    # The plots follow the running sweep: finished runs appear before the end.
+    qtbot.waitUntil(lambda: _xy(dialog.plots.bands["mean"].mean)[0].size >= 1, timeout=5_000)
     SHOTS.mkdir(exist_ok=True)
     dialog.grab().save(str(SHOTS / "sweep_running.png"))
     _click(qtbot, dialog.cancel_button)
@@ -132,6 +134,13 @@ def test_sweep_cancel_rerun_plot_and_export(window, qtbot, tmp_path: Path) -> No
     _x, throughput = _xy(plots.throughput_band.mean)
     assert np.allclose(throughput, RATES, rtol=0.1)
     dialog.grab().save(str(SHOTS / "sweep_finished.png"))
+    dialog.tabs.setCurrentWidget(dialog.table)
+    dialog.grab().save(str(SHOTS / "sweep_table.png"))
+    model = dialog.table_model
+    column = model.columns.index("latency_mean_ms")
+    cell = model.data(model.index(0, column))
+    assert cell.startswith(f"{mean[0]:,.4g} ± ")
+    dialog.tabs.setCurrentWidget(dialog.plots)
 
     written = dialog.export_tables(tmp_path / "out")
     assert {p.name for p in written} == {"points.csv", "points.parquet", "replications.csv",
@@ -184,3 +193,36 @@ def test_two_parameter_sweep_draws_a_heat_map(window, qtbot) -> None:  # type: i
     assert list(x) == [1000, 2500, 4000, 5500]
     dialog.grab().save(str(SHOTS / "sweep_slice.png"))
     dialog.close()
+
+
+def test_wrong_values_and_a_wrong_scheduler_get_one_line_each(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _open_template(window, duration_s=2.0)
+    window.scene.select_components(["web"])
+    dialog = _open_sweep(window, qtbot)
+    assert dialog.axis1.current.key == "web.replicas"
+    assert (dialog.axis1.start.text(), dialog.axis1.stop.text()) == ("1", "6")  # 3 today
+    dialog.axis1.select("web.profile")
+    assert dialog.axis1.mode.currentText() == "List" and not dialog.axis1.mode.isEnabled()
+    assert dialog.axis1.values.text() == "web_server"
+    _type(qtbot, dialog.axis1.values, "web_server, <b>nosuch</b>")
+    assert dialog.count.text() == "2 points × 5 replications = 10 runs"
+    _click(qtbot, dialog.start_button)
+    text = dialog.status.text()
+    assert text.startswith("Cannot start: point web.profile=<b>nosuch</b>: override 'web.profile'")
+    assert "\n" not in text and dialog.status.textFormat() == Qt.TextFormat.PlainText
+    assert not dialog.running
+
+    _type(qtbot, dialog.axis1.values, "web_server, api_server")
+    _type(qtbot, dialog.scheduler, "nonsense://x")
+    _click(qtbot, dialog.start_button)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
+    assert dialog.status.text().startswith(
+        "Could not sweep: cannot start the Dask scheduler nonsense://x: ValueError: unknown "
+        "address scheme 'nonsense'")
+    assert dialog.start_button.isEnabled() and dialog.sweep_result is None
+    dialog.close()
+    qtbot.waitUntil(lambda: window.sweep_dialog is None)
+    # The scheduler is a setting: the next dialog offers it again.
+    again = _open_sweep(window, qtbot)
+    assert again.scheduler.text() == "nonsense://x"
+    again.close()

@@ -234,7 +234,9 @@ class SweepDialog(QDialog):
         self.progress.setValue(0)
         self._where = ""
         self.status.setText("Starting the workers…")
-        thread = SweepThread(plan, workers, scheduler or None, self)
+        # No Qt parent: Python owns the thread and drops it once it has finished
+        # (a child deleted with the dialog would leave a dangling wrapper).
+        thread = SweepThread(plan, workers, scheduler or None)
         thread.progressed.connect(self._on_progress)
         thread.run_done.connect(self._on_run_done)
         thread.started_on.connect(self._on_started_on)
@@ -333,9 +335,7 @@ class SweepDialog(QDialog):
         self.status.setText(f"Could not sweep: {message}")
 
     def _on_thread_finished(self) -> None:
-        thread, self.sweep_thread = self.sweep_thread, None
-        if thread is not None:
-            thread.deleteLater()
+        self.sweep_thread = None
         self._set_running(False)
         self.recount()
 

@@ -4,8 +4,9 @@ throughput and error rate against the swept parameter, and a heat map for two.
 Every curve is a mean across replications; its band (a ``FillBetweenItem``
 between the 95 % CI's bounds) shows how sure that mean is. The analytic
 model's end-to-end mean and p99 are drawn dashed beside the simulated ones:
-where the dashed curve leaves the bands (or ends: a saturated tier has no
-prediction) is the knee. The look is the run charts' (:func:`style_run_plot`).
+where the dashed curve turns up and leaves the bands is the knee (past a
+saturated tier the model predicts seconds, or nothing: the curve breaks).
+The look is the run charts' (:func:`style_run_plot`).
 """
 
 from __future__ import annotations
