@@ -220,9 +220,26 @@ def test_wrong_values_and_a_wrong_scheduler_get_one_line_each(window, qtbot) -> 
         "Could not sweep: cannot start the Dask scheduler nonsense://x: ValueError: unknown "
         "address scheme 'nonsense'")
     assert dialog.start_button.isEnabled() and dialog.sweep_result is None
+
+    # Names on the x axis: one tick per profile, the points at 0 and 1.
+    dialog.scheduler.selectAll()
+    qtbot.keyClick(dialog.scheduler, Qt.Key.Key_Delete)
+    dialog.workers.lineEdit().selectAll()
+    qtbot.keyClicks(dialog.workers.lineEdit(), "1")  # one worker: this process, serially
+    dialog.replications.setValue(2)
+    _click(qtbot, dialog.start_button)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
+    assert dialog.sweep_result is not None, dialog.status.text()
+    assert dialog.sweep_result.complete
+    assert dialog.sweep_result.executor == "this process"
+    x, mean = _xy(dialog.plots.bands["mean"].mean)
+    assert list(x) == [0.0, 1.0] and np.all(mean > 0)
+    ticks = dialog.plots.latency.getAxis("bottom")._tickLevels
+    assert ticks == [[(0.0, "web_server"), (1.0, "api_server")]]
+    dialog.grab().save(str(SHOTS / "sweep_profiles.png"))
     dialog.close()
     qtbot.waitUntil(lambda: window.sweep_dialog is None)
-    # The scheduler is a setting: the next dialog offers it again.
+    # Where the runs go is a setting: the next dialog offers the last choice.
     again = _open_sweep(window, qtbot)
-    assert again.scheduler.text() == "nonsense://x"
+    assert again.scheduler.text() == "" and again.workers.value() == 1
     again.close()

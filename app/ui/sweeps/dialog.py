@@ -276,7 +276,7 @@ class SweepDialog(QDialog):
 
     def _on_started_on(self, where: str) -> None:
         self._where = where
-        self.status.setText(f"Running on {where}…")
+        self.status.setText(f"Running ({where})…")
 
     def _on_progress(self, done: int, failed: int, total: int, points: int) -> None:
         if self.sweep_thread is None or self.sweep_thread.cancel_event.is_set():
@@ -287,7 +287,7 @@ class SweepDialog(QDialog):
         self.progress.setValue(done + failed)
         failures = f", {failed} failed" if failed else ""
         self.status.setText(f"{done + failed} of {total} runs{failures}; {points} of "
-                            f"{n_points} points done; on {self._where or 'workers'}")
+                            f"{n_points} points done ({self._where or 'starting'})")
 
     def _on_run_done(self, key: tuple[int, int], run: RunResult) -> None:
         if self.live is not None:
@@ -313,7 +313,7 @@ class SweepDialog(QDialog):
             text = (f"Cancelled: {done} of {total} runs kept ({complete} of "
                     f"{len(result.plan.points)} points complete). Start runs the sweep again.")
         else:
-            text = f"Done: {done} of {total} runs in {elapsed:,.1f} s on {result.executor}."
+            text = f"Done: {done} of {total} runs in {elapsed:,.1f} s ({result.executor})."
         if result.failures:
             first = next(iter(sorted(result.failures.items())))
             text += (f" {len(result.failures)} run{'s' if len(result.failures) != 1 else ''} "
