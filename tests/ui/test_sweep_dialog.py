@@ -243,3 +243,15 @@ def test_wrong_values_and_a_wrong_scheduler_get_one_line_each(window, qtbot) -> 
     again = _open_sweep(window, qtbot)
     assert again.scheduler.text() == "" and again.workers.value() == 1
     again.close()
+
+
+def test_closing_the_dialog_stops_a_running_sweep(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _open_template(window, duration_s=600.0)  # runs far longer than the test
+    dialog = _open_sweep(window, qtbot)
+    dialog.replications.setValue(2)
+    _click(qtbot, dialog.start_button)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Running ("), timeout=30_000)
+    thread = dialog.sweep_thread
+    _click(qtbot, dialog.close_button)  # cancels, ends the pool's workers, joins the thread
+    assert not thread.isRunning() and thread.cancel_event.is_set()
+    qtbot.waitUntil(lambda: window.sweep_dialog is None)
