@@ -219,6 +219,12 @@ class MainWindow(QMainWindow):
                                       "p99 target")
         self.plan_action.triggered.connect(self.open_planner)
         run_menu.addAction(self.plan_action)
+        self.sweep_action = QAction("S&weep…", self)
+        self.sweep_action.setObjectName("actionSweep")
+        self.sweep_action.setStatusTip("Run the design over a range of one or two parameters, "
+                                       "with replications and confidence intervals")
+        self.sweep_action.triggered.connect(self.open_sweep)
+        run_menu.addAction(self.sweep_action)
         self.help_menu = help_menu = menu.addMenu("&Help")
         help_menu.addAction(a.about)
         main_bar = self.addToolBar("Main")
@@ -483,6 +489,12 @@ class MainWindow(QMainWindow):
         dialog.destroyed.connect(self._forget_planner)
         self.planner_dialog: PlannerDialog | None = dialog
         dialog.show()
+
+    def open_sweep(self) -> None:
+        """Show the Sweep dialog, the selected component's parameters first."""
+        from app.ui.sweeps.dialog import open_sweep
+
+        open_sweep(self)
 
     def _forget_planner(self) -> None:
         self.planner_dialog = None
