@@ -8,6 +8,7 @@ kill a worker wait until the cluster has two workers again before they end.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,10 +39,15 @@ def slow_doc(duration_s: float = 60.0, *, seed: int = 7) -> Document:
 def dask_cluster() -> Iterator[Any]:
     """A ``LocalCluster`` of two single-threaded worker *processes* on loopback."""
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=CLUSTER_WORKERS, threads_per_worker=1, processes=True,
-        host="127.0.0.1", dashboard_address=None, silence_logs=40,
-    )
+    with warnings.catch_warnings():
+        # Without a dashboard the scheduler still serves its health routes over
+        # HTTP on loopback, at 8787 when free; another cluster on this machine
+        # (a parallel test run) only moves it to another port.
+        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+        cluster = distributed.LocalCluster(
+            n_workers=CLUSTER_WORKERS, threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address=None, silence_logs=40,
+        )
     try:
         yield cluster
     finally:
