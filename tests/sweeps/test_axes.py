@@ -92,15 +92,15 @@ def test_grid_varies_the_first_axis_slowest() -> None:
 
 
 def test_grid_refuses_a_key_twice_and_too_many_points() -> None:
-    with pytest.raises(AxisError, match="'web.replicas' is swept twice"):
+    with pytest.raises(AxisError, match=r"'web\.replicas' is swept twice"):
         grid([Axis("web.replicas", (1,)), Axis("web.replicas", (2,))])
     big = Axis("users.rate_rps", tuple(range(1000)))
     with pytest.raises(AxisError, match=f"1,000,000 points; at most {MAX_POINTS:,}"):
         grid([big, Axis("web.replicas", tuple(range(1000)))])
 
 
-_SPEC_CHARS = st.sampled_from(list("0123456789.:,-+eE _=xnaif") + ["1e308", "1e-320", "inf",
-                                                                   "9" * 30, "\x00", "é"])
+_SPEC_CHARS = st.sampled_from([*"0123456789.:,-+eE _=xnaif", "1e308", "1e-320", "inf", "9" * 30,
+                               "\x00", "é"])
 
 
 @given(st.one_of(
