@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from multiprocessing.context import ForkServerProcess
 from typing import Any
 
 import pytest
@@ -93,8 +94,12 @@ def pool() -> Iterator[PoolExecutor]:
 
 
 def _pool_children(before: set[int]) -> list[Any]:
-    """This process's multiprocessing children started since ``before`` (the pool's)."""
-    return [p for p in multiprocessing.active_children() if p.pid not in before]
+    """The pool's worker processes: forkserver children started since ``before``.
+
+    (The Dask cluster's workers are children of this process too, but spawned.)
+    """
+    return [p for p in multiprocessing.active_children()
+            if isinstance(p, ForkServerProcess) and p.pid not in before]
 
 
 def _on_first(action: Callable[[], None]) -> Callable[[Progress, Job], None]:
