@@ -111,10 +111,15 @@ def _range(key: str, spec: str) -> tuple[Value, ...]:
     if step == 0 or (stop - start) * step < 0:
         raise AxisError(f"{_short(key)}: the step {parts[2]} never gets from {parts[0]} "
                         f"to {parts[1]}")
-    count = math.floor((stop - start) / step * (1 + 1e-12) + 1e-9) + 1
-    if count > MAX_AXIS_VALUES:
-        raise AxisError(f"{_short(key)}: {_short(spec)} has {count:,} values; "
-                        f"at most {MAX_AXIS_VALUES:,}")
+    try:
+        span = (stop - start) / step * (1 + 1e-12) + 1e-9
+    except OverflowError:  # integers beyond a float's range
+        span = math.inf
+    # An infinite span (1e-320 steps, 1e308 ends) must not reach math.floor.
+    if not span < MAX_AXIS_VALUES:
+        raise AxisError(f"{_short(key)}: {_short(spec)} has more than {MAX_AXIS_VALUES:,} "
+                        f"values")
+    count = math.floor(span) + 1
     if all(isinstance(n, int) for n in nums):
         return tuple(int(start + i * step) for i in range(count))
     return tuple(float(f"{start + i * step:.12g}") for i in range(count))
