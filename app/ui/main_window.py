@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -38,6 +38,7 @@ from app.ui.canvas.export import export_png
 from app.ui.charts import ChartsPanel
 from app.ui.dashboards.detail_opener import ComponentDetails
 from app.ui.dashboards.tabs import DashboardTabs
+from app.ui.dock_tab_bars import restore_dock_state
 from app.ui.document import EditorDocument
 from app.ui.editing import SelectionEditor
 from app.ui.events.live_menu import LiveFaults
@@ -310,14 +311,20 @@ class MainWindow(QMainWindow):
         geometry = read_bytes(settings, KEY_GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
+        # The dock layout is always set by one restore, the saved one or else the default
+        # built above: that retires the tab bars Qt 6.11 leaves behind (dock_tab_bars.py).
         state = read_bytes(settings, KEY_STATE)
-        if state is not None:
-            self.restoreState(state, STATE_VERSION)
+        if state is None or not self.restore_dock_layout(state):
+            self.restore_dock_layout(self.saveState(STATE_VERSION))
         speed = read_speed(settings)
         self.scenario_bar.set_speed(speed)
         self.runner.speed = speed
         self.window_actions.snap.setChecked(read_snap(settings))
         self.scene.snap_to_grid = self.window_actions.snap.isChecked()
+
+    def restore_dock_layout(self, state: QByteArray | bytes) -> bool:
+        """Restore a dock layout from ``saveState``; False (layout unchanged) if it is not one."""
+        return restore_dock_state(self, state, STATE_VERSION)
 
     def save_settings(self) -> None:
         """Keep geometry, dock layout and preferences for the next start."""
