@@ -219,6 +219,8 @@ class MainWindow(QMainWindow):
                                       "p99 target")
         self.plan_action.triggered.connect(self.open_planner)
         run_menu.addAction(self.plan_action)
+        self.compare_action = run_menu.addAction("Compare &what-if…", self.open_compare)
+        self.compare_action.setObjectName("actionCompareWhatIf")
         self.help_menu = help_menu = menu.addMenu("&Help")
         help_menu.addAction(a.about)
         main_bar = self.addToolBar("Main")
@@ -483,6 +485,12 @@ class MainWindow(QMainWindow):
         dialog.destroyed.connect(self._forget_planner)
         self.planner_dialog: PlannerDialog | None = dialog
         dialog.show()
+
+    def open_compare(self) -> None:
+        """Show the What-if dialog: the design against a variant or a kept run."""
+        from app.ui.compare import open_compare_dialog
+
+        open_compare_dialog(self)
 
     def _forget_planner(self) -> None:
         self.planner_dialog = None
