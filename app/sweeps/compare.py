@@ -413,9 +413,13 @@ def kept_figures(kept: Sequence[RunReplication]) -> list[Figures]:
     return [headline(rep.summary) for rep in kept]
 
 
-def run_settings(doc: Document, replications: int, *, compared_with: str | None = None
-                 ) -> dict[str, Any]:
-    """What the current side ran, as kept with a run."""
+def run_settings(doc: Document, replications: int, *,
+                 compared_with: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the current side ran, as kept with a run.
+
+    ``compared_with`` says what the run was compared with: a variant's
+    :meth:`Variant.settings`, or ``{"kind": "kept", "label": ..., "run_id": ...}``.
+    """
     sim = doc.simulation
     out: dict[str, Any] = {"what": "current design", "replications": replications,
                            "duration_s": sim.duration_s, "warmup_s": sim.warmup_s,

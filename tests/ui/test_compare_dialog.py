@@ -130,7 +130,9 @@ def test_load_x2_cancel_save_and_compare_with_the_kept_run(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert "Kept “Before the cache <i>really</i>”" in dialog.save_note.text()
     [kept] = seeded.store.runs.list(seeded.alice, window.findChild(ProjectSession).project.id)
-    assert kept.replications == 3 and kept.settings["compared_with"] == "load ×2"
+    assert kept.replications == 3 and kept.settings["compared_with"] == {
+        "kind": "load", "label": "load ×2", "overrides": {"users.workload.rate_rps": 60.0}}
+    assert (kept.settings["duration_s"], kept.settings["warmup_s"]) == (20.0, 2.0)
 
     dialog.choose("kept")
     assert dialog.kept_runs.isVisible() and not dialog.replications.isEnabled()

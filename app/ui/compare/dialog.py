@@ -15,9 +15,10 @@ compare against later even after the design changes.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -84,6 +85,17 @@ MAX_REPLICATIONS: Final = 200
 _SIGNIFICANT_TINT: Final = QColor(255, 214, 102, 110)
 
 
+@dataclass(frozen=True, slots=True)
+class _Ran:
+    """What the last Run ran: the design's text and model, the seed, the other side."""
+
+    text: str
+    doc: Document
+    seed: int
+    other: str
+    against: dict[str, Any]
+
+
 class CompareDialog(QDialog):
     """Compare the design with a variant or a kept run, and keep runs with the project."""
 
@@ -95,7 +107,7 @@ class CompareDialog(QDialog):
         self.document = document
         self.kept = kept
         self.outcome: WhatIf | None = None
-        self._ran: tuple[str, Document, int, str] | None = None  # text, doc, seed, compared with
+        self._ran: _Ran | None = None
         self._closing = False
         self.job = WhatIfJob(self)
         self.job.progress.connect(self._on_progress)
@@ -277,14 +289,16 @@ class CompareDialog(QDialog):
                 task = _against_kept(doc, stored, base_dir)
                 n, seed = len(stored.replications), stored.info.seed
                 other = f"the kept run “{stored.info.label}”"
+                against = {"kind": "kept", "label": stored.info.label, "run_id": stored.info.id}
             else:
                 variant = self.variant(doc)
                 task = _whatif(doc, variant, n, base_dir)
                 seed, other = doc.simulation.seed, variant.label
+                against = variant.settings()
         except (VariantError, storage_errors.StorageError) as exc:
             self._show_problem(str(exc))
             return
-        self._ran = (text, doc, seed, other)
+        self._ran = _Ran(text, doc, seed, other, against)
         self.outcome = None
         self.table.setRowCount(0)
         self.summary.setText("")
@@ -349,11 +363,11 @@ class CompareDialog(QDialog):
         self.status.setText(f"Done: {significant} of {len(result.rows)} figures differ "
                             f"significantly (Welch's t-test, 5 %).{note}")
         self.summary.setText(
-            f"Current design against {self._ran[3]}: {len(result.current.runs)} replications "
-            f"a side, seeds derived from {self._ran[2]}. Mean ± 95 % CI; the difference's "
+            f"Current design against {self._ran.other}: {len(result.current.runs)} replications "
+            f"a side, seeds derived from {self._ran.seed}. Mean ± 95 % CI; the difference's "
             "95 % CI in brackets.")
         if self.kept.available and not self.label.text().strip():
-            self.label.setText(f"{self._ran[1].name}, compared with {self._ran[3]}"[:200])
+            self.label.setText(f"{self._ran.doc.name}, compared with {self._ran.other}"[:200])
 
     def _fill(self, result: WhatIf) -> None:
         self.table.setRowCount(len(result.rows))
@@ -389,11 +403,11 @@ class CompareDialog(QDialog):
         result, ran = self.outcome, self._ran
         if result is None or ran is None or not self.save_button.isEnabled():
             return
-        text, doc, seed, other = ran
         records = replication_records(result.current)
         try:
-            info = self.kept.save(self.label.text(), text, records, seed=seed,
-                                  settings=run_settings(doc, len(records), compared_with=other))
+            info = self.kept.save(self.label.text(), ran.text, records, seed=ran.seed,
+                                  settings=run_settings(ran.doc, len(records),
+                                                        compared_with=ran.against))
         except storage_errors.StorageError as exc:
             self.save_note.setText(f"Not saved: {exc}")
             return
