@@ -93,12 +93,13 @@ def test_load_x2_cancel_save_and_compare_with_the_kept_run(
     window, seeded = signed_in
     dialog = _open(window, qtbot)
     assert dialog.kind == "load" and dialog.factor.isVisible()
-    assert not dialog.save_button.isEnabled()
+    assert not dialog.save_button.isEnabled() and dialog.progress.text() == "Not run yet"
     assert "Checkout" in dialog.save_note.text()
     _type(qtbot, dialog.factor, "2")
     _type(qtbot, dialog.replications, "4")
     _run(qtbot, dialog)
     assert dialog.progress.value() == dialog.progress.maximum() == 8
+    assert dialog.progress.text() == "8 of 8 replications"
     rows = _rows(dialog)
     latency = rows["End to end · mean latency (ms)"]
     assert latency[3].startswith("YES, higher")
@@ -125,6 +126,12 @@ def test_load_x2_cancel_save_and_compare_with_the_kept_run(
     _type(qtbot, dialog.replications, "3")
     _run(qtbot, dialog)
     assert dialog.save_button.isEnabled()
+    dialog.label.clear()
+    # Pasted text with a direction override (QTest cannot type it): refused, and said so.
+    dialog.label.insert("evil \u202eLTR")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.save_note.text().startswith("Not saved: The label contains a control or "
+                                              "invisible character (U+202E")
     dialog.label.clear()
     qtbot.keyClicks(dialog.label, "Before the cache <i>really</i>")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -173,4 +180,40 @@ def test_offline_other_variants_and_problems(window: MainWindow, qtbot: QtBot) -
     assert rows["End to end · mean latency (ms)"][3].startswith("YES, lower")
     assert rows["q · utilization (%)"][3].startswith("YES, lower")
     _shot(dialog, "compare_replica_offline.png")
+    dialog.close()
+
+
+def test_a_damaged_kept_run_says_so_and_can_be_deleted(
+        signed_in: tuple[MainWindow, SeededStore], qtbot: QtBot) -> None:
+    import sqlite3
+
+    from app.storage import RunReplication
+
+    window, seeded = signed_in
+    project_id = window.findChild(ProjectSession).project.id
+    good = seeded.store.runs.save(seeded.alice, project_id, "Good", dumps(_design()),
+                                  [RunReplication(1, {}), RunReplication(2, {})], seed=11)
+    seeded.clock.advance(60)
+    damaged = seeded.store.runs.save(seeded.alice, project_id, "Nightly", dumps(_design()),
+                                     [RunReplication(1, {}), RunReplication(2, {})], seed=11)
+    with sqlite3.connect(seeded.path) as db:
+        db.execute("UPDATE runs SET results = ? WHERE id = ?", (b"garbage", damaged.id))
+    dialog = _open(window, qtbot)
+    dialog.choose("kept")
+    assert dialog.kept_runs.count() == 2
+    assert dialog.kept_runs.currentText().startswith("Nightly (2 replications")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert not dialog.job.running
+    assert dialog.status.text() == ("The kept run “Nightly” is damaged: its results cannot be "
+                                    "read. Delete it and run it again.")
+    asked: list[str] = []
+    dialog.ask_delete = lambda label: asked.append(label) or False  # type: ignore[method-assign]
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    assert asked == ["Nightly"] and dialog.kept_runs.count() == 2  # declined: kept
+    dialog.ask_delete = lambda label: True  # type: ignore[method-assign]
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text() == "Deleted the kept run “Nightly”."
+    assert [r.id for r in seeded.store.runs.list(seeded.alice, project_id)] == [good.id]
+    assert dialog.kept_runs.count() == 1 and dialog.kept_runs.currentText().startswith("Good")
+    _shot(dialog, "compare_deleted_damaged.png")
     dialog.close()

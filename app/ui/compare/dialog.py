@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -66,7 +67,7 @@ from app.sweeps.executors import Executor
 from app.ui.compare.cells import COLUMNS, cells
 from app.ui.compare.job import Task, WhatIfJob
 from app.ui.compare.kept import NOT_SIGNED_IN, KeptRuns
-from app.ui.plain_text import PlainLabel
+from app.ui.plain_text import PlainLabel, message_box
 
 if TYPE_CHECKING:
     from app.ui.document import EditorDocument
@@ -145,13 +146,19 @@ class CompareDialog(QDialog):
         form.addRow("Component", self.component)
         form.addRow("Profile", self.profile)
         form.addRow("Fault", self.fault)
-        form.addRow("Kept run", self.kept_runs)
+        self.delete_button = _named(QPushButton("Delete…"), "deleteKeptRun")
+        self.kept_row = QWidget()
+        kept_layout = QHBoxLayout(self.kept_row)
+        kept_layout.setContentsMargins(0, 0, 0, 0)
+        kept_layout.addWidget(self.kept_runs, 1)
+        kept_layout.addWidget(self.delete_button)
+        form.addRow("Kept run", self.kept_row)
         form.addRow("Replications", self.replications)
 
         self.progress = _named(QProgressBar(), "compareProgress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress.setFormat("%v of %m replications")
+        self.progress.setFormat("Not run yet")
         self.status = _named(PlainLabel(
             "Both sides run with the same replication seeds (common random numbers); a "
             "difference is significant when Welch's t-test says so at 5 %."), "compareStatus")
@@ -192,6 +199,7 @@ class CompareDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.reject)
         self.save_button.clicked.connect(self.save_run)
+        self.delete_button.clicked.connect(self.delete_kept_run)
         self.choice.currentIndexChanged.connect(self._update_rows)
         self.kept_runs.currentIndexChanged.connect(self._update_rows)
 
@@ -241,12 +249,14 @@ class CompareDialog(QDialog):
         visible = {self.factor: kind == "load",
                    self.component: kind in ("replica", "profile", "fault"),
                    self.profile: kind == "profile", self.fault: kind == "fault",
-                   self.kept_runs: kind == "kept"}
+                   self.kept_row: kind == "kept"}
         for widget, shown in visible.items():
             self.form.setRowVisible(widget, shown)
         info = self.kept_runs.currentData() if kind == "kept" else None
         if info is not None:
             self.replications.setValue(info.replications)
+        self.delete_button.setEnabled(self.kept_runs.currentData() is not None
+                                      and not self.job.running)
         self.replications.setEnabled(kind != "kept" and not self.job.running)
         other = "kept run" if kind == "kept" else "variant"
         for col, text in ((2, other.capitalize()), (3, f"Difference ({other} − current)")):
@@ -305,6 +315,7 @@ class CompareDialog(QDialog):
         total = n if self.kind == "kept" else 2 * n
         self.progress.setRange(0, total)
         self.progress.setValue(0)
+        self.progress.setFormat("%v of %m replications")
         self.status.setText(f"Running the current design and {other}…")
         self._set_running(True)
         self.job.start(task)
@@ -327,6 +338,7 @@ class CompareDialog(QDialog):
         for widget in (self.choice, self.factor, self.component, self.profile, self.fault,
                        self.kept_runs):
             widget.setEnabled(not running)
+        self.delete_button.setEnabled(not running and self.kept_runs.currentData() is not None)
         self.replications.setEnabled(not running and self.kind != "kept")
         self._update_save()
 
@@ -415,6 +427,28 @@ class CompareDialog(QDialog):
         self.save_button.setEnabled(False)
         self.save_note.setText(f"Kept “{info.label}” with “{self.kept.project_name}”: choose "
                                "“A run kept with the project” to compare with it later.")
+
+    def ask_delete(self, label: str) -> bool:
+        """Whether the user confirms deleting the kept run ``label`` (tests replace this)."""
+        buttons = QMessageBox.StandardButton
+        box = message_box(self, QMessageBox.Icon.Question, "Delete kept run",
+                          f"Delete the kept run “{label}”? Its results cannot be recovered.",
+                          buttons=buttons.Yes | buttons.Cancel, default=buttons.Cancel)
+        return box.exec() == buttons.Yes
+
+    def delete_kept_run(self) -> None:
+        """Delete the chosen kept run (after a confirmation), e.g. one reported damaged."""
+        info = self.kept_runs.currentData()
+        if info is None or self.job.running or not self.ask_delete(info.label):
+            return
+        try:
+            self.kept.delete(info.id)
+        except storage_errors.StorageError as exc:
+            self._show_problem(f"Not deleted: {exc}")
+            return
+        self.refresh_kept_runs()
+        self._update_rows()
+        self.status.setText(f"Deleted the kept run “{info.label}”.")
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -82,3 +82,12 @@ class KeptRuns:
         info: RunInfo = store.runs.save(session, project_id, label, design, replications,
                                         seed=seed, settings=settings, app_version=__version__)
         return info
+
+    def delete(self, run_id: str) -> None:
+        """Delete a kept run (raises ``StorageError``)."""
+        where = self._where()
+        if where is None:
+            from app.storage import errors
+
+            raise errors.SessionExpired(NOT_SIGNED_IN)
+        where[0].runs.delete(where[1], run_id)
