@@ -212,6 +212,32 @@ def t_quantile_975(df: int) -> float:
     return t
 
 
+#: Above this many degrees of freedom the two-sided p-value uses the normal
+#: tail: Student's t is then within ~1e-5 of it, and the exact sum has df/2 terms.
+_T_NORMAL_DF = 100_000
+
+
+def t_two_sided_p(t: float, df: float) -> float:
+    """P(|T| >= |t|) for Student's t with ``floor(df)`` degrees of freedom (``df`` >= 1).
+
+    For Welch's test, whose degrees of freedom are not whole: rounding them
+    down is the textbook conservative choice (a slightly larger p-value) and
+    keeps the exact integer-df CDF (Abramowitz & Stegun 26.7.3-4) without
+    scipy. Agrees with ``scipy.stats.t.sf(|t|, floor(df)) * 2`` to ~1e-12
+    absolute (tests/unit/test_whatif_stats.py); p-values below ~1e-15 come out
+    as 0 (``1 - CDF`` in floating point), which no test at 5 % notices.
+    """
+    if math.isnan(t) or math.isnan(df) or df < 1:
+        raise ValueError("need a number t and at least one degree of freedom")
+    a = abs(t)
+    if math.isinf(a):
+        return 0.0
+    whole = math.inf if math.isinf(df) else math.floor(df)
+    if whole > _T_NORMAL_DF:
+        return math.erfc(a / math.sqrt(2.0))
+    return min(1.0, max(0.0, 1.0 - _t_abs_cdf(a, int(whole))))
+
+
 _WINDOW_QUANTILES = (0.5, 0.9, 0.95, 0.99)
 #: Below this many latencies a window's percentiles are computed in plain
 #: Python: ``np.percentile`` costs ~80 us whatever the size, which dominates

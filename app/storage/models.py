@@ -17,6 +17,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -181,3 +182,30 @@ class RecoverySlot(Base):
     instance_id: Mapped[str] = mapped_column(String(36), index=True)
     document: Mapped[str] = mapped_column(Text)
     saved_at: Mapped[datetime]
+
+
+class Run(Base):
+    """A what-if or replication run kept with a project, to reopen and compare later.
+
+    ``design`` is the ``.sdsim`` text that ran (a reopened run compares even after
+    the project was edited); ``settings`` the JSON of what ran (variant,
+    overrides, replications, duration and warm-up); ``seed`` the base seed as
+    decimal text (seeds go up to 2**64 - 1, beyond SQLite's integers);
+    ``results`` the zlib-compressed JSON of each replication's summary and
+    per-window headline series (see :mod:`app.storage.runs`).
+    """
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    label: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[str] = mapped_column(Text)
+    seed: Mapped[str] = mapped_column(String(20))
+    app_version: Mapped[str] = mapped_column(String(40))
+    design: Mapped[str] = mapped_column(Text)
+    replications: Mapped[int] = mapped_column(Integer)
+    results: Mapped[bytes] = mapped_column(LargeBinary)

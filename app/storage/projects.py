@@ -58,6 +58,23 @@ def _version_number(number: object) -> int:
     return number
 
 
+def owned_project(db: Session, session: UserSession, project_id: str, now: datetime, *,
+                  write: bool = False) -> tuple[models.User, models.Project]:
+    """The session's user and their project ``project_id`` (checked in ``db``'s transaction).
+
+    Raises :class:`errors.SessionExpired`, :class:`errors.NotFound` or
+    :class:`errors.NotAllowed` (another account's project). ``write`` restarts
+    the session's idle timeout (only inside a write unit of work).
+    """
+    user = authenticate(db, session, now, refresh=write)
+    project = db.get(models.Project, project_id) if isinstance(project_id, str) else None
+    if project is None:
+        raise errors.NotFound("This project does not exist (it may have been deleted).")
+    if project.owner_id != user.id:
+        raise errors.NotAllowed("This project belongs to another account.")
+    return user, project
+
+
 def _info(project: models.Project) -> ProjectInfo:
     return ProjectInfo(project.id, project.name, project.owner_id, project.created_at,
                        project.updated_at, project.current_version)
@@ -83,13 +100,7 @@ class ProjectService:
     def _owned(
         self, db: Session, session: UserSession, project_id: str, *, write: bool = False
     ) -> tuple[models.User, models.Project]:
-        user = authenticate(db, session, self._clock(), refresh=write)
-        project = db.get(models.Project, project_id) if isinstance(project_id, str) else None
-        if project is None:
-            raise errors.NotFound("This project does not exist (it may have been deleted).")
-        if project.owner_id != user.id:
-            raise errors.NotAllowed("This project belongs to another account.")
-        return user, project
+        return owned_project(db, session, project_id, self._clock(), write=write)
 
     @staticmethod
     def _add_version(db: Session, user: models.User, project: models.Project, text: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +160,41 @@ class TemplateInfo:
     name: str
     description: str
     path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class RunReplication:
+    """One replication of a kept run: its seed, its summary and its per-window series.
+
+    ``summary`` is the run's ``summary.json`` structure; ``series`` holds
+    ``"times"`` (each window's end, simulated seconds) and, per component id or
+    ``"end_to_end"``, metric name -> one value per window (``None`` where the
+    window measured nothing). Both are plain JSON values.
+    """
+
+    seed: int
+    summary: dict[str, Any]
+    series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A kept run as listed: what ran and when, without its results."""
+
+    id: str
+    project_id: str
+    label: str
+    created_at: datetime
+    seed: int
+    app_version: str
+    replications: int
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """A kept run with the design text that ran and every replication's results."""
+
+    info: RunInfo
+    design: str
+    replications: tuple[RunReplication, ...]

@@ -19,6 +19,7 @@ from app.storage.instance import InstanceLock
 from app.storage.migrate import upgrade
 from app.storage.projects import ProjectService
 from app.storage.recovery import RecoveryService
+from app.storage.runs import RunService
 from app.storage.templates import TemplateService
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def default_path() -> Path:
 
 @guard_public_methods
 class Store:
-    """Accounts, projects, versions and recovery slots in one SQLite file.
+    """Accounts, projects, versions, kept runs and recovery slots in one SQLite file.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close`.
     Thread-safe: services open one database session per call.
@@ -44,6 +45,8 @@ class Store:
         Register, sign in and out, remember me, profile, password.
     projects : ProjectService
         Projects, versions, restore, change summaries, import/export.
+    runs : RunService
+        Runs kept with a project (what-if comparisons), to reopen and compare.
     recovery : RecoveryService
         Autosave slots and recovery after a crash.
     templates : TemplateService
@@ -59,6 +62,7 @@ class Store:
         self.templates = templates
         self.accounts = AccountService(db, clock, store_uid)
         self.projects = ProjectService(db, clock, templates)
+        self.runs = RunService(db, clock)
         self.recovery = RecoveryService(db, clock, instance)
         self._closed = False
 

@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
                                        "with replications and confidence intervals")
         self.sweep_action.triggered.connect(self.open_sweep)
         run_menu.addAction(self.sweep_action)
+        self.compare_action = run_menu.addAction("Compare &what-if…", self.open_compare)
+        self.compare_action.setObjectName("actionCompareWhatIf")
         self.help_menu = help_menu = menu.addMenu("&Help")
         help_menu.addAction(a.about)
         main_bar = self.addToolBar("Main")
@@ -502,6 +504,12 @@ class MainWindow(QMainWindow):
         from app.ui.sweeps.dialog import open_sweep
 
         open_sweep(self)
+
+    def open_compare(self) -> None:
+        """Show the What-if dialog: the design against a variant or a kept run."""
+        from app.ui.compare import open_compare_dialog
+
+        open_compare_dialog(self)
 
     def _forget_planner(self) -> None:
         self.planner_dialog = None

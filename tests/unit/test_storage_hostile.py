@@ -172,6 +172,7 @@ def test_upgrading_from_0001_keeps_a_lockout_and_backs_up_owner_only(
     with sqlite3.connect(seeded.path) as raw:  # the file as the first schema had it
         raw.execute("UPDATE alembic_version SET version_num = '0001'")
         raw.execute("DROP TABLE sign_in_attempts")
+        raw.execute("DROP TABLE runs")  # 0003
         raw.execute("ALTER TABLE users ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0")
         raw.execute("ALTER TABLE users ADD COLUMN locked_until DATETIME")
         raw.execute("UPDATE users SET failed_attempts = 5, locked_until = ? WHERE email = ?",
