@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-
 import tempfile
 import threading
 import time
@@ -93,6 +92,7 @@ def _timeout(text: str) -> float:
 def _common(parser: argparse.ArgumentParser) -> None:
     """The options ``sweep`` and ``replicate`` share."""
     from app.cli import _positive_float
+    from app.cli_checks import DEFAULT_MAX_REQUESTS, DEFAULT_MAX_WORK, budget_count
     from app.cli_plan import _seed
 
     parser.add_argument("--workers", type=_at_least_one("--workers"),
@@ -115,6 +115,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="folder for points.csv/.parquet, replications.csv/.parquet, "
                              "failures.csv")
     parser.add_argument("--quiet", action="store_true", help="no progress lines, no table")
+    parser.add_argument("--max-requests", type=budget_count, default=DEFAULT_MAX_REQUESTS,
+                        help="refuse points whose runs are expected to create more requests "
+                             f"(default {DEFAULT_MAX_REQUESTS:,})")
+    parser.add_argument("--max-work", type=budget_count, default=DEFAULT_MAX_WORK,
+                        help="refuse points whose runs are expected to do more work, and "
+                             f"stop a run that gets past it (default {DEFAULT_MAX_WORK:,})")
 
 
 def add_sweep_parsers(sub: Any) -> None:
@@ -201,7 +207,7 @@ def _prepare_out(folder: Path) -> None:
 def _plan(args: argparse.Namespace, axes: list[Axis], fixed: list[Axis]) -> SweepPlan:
     """Load and check the design and every point; the plan (CliError says what is wrong)."""
     from app.cli import CliError, _load, _runnable
-    from app.cli_checks import DEFAULT_MAX_REQUESTS, DEFAULT_MAX_WORK, run_settings
+    from app.cli_checks import run_settings
     from app.engine.overrides import apply_overrides
     from app.model.errors import DocumentError
     from app.sweeps.sweep import plan_sweep
@@ -213,13 +219,14 @@ def _plan(args: argparse.Namespace, axes: list[Axis], fixed: list[Axis]) -> Swee
     settings: dict[str, object] = {"simulation.duration_s": duration,
                                    "simulation.warmup_s": warmup}
     settings.update({a.key: a.values[0] for a in fixed})
-    checks = argparse.Namespace(duration=None, warmup=None, max_requests=DEFAULT_MAX_REQUESTS,
-                                max_work=DEFAULT_MAX_WORK, allow_outside_trace=False)
+    checks = argparse.Namespace(duration=None, warmup=None, max_requests=args.max_requests,
+                                max_work=args.max_work, allow_outside_trace=False)
     base_dir = args.file.resolve().parent
     try:
         doc = apply_overrides(doc, settings)
         _runnable(doc, args.file, checks)
-        plan = plan_sweep(doc, axes, args.replications, base_dir=base_dir, seed=args.seed)
+        plan = plan_sweep(doc, axes, args.replications, base_dir=base_dir, seed=args.seed,
+                          max_work=args.max_work)
         # Each point must pass the checks simulate makes (its work budget above all:
         # the top of a rate range may ask for far more work than the design).
         for point in plan.points if axes else ():
@@ -442,7 +449,7 @@ def format_replications(result: SweepResult) -> list[str]:
     return _table(["end to end", "n", "mean", "ci95 low", "ci95 high", "analytic"], rows, 1)
 
 
-def _report(result: SweepResult, args: argparse.Namespace, started: float, out: TextIO,
+def _report(result: SweepResult, args: argparse.Namespace, started: float, out: TextIO, *,
             err: TextIO, replicate: bool) -> int:
     """Print the table and the closing lines; the exit code."""
     from app.cli import EXIT_INTERRUPTED, EXIT_OK
@@ -486,7 +493,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO, stop: StopSign
     result = _run(plan, executor, stop, progress)
     with stop.deferred():  # writing is never cut half-way
         _write(result, args.out)
-        return _report(result, args, started, out, err, replicate)
+        return _report(result, args, started, out, err=err, replicate=replicate)
 
 
 def cmd_worker(args: argparse.Namespace, err: TextIO) -> int:

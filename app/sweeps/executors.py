@@ -196,6 +196,15 @@ def process_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _ignore_interrupts() -> None:
+    """Pool workers ignore Ctrl-C: a terminal sends it to the whole process group, and a
+    worker's KeyboardInterrupt would come back as a job's exception and break the pool.
+    The parent decides: its cancel ends the workers."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class PoolExecutor:
     """Spreads the jobs over a local process pool (see the module doc)."""
 
@@ -207,7 +216,8 @@ class PoolExecutor:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=process_context())
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=process_context(),
+                                             initializer=_ignore_interrupts)
         return self._pool
 
     def run(self, jobs: Sequence[Job], on_done: OnDone, on_failed: OnFailed,
