@@ -21,7 +21,9 @@ cluster's) is timed apart from the sweep and reported both ways. The Dask path's
 overhead is measured on 40 tiny jobs (half a simulated second each):
 ``(dask time - serial time) / jobs`` with one Dask worker, so that no
 parallelism hides it. Prints a table and writes ``bench/results/sweep_bench.json``
-(with ``uptime``'s load averages before and after: the machine is shared).
+(with ``uptime``'s load averages before and after, and the CPU seconds each
+mode's processes got over its wall time -- the cores it obtained -- since the
+machine is shared and a loaded one cannot show the speed-up).
 """
 
 from __future__ import annotations
@@ -68,6 +70,13 @@ def _numbers(result: SweepResult) -> dict[tuple[int, int], Any]:
             for k, run in result.runs.items()}
 
 
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds the processes ``pids`` have used so far."""
+    import psutil  # a dependency of distributed
+
+    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in pids)
+
+
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -79,7 +88,9 @@ def main() -> None:
     load_before = _load()
     plan = _plan(AXIS, duration)
     assert len(plan.points) == 20
+    cpu_before = _cpu_s([os.getpid()])
     serial_s, serial = _timed(plan, SerialExecutor())
+    serial_cpu_s = _cpu_s([os.getpid()]) - cpu_before
     walls = sorted(run.summary["wall_s"] for run in serial.runs.values())
     # Tiny jobs (0.5 simulated s) for the Dask overhead, serial side: before any
     # cluster exists, since a LocalCluster's scheduler and the client run event-loop
@@ -91,7 +102,10 @@ def main() -> None:
         # Start-up (the fork server, two workers importing the engine) timed apart,
         # as the cluster's is: two tiny jobs make both workers start.
         pool_startup_s, _ = _timed(_plan("web.replicas=3,4", 0.5), pool)
+        pids = list(pool._pool._processes) if pool._pool else []  # the pool has no public pids
+        cpu_before = _cpu_s(pids)
         pool_s, pooled = _timed(plan, pool)
+        pool_cpu_s = _cpu_s(pids) - cpu_before
     finally:
         pool.close()
     started = time.perf_counter()
@@ -101,7 +115,10 @@ def main() -> None:
     dask.client.wait_for_workers(2)
     startup_s = time.perf_counter() - started
     try:
+        pids = list(dask.client.run(os.getpid).values())
+        cpu_before = _cpu_s(pids)
         dask_s, dasked = _timed(plan, dask)
+        dask_cpu_s = _cpu_s(pids) - cpu_before
     finally:
         dask.close()
         cluster.close()
@@ -140,6 +157,13 @@ def main() -> None:
         "tiny_dask1_s": round(tiny_dask_s, 3),
         "dask_overhead_per_job_ms": round((tiny_dask_s - tiny_serial_s) / tiny.total_jobs
                                           * 1000, 1),
+        # CPU seconds the sweep's processes got, over the wall time: the cores each
+        # mode actually obtained (on a shared machine, less than it asked for).
+        "serial_cores_obtained": round(serial_cpu_s / serial_s, 2),
+        "pool2_cores_obtained": round(pool_cpu_s / pool_s, 2),
+        "dask2_cores_obtained": round(dask_cpu_s / dask_s, 2),
+        "cpu_s": {"serial": round(serial_cpu_s, 1), "pool2": round(pool_cpu_s, 1),
+                  "dask2": round(dask_cpu_s, 1)},
         "load_before": load_before,
         "load_after": load_after,
     }

@@ -173,8 +173,10 @@ class _CancelWatcher:
         self._thread.start()
 
     def _watch(self, cancel: threading.Event, control: LocalControl) -> None:
-        while not self._done.is_set():
-            if cancel.wait(_POLL_S):
+        # Waits on ``_done``, not on ``cancel``: stop() then ends the thread at once
+        # (waiting on ``cancel`` cost every job up to one poll in stop()'s join).
+        while not self._done.wait(_POLL_S):
+            if cancel.is_set():
                 control.request_stop()
                 return
 
