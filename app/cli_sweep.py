@@ -133,13 +133,13 @@ def add_sweep_parsers(sub: Any) -> None:
                        help="a swept field: users.rate_rps=100:2000:100 (a range that "
                             "includes its end), web.replicas=2,4,8 or db.profile=small; "
                             "several --set make a grid")
-    sweep.add_argument("--replications", "-n", type=_at_least_one("--replications"),
+    sweep.add_argument("--replications", "-n", type=_at_least_one("--replications"), metavar="N",
                        default=5, help="replications per point (default 5)")
     _common(sweep)
     rep = sub.add_parser("replicate", help="run a design N times and print every headline "
                                            "metric with its 95 %% CI")
     rep.add_argument("file", type=Path, help="the .sdsim design")
-    rep.add_argument("-n", "--replications", type=_at_least_one("-n"), required=True,
+    rep.add_argument("-n", "--replications", type=_at_least_one("-n"), required=True, metavar="N",
                      help="how many replications")
     rep.add_argument("--set", dest="axes", action="append", type=_fixed, default=[],
                      metavar="KEY=VALUE", help="fix a field for every replication "
