@@ -1,4 +1,5 @@
-"""The headless command line: ``simulate``, ``validate`` and ``plan`` (:mod:`app.cli_plan`).
+"""The headless command line: ``simulate``, ``validate``, ``plan`` (:mod:`app.cli_plan`),
+``sweep``, ``replicate`` and ``worker`` (:mod:`app.cli_sweep`).
 
 Exit codes: 0 success; 2 invalid input or an output folder that cannot take
 the results (one line on stderr naming the problem, never a traceback); 130
@@ -26,6 +27,7 @@ from app.cli_checks import (
     run_settings,
 )
 from app.cli_plan import add_plan_parser, cmd_plan
+from app.cli_sweep import add_sweep_parsers, cmd_sweep, cmd_worker
 from app.reports.output_folder import OutputError
 from app.stop_signals import StopSignals
 
@@ -75,7 +77,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``main.py simulate|validate|plan``."""
+    """The argument parser of ``main.py simulate|validate|plan|sweep|replicate|worker``."""
     parser = _OneLineParser(
         prog="main.py", description="System Design Simulator (headless commands)"
     )
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--warmup", type=_positive_float, help="warm-up seconds to check for")
     add_budget_flags(val)
     add_plan_parser(sub)
+    add_sweep_parsers(sub)
     return parser
 
 
@@ -241,11 +244,15 @@ def main(
     err = err or sys.stderr
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        if args.command == "worker":  # Dask's worker handles the signals itself
+            return cmd_worker(args, err)
         with StopSignals() as stop:  # SIGTERM behaves like Ctrl-C
             if args.command == "validate":
                 return cmd_validate(args, out, err)
             if args.command == "plan":
                 return cmd_plan(args, out, err, stop)
+            if args.command in ("sweep", "replicate"):
+                return cmd_sweep(args, out, err, stop)
             return cmd_simulate(args, out, err, stop)
     except (CliError, OutputError) as exc:
         print(f"error: {exc}", file=err)

@@ -173,8 +173,10 @@ class _CancelWatcher:
         self._thread.start()
 
     def _watch(self, cancel: threading.Event, control: LocalControl) -> None:
-        while not self._done.is_set():
-            if cancel.wait(_POLL_S):
+        # Waits on ``_done``, not on ``cancel``: stop() then ends the thread at once
+        # (waiting on ``cancel`` cost every job up to one poll in stop()'s join).
+        while not self._done.wait(_POLL_S):
+            if cancel.is_set():
                 control.request_stop()
                 return
 
@@ -196,6 +198,15 @@ def process_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _ignore_interrupts() -> None:
+    """Pool workers ignore Ctrl-C: a terminal sends it to the whole process group, and a
+    worker's KeyboardInterrupt would come back as a job's exception and break the pool.
+    The parent decides: its cancel ends the workers."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class PoolExecutor:
     """Spreads the jobs over a local process pool (see the module doc)."""
 
@@ -207,7 +218,8 @@ class PoolExecutor:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=process_context())
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=process_context(),
+                                             initializer=_ignore_interrupts)
         return self._pool
 
     def run(self, jobs: Sequence[Job], on_done: OnDone, on_failed: OnFailed,

@@ -24,6 +24,7 @@ from app.engine.overrides import apply_overrides
 from app.engine.replication import RunResult
 from app.engine.trace_files import trace_path
 from app.model.document import Document
+from app.model.errors import DocumentError
 from app.model.fileformat import dumps, loads
 from app.sweeps.analytic import analytic_figures
 from app.sweeps.axes import Axis, Point, grid
@@ -57,6 +58,7 @@ class SweepPlan:
         files: Trace files the design reads, ``(relative name, bytes)``.
         analytic: Each point's analytic figures, by point index.
         keep_windows: Jobs return every window (runs kept with a project).
+        max_work: Each run's work budget (``--max-work``), ``None`` for the engine's.
     """
 
     name: str
@@ -68,6 +70,7 @@ class SweepPlan:
     files: tuple[tuple[str, bytes], ...] = ()
     analytic: Mapping[int, Figures] = field(default_factory=dict)
     keep_windows: bool = False
+    max_work: float | None = None
 
     @property
     def total_jobs(self) -> int:
@@ -78,13 +81,14 @@ class SweepPlan:
         """Every job, point by point, replication by replication."""
         seeds = [replication_seed(self.seed, k) for k in range(self.replications)]
         return [Job(point=p.index, replication=k, doc_text=self.doc_text, seed=seeds[k],
-                    overrides=p.overrides, files=self.files, keep_windows=self.keep_windows)
+                    overrides=p.overrides, files=self.files, keep_windows=self.keep_windows,
+                    max_work=self.max_work)
                 for p in self.points for k in range(self.replications)]
 
 
 def plan_sweep(doc: Document | str, axes: Sequence[Axis] = (), replications: int = 5, *,
                base_dir: Path | None = None, seed: int | None = None,
-               keep_windows: bool = False) -> SweepPlan:
+               keep_windows: bool = False, max_work: float | None = None) -> SweepPlan:
     """Check a sweep of ``doc`` over ``axes`` and return its plan.
 
     Raises:
@@ -108,7 +112,7 @@ def plan_sweep(doc: Document | str, axes: Sequence[Axis] = (), replications: int
     for point in points:
         try:
             variant = apply_overrides(document, dict(point.overrides))
-        except ValueError as exc:
+        except (ValueError, DocumentError) as exc:  # a problem away from the key's own path
             where = ", ".join(f"{k}={v}" for k, v in point.overrides)
             raise SweepError(f"point {where}: {exc}") from None
         analytic[point.index] = analytic_figures(variant, base_dir)
@@ -116,7 +120,7 @@ def plan_sweep(doc: Document | str, axes: Sequence[Axis] = (), replications: int
                      replications=replications,
                      seed=document.simulation.seed if seed is None else seed,
                      files=_trace_files(document, base_dir), analytic=analytic,
-                     keep_windows=keep_windows)
+                     keep_windows=keep_windows, max_work=max_work)
 
 
 def _trace_files(doc: Document, base_dir: Path | None) -> tuple[tuple[str, bytes], ...]:
