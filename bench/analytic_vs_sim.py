@@ -29,8 +29,9 @@ from app.analysis.model import analyze  # noqa: E402
 from app.engine import Simulation  # noqa: E402
 from app.model import Document  # noqa: E402
 from app.model.fileformat import load  # noqa: E402
+from app.resources import resource_path  # noqa: E402
 
-TEMPLATES = ROOT / "resources" / "templates"
+TEMPLATES = resource_path("templates")
 
 
 def _rel(analytic: float | None, simulated: float | None) -> float | None:

@@ -11,10 +11,10 @@ from app.analysis.model import analyze
 from app.model import Component, Document, Link, ServiceTime, Workload
 from app.model.fileformat import load
 from app.model.validation import validate
+from app.resources import resource_path
 from tests.validation.queueing import queue_doc
 
-TEMPLATES = sorted((Path(__file__).resolve().parents[2] / "resources" / "templates")
-                   .glob("*.sdsim"))
+TEMPLATES = sorted(resource_path("templates").glob("*.sdsim"))
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)

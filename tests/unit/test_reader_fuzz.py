@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,11 +25,11 @@ from app.model.errors import DocumentError
 from app.model.fileformat import dumps, loads
 from app.model.json_reader import COMPONENT, LINK, SERVICE_TIME, SIMULATION, SPECS, WORKLOAD
 from app.model.resolve import resolve
+from app.resources import resource_path
 from tests.unit.reader_guard import reader_guard
 
 TEMPLATES = [path.read_text(encoding="utf-8") for path in
-             sorted((Path(__file__).resolve().parents[2] / "resources" / "templates")
-                    .glob("*.sdsim"))]
+             sorted(resource_path("templates").glob("*.sdsim"))]
 JSONISH = '{}[]":, 0123456789eE.-+\n\t\\/truefalsnNIy\x00\x1f\u00e9\ufeff\ud800'
 EXTREME_LITERALS = ["NaN", "Infinity", "-Infinity", "1e308", "-1e308", "1e400", "5e-324",
                     "-0", "0", "1", "9" * 40, "9" * 5000, "[]", "{}", "null", "true", '""',
