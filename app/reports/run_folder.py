@@ -20,11 +20,13 @@ import json
 import math
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.atomic_io import atomic_write_text
+from app.engine.snapshot import END_TO_END, METRIC_NAMES, Snapshot
 from app.reports.csv_writer import read_cell, read_metrics_csv
 from app.reports.output_folder import DESIGN_NAME, METRICS_NAME, RUN_NAME, SUMMARY_NAME
 
@@ -195,3 +197,19 @@ def load_sweep_folder(folder: Path) -> SweepReportInput:
 def is_sweep_folder(folder: Path) -> bool:
     """Whether ``folder`` holds a sweep's results rather than one run's."""
     return (folder / POINTS_NAME).is_file() and not (folder / SUMMARY_NAME).is_file()
+
+
+def series_from_snapshots(snapshots: Iterable[Snapshot]) -> Series:
+    """The series :func:`read_series` reads from metrics.csv, from snapshots in memory
+    (a run in the desktop app: the same report without a round trip through files)."""
+    series: Series = defaultdict(list)
+    for snap in snapshots:
+        blocks = [(END_TO_END, snap.end_to_end), *snap.components.items()]
+        for component, metrics in blocks:
+            for name in METRIC_NAMES:
+                value = getattr(metrics, name)
+                number = None if value is None else float(value)
+                if number is not None and not math.isfinite(number):
+                    number = None
+                series[(component, name)].append((snap.time_s, number))
+    return dict(series)

@@ -208,8 +208,7 @@ def overload_sentence(summary: dict[str, Any]) -> str | None:
         saturated = [cid for cid, m in (analytic.get("components") or {}).items()
                      if m.get("saturated")]
     if saturated:
-        return ("Overloaded: offered load exceeds capacity at " + ", ".join(saturated)
-                + "; queues grow for as long as the run lasts, so latencies depend on its length")
+        return "Overloaded: offered load exceeds capacity at " + ", ".join(saturated)
     rate = _num((summary.get("end_to_end") or {}).get("error_rate"))
     if rate is not None and rate >= 0.01:
         return f"{rate * 100:.1f} % of requests failed"

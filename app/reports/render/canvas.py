@@ -53,6 +53,9 @@ class PageCanvas:
         # Qt converts point sizes with the device's dpi, and the painter scales again.
         font.setPointSizeF(size_pt * 72.0 / self.dpi)
         font.setBold(bold)
+        # No ligatures: "offered" stays o-f-f-e-r-e-d in the PDF, so a reader's search
+        # and copy find it (pdftotext read "oﬀered" with the ligature on).
+        font.setFeature(QFont.Tag("liga"), 0)
         return font
 
     def metrics(self, font: QFont) -> QFontMetricsF:

@@ -252,7 +252,11 @@ def run_items(data: RunReportInput, width: float, created: str | None = None) ->
         + (f"; design file {plain(run['source_file'], 120)}" if run.get("source_file") else ""),
         status_sentence(summary),
     ]
-    warnings = [w for w in (overload_sentence(summary),) if w]
+    overload = overload_sentence(summary)
+    warnings = [overload] if overload else []
+    if overload and overload.startswith("Overloaded"):
+        warnings.append("Queues grow for as long as the run lasts: its latencies depend on "
+                        "its length, not only on the design")
     items: list[Item] = [_header("System design report", name, lines, warnings)]
     if data.design_text is not None:
         image = diagram_image(data.design_text, summary)
