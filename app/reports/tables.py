@@ -59,7 +59,19 @@ def shown(value: Cell, column: Column) -> str:
         return value
     if not column.spec:
         return str(value)
+    if column.spec == SIGNIFICANT:
+        return _significant(value * column.scale)
     return format(value * column.scale, column.spec)
+
+
+#: A column spec: three significant figures without an exponent (0.00549, 21.2, 1,843).
+SIGNIFICANT = "sig"
+
+
+def _significant(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) >= 0.001 or value == 0 else f"{value:.1e}"
 
 
 def _ci_half(block: dict[str, Any]) -> float | None:
@@ -74,7 +86,7 @@ HEADLINE_COLUMNS = (
     Column("utilization", "util %", ".1f", 100),
     Column("mean_queue_length", "queue", ".2f"),
     Column("latency_mean_ms", "mean ms", ".2f"),
-    Column("latency_mean_ci95_half_ms", "± 95% CI", ".3g"),
+    Column("latency_mean_ci95_half_ms", "± 95% CI", SIGNIFICANT),
     Column("latency_p50_ms", "p50 ms", ".2f"),
     Column("latency_p95_ms", "p95 ms", ".2f"),
     Column("latency_p99_ms", "p99 ms", ".2f"),

@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.model.errors import DocumentError
 from app.model.fileformat import dumps
-from app.reports.render.report import PAGE_SIZE_NAMES, Pages, lay_out, page_image, write_pdf, write_png
+from app.reports.render.report import (
+    PAGE_SIZE_NAMES,
+    Pages,
+    lay_out,
+    page_image,
+    write_pdf,
+    write_png,
+)
 from app.reports.run_folder import RunReportInput, series_from_snapshots
 
 if TYPE_CHECKING:

@@ -54,6 +54,9 @@ class Chart:
     categories: list[str] | None = None
     y_scale: float = 1.0
     note: str = ""
+    #: Start the y axis at 0 (counts, rates); False zooms on the data (a sweep's latency,
+    #: where a large fixed part would flatten the effect being swept).
+    from_zero: bool = True
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -99,10 +102,11 @@ def _extent(chart: Chart) -> tuple[float, float, float, float] | None:
         x0 = min(x0, chart.shaded[0])
     if x1 <= x0:
         x1 = x0 + 1
-    y0, y1 = min(0.0, *ys), max(ys)
+    y0, y1 = (min(0.0, *ys) if chart.from_zero else min(ys)), max(ys)
     if y1 <= y0:
         y1 = y0 + 1
-    return x0, x1, y0, y1 * 1.05
+    pad = (y1 - y0) * 0.05
+    return x0, x1, y0 if chart.from_zero else y0 - pad, y1 + pad
 
 
 def draw_chart(canvas: PageCanvas, rect: QRectF, chart: Chart) -> None:

@@ -43,6 +43,7 @@ from app.reports.render.charts import (
 from app.reports.render.layout import Block, Draw, Item, TableBlock, flow
 from app.reports.run_folder import RunReportInput, SweepReportInput
 from app.reports.tables import (
+    SIGNIFICANT,
     Cell,
     Column,
     Table,
@@ -176,7 +177,7 @@ def event_color(kind: str) -> QColor:
     if kind.endswith(("_end", "ready", "recover", "recovered", "healthy", "restored", "closed")):
         return GOOD
     if any(word in kind for word in ("crash", "outage", "unhealthy", "partition", "fail",
-                                     "open")):
+                                     "open", "slow", "latency", "error")):
         return BAD
     if "scale" in kind:
         return SCALE
@@ -354,7 +355,7 @@ def sweep_items(data: SweepReportInput, created: str | None = None) -> list[Item
             if r["metric"] == metric:
                 groups[tuple(_axis_text(r[o]) for o in others)].append(r)
         chart = Chart(f"{title} against {axis}", unit, x_label=axis, y_scale=scale,
-                      categories=categories)
+                      categories=categories, from_zero=not metric.startswith("latency"))
         for i, (key, group) in enumerate(sorted(groups.items())[:CHART_COMPONENTS]):
             group.sort(key=x_of)
             color = series_color(i)
@@ -374,7 +375,7 @@ def sweep_items(data: SweepReportInput, created: str | None = None) -> list[Item
                *(Column(a, a, "") for a in data.axes),
                Column("n", "n", ".0f"),
                Column("latency_mean_ms", "mean ms", ".2f"),
-               Column("ci", "± 95% CI", ".3g"),
+               Column("ci", "± 95% CI", SIGNIFICANT),
                Column("analytic", "model ms", ".2f"),
                Column("latency_p99_ms", "p99 ms", ".2f"),
                Column("throughput_rps", "req/s", ",.1f"),
