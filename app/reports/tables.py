@@ -71,7 +71,9 @@ SIGNIFICANT = "sig"
 def _significant(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:.3g}" if abs(value) >= 0.001 or value == 0 else f"{value:.1e}"
+    if value != 0 and abs(value) < 0.001:
+        return "< 0.001"  # an exponent in a table of milliseconds reads as noise
+    return f"{value:.3g}"
 
 
 def _ci_half(block: dict[str, Any]) -> float | None:

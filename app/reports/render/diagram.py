@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QStyleFactory
 
 from app.model.errors import DocumentError
 from app.model.fileformat import loads
+from app.reports.render.canvas import PAPER
 from app.ui.canvas.export import render_scene
 from app.ui.canvas.scene import DiagramScene
 from app.ui.document import EditorDocument
@@ -17,7 +19,7 @@ from app.ui.theme import CanvasColors
 
 
 def diagram_image(design_text: str, summary: dict[str, Any] | None,
-                  max_px: int = 2400) -> QImage | None:
+                  max_px: int = 1600) -> QImage | None:
     """The diagram of ``design_text`` with the run's figures on it, or None if it cannot be read.
 
     Colours come from Fusion's light palette, so a report printed from a dark-themed
@@ -30,7 +32,10 @@ def diagram_image(design_text: str, summary: dict[str, Any] | None,
     document = EditorDocument(model)
     scene = DiagramScene(document)
     style = QStyleFactory.create("Fusion")
-    scene.colors = CanvasColors.from_palette(style.standardPalette())
+    light = CanvasColors.from_palette(style.standardPalette())
+    # No grid on paper: it is for placing boxes, and it costs ink (and JPEG bytes).
+    scene.colors = dataclasses.replace(light, background=PAPER, grid_minor=PAPER,
+                                       grid_major=PAPER, link_label_bg=PAPER)
     for node in scene.node_items():
         node.refresh_colors()
     for link in scene.link_items():
