@@ -231,3 +231,28 @@ def test_what_is_not_a_run_gets_one_line(tmp_path: Path, make: str) -> None:
     assert code == 2 and out == ""
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_the_report_command_needs_no_display(tmp_path: Path) -> None:
+    """``main.py report`` in a fresh process without DISPLAY or QT_QPA_PLATFORM (a server)."""
+    import os
+    import subprocess
+    import sys
+
+    from app.entry_point import parse_launch
+
+    assert parse_launch(["report", "run/"]).mode == "headless"
+    out = tmp_path / "run"
+    code, _, err = cli("simulate", str(THREE_TIER), "--duration", "5", "--warmup", "1",
+                       "--out", str(out), "--quiet")
+    assert code == 0, err
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "main.py", "report", str(out), "--png",
+                           str(tmp_path / "r.png")], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not QImage(str(tmp_path / "r.png")).isNull()
+    assert not (out / "report.pdf").exists()  # only what was asked for
