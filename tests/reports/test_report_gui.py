@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMessageBox
 
 from app.ui.report_export import ReportPreview
 from app.ui.run_controller import IDLE
+from app.ui.theme import dark_palette
 from tests.reports.helpers import pdf_pages, pdf_text
 from tests.ui.helpers import small_design
 
@@ -39,13 +40,23 @@ def test_export_report_previews_the_pages_and_saves_a_pdf(window, qtbot, tmp_pat
                     timeout=30_000)
     action = window.findChild(QAction, "actionExportReport")
     assert action in window.file_menu.actions()
-    action.trigger()
+    app = QApplication.instance()
+    light = app.palette()
+    app.setPalette(dark_palette())  # a dark-themed app still prints dark ink on white
+    try:
+        action.trigger()
+    finally:
+        app.setPalette(light)
     preview = _preview()
     assert preview is not None
     pages = preview.findChildren(QLabel)
     shown = [label for label in pages if label.objectName().startswith("reportPage")]
     assert len(shown) >= 2 and not shown[0].pixmap().isNull()
     assert shown[0].pixmap().width() == 596  # A4 at the preview's 72 dpi
+    page = shown[0].pixmap().toImage()
+    pixels = [page.pixelColor(x, y).lightness() for y in range(0, page.height(), 5)
+              for x in range(0, page.width(), 5)]
+    assert sum(pixels) / len(pixels) > 215  # paper, not the dark theme's canvas
     SHOTS.mkdir(exist_ok=True)
     preview.grab().save(str(SHOTS / "report-preview.png"))
     size = preview.findChild(QComboBox, "reportPageSize")
