@@ -1,5 +1,5 @@
 """The headless command line: ``simulate``, ``validate``, ``plan`` (:mod:`app.cli_plan`),
-``sweep``, ``replicate`` and ``worker`` (:mod:`app.cli_sweep`).
+``sweep``, ``replicate`` and ``worker`` (:mod:`app.cli_sweep`), ``report`` (:mod:`app.cli_report`).
 
 Exit codes: 0 success; 2 invalid input or an output folder that cannot take
 the results (one line on stderr naming the problem, never a traceback); 130
@@ -27,6 +27,7 @@ from app.cli_checks import (
     run_settings,
 )
 from app.cli_plan import add_plan_parser, cmd_plan
+from app.cli_report import add_report_flags, add_report_parser
 from app.cli_sweep import add_sweep_parsers, cmd_sweep, cmd_worker
 from app.reports.output_folder import OutputError
 from app.stop_signals import StopSignals
@@ -77,7 +78,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``main.py simulate|validate|plan|sweep|replicate|worker``."""
+    """The argument parser of ``main.py simulate|validate|plan|sweep|replicate|worker|report``."""
     parser = _OneLineParser(
         prog="main.py", description="System Design Simulator (headless commands)"
     )
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=_count, help="random seed (same seed, same results)")
     sim.add_argument("--out", type=Path, help="output folder (default: ./<file>-results)")
     sim.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    sim.add_argument("--report", action="store_true",
+                     help="also write report.pdf and report.png into the output folder")
+    add_report_flags(sim)
     add_budget_flags(sim)
     val = sub.add_parser(
         "validate", help="check a design without running it (every check simulate makes)"
@@ -100,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_budget_flags(val)
     add_plan_parser(sub)
     add_sweep_parsers(sub)
+    add_report_parser(sub)
     return parser
 
 
@@ -199,11 +204,22 @@ def cmd_simulate(
         raise CliError(f"{args.file}: {exc}") from None
     out_dir: Path = args.out if args.out is not None else Path(f"{args.file.stem}-results")
     with stop.deferred():
-        return _run_and_report(sim, out_dir, stop, quiet=args.quiet, out=out, err=err)
+        code = _run_and_report(sim, out_dir, stop, quiet=args.quiet, out=out, err=err,
+                               source=args.file)
+    if getattr(args, "report", False) and (out_dir / "summary.json").is_file():
+        from app.cli_report import report_after_run
+
+        written = report_after_run(out_dir, args.page_size, err)
+        if not written:
+            return EXIT_INVALID
+        if not args.quiet:
+            print("Wrote " + " and ".join(str(p) for p in written), file=out)
+    return code
 
 
 def _run_and_report(
-    sim: Any, out_dir: Path, stop: StopSignals, *, quiet: bool, out: TextIO, err: TextIO
+    sim: Any, out_dir: Path, stop: StopSignals, *, quiet: bool, out: TextIO, err: TextIO,
+    source: Path | None = None,
 ) -> int:
     """Run to the end or a stop signal, write the results, print the table."""
     from app.headless_run import run_to_folder
@@ -216,7 +232,7 @@ def _run_and_report(
                    f"t={sim.now:,.0f}s  {snap.end_to_end.throughput_rps:,.0f} req/s")
 
     try:
-        result = run_to_folder(sim, out_dir, stop, on_window=progress)
+        result = run_to_folder(sim, out_dir, stop, on_window=progress, source=source)
     finally:
         bar.done()
     if not quiet:
@@ -253,6 +269,10 @@ def main(
                 return cmd_plan(args, out, err, stop)
             if args.command in ("sweep", "replicate"):
                 return cmd_sweep(args, out, err, stop)
+            if args.command == "report":
+                from app.cli_report import cmd_report
+
+                return cmd_report(args, out, err, stop)
             return cmd_simulate(args, out, err, stop)
     except (CliError, OutputError) as exc:
         print(f"error: {exc}", file=err)

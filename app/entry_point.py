@@ -4,7 +4,7 @@
 * an existing ``.sdsim`` file as the only argument: the desktop app with that
   file open (what a double-click in a file manager runs);
 * a command (``simulate``, ``validate``, ``plan``, ``sweep``, ``replicate``,
-  ``worker``) or ``-h``/``--help``/``--version``:
+  ``worker``, ``report``) or ``-h``/``--help``/``--version``:
   the headless CLI (:mod:`app.cli`), no Qt involved;
 * anything else: ``unknown command`` with a suggestion, exit code 2.
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-HEADLESS_COMMANDS = ("simulate", "validate", "plan", "sweep", "replicate", "worker")
+HEADLESS_COMMANDS = ("simulate", "validate", "plan", "sweep", "replicate", "worker", "report")
 HEADLESS_OPTIONS = ("-h", "--help", "--version")
 #: Options the desktop app understands (see app.ui.application.run_gui).
 GUI_OPTIONS = ("--offline",)

@@ -25,12 +25,15 @@ from app.engine.control import LocalControl
 from app.engine.driver import RunDriver
 from app.reports.csv_writer import MetricsCsvWriter
 from app.reports.output_folder import (
+    DESIGN_NAME,
     METRICS_NAME,
+    RUN_NAME,
     SUMMARY_NAME,
     OutputError,
     describe_os_error,
     prepare_output_folder,
 )
+from app.reports.run_folder import write_run_json
 from app.reports.summary_json import write_summary_json
 from app.stop_signals import StopSignals
 
@@ -53,11 +56,15 @@ def run_to_folder(
     folder: Path,
     stop: StopSignals,
     on_window: Callable[[Snapshot], None] | None = None,
+    source: Path | None = None,
 ) -> RunResult:
     """Run ``sim`` to its end (or until ``stop``), streaming into ``folder``.
 
     Raises OutputError (one line) when the folder cannot take the results; no
-    file is then left under a final name. Call it inside ``stop.deferred()``: only
+    file is then left under a final name. Besides ``summary.json`` and
+    ``metrics.csv`` the folder gets the design as run (``design.sdsim``) and
+    ``run.json`` (settings, seed, ``source``), so a report can be made from it
+    later (docs/reports.md). Call it inside ``stop.deferred()``: only
     the engine's steps are ``stop.graceful``.
     """
     prepare_output_folder(folder)
@@ -99,14 +106,38 @@ def run_to_folder(
         writer.finish()
         writing = summary_path
         write_summary_json(summary, summary_path)
+        writing = folder / DESIGN_NAME
+        _write_run_description(sim, folder, summary, source)
         writing = metrics_path
         writer.commit()
     except OSError as exc:
         writer.discard()
-        with contextlib.suppress(OSError):
-            summary_path.unlink(missing_ok=True)  # never one result without the other
+        with contextlib.suppress(OSError):  # never one result without the others
+            for path in (summary_path, folder / DESIGN_NAME, folder / RUN_NAME):
+                path.unlink(missing_ok=True)
         raise OutputError(f"{writing}: cannot write: {describe_os_error(exc)}") from None
     except BaseException:
         writer.discard()
         raise
     return RunResult(summary, interrupted, summary_path, metrics_path)
+
+
+def _write_run_description(sim: Simulation, folder: Path, summary: dict[str, Any],
+                           source: Path | None) -> None:
+    """``design.sdsim`` (the design as run, canonical text) and ``run.json``."""
+    from datetime import UTC, datetime
+
+    from app import __version__
+    from app.atomic_io import atomic_write_text
+    from app.model.fileformat import dumps
+
+    atomic_write_text(folder / DESIGN_NAME, dumps(sim.document))
+    write_run_json(
+        folder / RUN_NAME,
+        design_name=sim.document.name,
+        source=str(source) if source is not None else "",
+        settings={"duration_s": sim.duration_s, "warmup_s": sim.warmup_s,
+                  "seed": summary.get("seed")},
+        created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        app_version=__version__,
+    )

@@ -19,7 +19,11 @@ from pathlib import Path
 
 SUMMARY_NAME = "summary.json"
 METRICS_NAME = "metrics.csv"
-RESULT_NAMES = (SUMMARY_NAME, METRICS_NAME)
+DESIGN_NAME = "design.sdsim"
+RUN_NAME = "run.json"
+#: ``simulate --report`` writes these beside the results.
+REPORT_NAMES = ("report.pdf", "report.png")
+RESULT_NAMES = (SUMMARY_NAME, METRICS_NAME, DESIGN_NAME, RUN_NAME, *REPORT_NAMES)
 #: A file being streamed is named ``<final name>.partial`` until it is complete.
 PARTIAL_SUFFIX = ".partial"
 
@@ -39,7 +43,8 @@ def _leftovers(folder: Path) -> list[Path]:
     found = [folder / name for name in names]
     # Temporary files of app.atomic_io.atomic_write_bytes: ".summary.json.<random>.tmp".
     with contextlib.suppress(OSError):
-        found.extend(folder.glob(f".{SUMMARY_NAME}.*.tmp"))
+        for name in (SUMMARY_NAME, DESIGN_NAME, RUN_NAME):
+            found.extend(folder.glob(f".{name}.*.tmp"))
     return found
 
 

@@ -195,6 +195,9 @@ class MainWindow(QMainWindow):
         file_menu.addActions([a.export_png, a.export_csv])
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
+        from app.ui.report_export import add_report_action  # File ▸ Export Report… (#12)
+
+        self.export_report_action = add_report_action(self, before=a.export_png)
         edit_menu = menu.addMenu("&Edit")
         edit_menu.addActions([a.undo, a.redo])
         edit_menu.addSeparator()

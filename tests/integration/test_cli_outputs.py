@@ -39,7 +39,8 @@ from tests.support.mounts import remount_read_only, tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = resource_path("templates", "three_tier_web_app.sdsim")
-RESULTS = ("summary.json", "metrics.csv")
+# simulate --out also writes the design as run and run.json, for a later report (docs/reports.md).
+RESULTS = ("summary.json", "metrics.csv", "design.sdsim", "run.json")
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
