@@ -2,7 +2,9 @@
 
 Locations come from platformdirs (the platform's conventions). Setting the
 environment variable ``SDSIM_DATA_DIR`` puts *everything* under that one
-directory instead, which is what tests and portable installs use.
+directory instead, which is what tests and portable installs use; without it,
+a folder chosen in Settings (written down in :func:`data_dir_pointer`) is used
+from the next start.
 
 The folders hold the account database and logs naming accounts, so they are
 private: created ``0700`` and tightened to it when they already exist (see
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import stat
@@ -102,7 +105,7 @@ def data_dir_pointer() -> Path:
 
 
 def chosen_data_dir() -> Path | None:
-    """The data folder chosen in Settings, or ``None`` (none chosen, or unreadable)."""
+    """The data folder chosen in Settings now, or ``None`` (none chosen, or unreadable)."""
     try:
         value = data_dir_pointer().read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
@@ -125,9 +128,16 @@ def data_dir_from_env() -> bool:
     return bool(os.environ.get(DATA_DIR_ENV, "").strip())
 
 
+@functools.cache
+def data_dir_at_start() -> Path | None:
+    """The chosen folder as it was when first asked: a change in Settings waits for a restart
+    (a running app never splits its files between two folders)."""
+    return chosen_data_dir()
+
+
 def _override() -> Path | None:
     value = os.environ.get(DATA_DIR_ENV, "").strip()
-    return Path(value).expanduser() if value else chosen_data_dir()
+    return Path(value).expanduser() if value else data_dir_at_start()
 
 
 def data_dir() -> Path:

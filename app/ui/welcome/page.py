@@ -46,11 +46,12 @@ class WelcomePage(TemplateGallery):
         intro.setWordWrap(True)
         self.sample_button = QPushButton("Start with a sample that shows a bottleneck", self)
         self.sample_button.setObjectName("welcomeSample")
-        self.sample_button.setDefault(True)
         self.tour_button = QPushButton("Take the tour", self)
         self.tour_button.setObjectName("welcomeTour")
         self.guide_button = QPushButton("Read the user guide", self)
         self.guide_button.setObjectName("welcomeGuide")
+        for button in (self.sample_button, self.tour_button, self.guide_button):
+            button.setAutoDefault(False)  # Return creates the selected entry, as in the gallery
         row = QHBoxLayout()
         row.addWidget(self.sample_button)
         row.addWidget(self.tour_button)
@@ -67,6 +68,7 @@ class WelcomePage(TemplateGallery):
         self.tour_button.clicked.connect(lambda: self._finish(TOUR))
         self.guide_button.clicked.connect(lambda: self._finish(GUIDE))
         self.accepted.connect(self._created)
+        self.select(SAMPLE_KEY)  # selected first: Create (or Return) makes the sample too
 
     def _sample(self) -> None:
         self.select(SAMPLE_KEY)

@@ -50,7 +50,9 @@ class Tour(QObject):
         self.card.setObjectName("tourCard")
         self.card.setFrameShape(QFrame.Shape.StyledPanel)
         self.card.setAutoFillBackground(True)
-        self.card.setStyleSheet(f"#tourCard {{ border: 2px solid {accent}; border-radius: 6px; }}")
+        # An opaque card: the canvas and docks under it must not show through its text.
+        self.card.setStyleSheet(f"#tourCard {{ background-color: palette(window); "
+                                f"border: 2px solid {accent}; border-radius: 6px; }}")
         self.card.setFixedWidth(CARD_WIDTH)
         self.step_label = PlainLabel("", self.card)
         self.title_label = PlainLabel("", self.card)
@@ -141,11 +143,18 @@ class Tour(QObject):
             QPoint(area.left() - GAP - size.width(), area.top()),       # left of it
             QPoint(area.left(), area.top() - GAP - size.height()),      # above it
         ]
-        spot = next((p for p in candidates if bounds.contains(QRect(p, size))),
-                    area.center() - QPoint(size.width() // 2, size.height() // 2))
-        x = min(max(spot.x(), bounds.left()), bounds.right() - size.width())
-        y = min(max(spot.y(), bounds.top()), bounds.bottom() - size.height())
-        self.card.setGeometry(QRect(QPoint(x, y), size))
+        # The first side where the card, kept inside the window, leaves the widget visible.
+        placed = [self._inside(QRect(p, size), bounds) for p in candidates]
+        spot = next((r for r in placed if not r.intersects(area)),
+                    self._inside(QRect(area.center() - QPoint(size.width() // 2,
+                                                              size.height() // 2), size), bounds))
+        self.card.setGeometry(spot)
+
+    @staticmethod
+    def _inside(rect: QRect, bounds: QRect) -> QRect:
+        x = min(max(rect.x(), bounds.left()), bounds.right() - rect.width())
+        y = min(max(rect.y(), bounds.top()), bounds.bottom() - rect.height())
+        return QRect(QPoint(x, y), rect.size())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Follow the window when it is resized."""
