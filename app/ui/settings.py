@@ -129,6 +129,19 @@ def read_theme(settings: QSettings) -> str:
     return value if value in THEMES else "system"
 
 
+def _stored_number(settings: QSettings, key: str) -> float | None:
+    """A finite number stored under ``key``, else ``None``.
+
+    Read as text and converted here: QSettings' own ``type=int`` turns ``'x'`` into 0.
+    """
+    value = settings.value(key, None)
+    try:
+        number = float(str(value)) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
 def read_run_defaults(settings: QSettings) -> SimulationSettings:
     """Run settings for a new blank design: the saved ones, each checked, else the model's.
 
@@ -137,13 +150,12 @@ def read_run_defaults(settings: QSettings) -> SimulationSettings:
     base = SimulationSettings()
     chosen = replace(base)
     for name in ("duration_s", "warmup_s", "window_s"):
-        number = settings.value(KEY_RUN_DEFAULTS + name, getattr(base, name), type=float)
-        if isinstance(number, float) and math.isfinite(number) and (
-                number > 0 or (name == "warmup_s" and number == 0)):
+        number = _stored_number(settings, KEY_RUN_DEFAULTS + name)
+        if number is not None and (number > 0 or (name == "warmup_s" and number == 0)):
             setattr(chosen, name, number)
-    seed = settings.value(KEY_RUN_DEFAULTS + "seed", base.seed, type=int)
-    if isinstance(seed, int) and 0 <= seed < 2**31:
-        chosen.seed = seed
+    seed = _stored_number(settings, KEY_RUN_DEFAULTS + "seed")
+    if seed is not None and seed.is_integer() and 0 <= seed < 2**31:
+        chosen.seed = int(seed)
     if (chosen.warmup_s >= chosen.duration_s or chosen.window_s > chosen.duration_s
             or chosen.duration_s / chosen.window_s > MAX_WINDOWS):
         return base

@@ -111,19 +111,19 @@ class SettingsDialog(QDialog):
         form = QFormLayout(appearance)
         form.addRow("Theme:", self.theme)
         runs = QGroupBox("New designs", self)
-        form = QFormLayout(runs)
-        form.addRow(PlainLabel("Run settings a new blank design starts with (templates keep "
-                               "their own; each design can change them in the scenario bar).",
-                               runs))
+        runs_column = QVBoxLayout(runs)
+        # Outside the form: a wrapped label in a spanning form row was clipped at its top.
+        runs_intro = PlainLabel("Run settings a new blank design starts with. Templates keep "
+                                "their own; a design's duration, warm-up and seed are also in "
+                                "the scenario bar.", runs)
+        runs_intro.setWordWrap(True)
+        runs_column.addWidget(runs_intro)
+        form = QFormLayout()
         form.addRow("Duration:", self.duration)
         form.addRow("Warm-up (not measured):", self.warmup)
         form.addRow("Metric window:", self.window_s)
         form.addRow("Random seed:", self.seed)
-        for row in range(form.rowCount()):
-            item = form.itemAt(row, QFormLayout.ItemRole.SpanningRole)
-            widget = item.widget() if item is not None else None
-            if isinstance(widget, PlainLabel):
-                widget.setWordWrap(True)
+        runs_column.addLayout(form)
         units = QGroupBox("Units", self)
         units_text = PlainLabel(UNITS_TEXT, units)
         units_text.setWordWrap(True)
