@@ -45,6 +45,7 @@ THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 UNITS_TEXT = ("Latencies are shown in milliseconds (ms); durations, windows and simulated "
               "time in seconds (s); rates in requests per second. The app has no unit "
               "switch yet, so there is nothing to choose here.")
+DIALOG_WIDTH = 600
 #: Longest run offered for new designs: a day of simulated time.
 MAX_DURATION_S = 86_400.0
 
@@ -146,7 +147,11 @@ class SettingsDialog(QDialog):
             layout.addWidget(group)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        # One width, and the height for that width: with the width left free, X11 sized the
+        # window for the wrapped labels at another width and squashed the spin boxes.
+        self.setFixedWidth(DIALOG_WIDTH)
+        self.setMinimumHeight(layout.heightForWidth(DIALOG_WIDTH))
+        self.adjustSize()
 
     def _describe_folder(self) -> None:
         if paths.data_dir_from_env():

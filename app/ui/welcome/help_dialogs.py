@@ -7,7 +7,7 @@ import sys
 from importlib import metadata
 
 import PySide6
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -68,8 +68,10 @@ class AboutDialog(QDialog):
         self.versions.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         lines = self.versions.document().blockCount()
         metrics = self.versions.fontMetrics()
-        self.versions.setMinimumSize(metrics.horizontalAdvance("M" * 60),
-                                     metrics.lineSpacing() * (lines + 1) + 16)
+        # Every line shown, no empty box below them (the scroll bar's row included).
+        self.versions.setMinimumWidth(metrics.horizontalAdvance("M" * 60))
+        self.versions.setFixedHeight(metrics.lineSpacing() * (lines + 2) + 16)
+        self.versions.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.copy_button = buttons.addButton("Copy versions",
                                              QDialogButtonBox.ButtonRole.ActionRole)
