@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.ui.plain_text import PlainLabel
-from app.ui.template_gallery import TemplateGallery
+from app.ui.template_gallery import PREVIEW_SIZE, TemplateGallery
 
 #: The template that shows a bottleneck (resources/templates/bottleneck_busy_database.sdsim).
 SAMPLE_KEY = "bottleneck_busy_database"
@@ -69,6 +69,12 @@ class WelcomePage(TemplateGallery):
         self.guide_button.clicked.connect(lambda: self._finish(GUIDE))
         self.accepted.connect(self._created)
         self.select(SAMPLE_KEY)  # selected first: Create (or Return) makes the sample too
+        # A row and a half of previews (the list scrolls): with the gallery's two rows plus
+        # the welcome above them, the page needed ~800 px and a 768 px screen squeezed the
+        # description over the previews.
+        row = PREVIEW_SIZE.height() + 44
+        self.list.setMinimumHeight(row + row // 2 + 10)
+        self.description.setMinimumHeight(3 * self.description.fontMetrics().lineSpacing() + 4)
 
     def _sample(self) -> None:
         self.select(SAMPLE_KEY)
