@@ -72,8 +72,8 @@ class WelcomePage(TemplateGallery):
         # A row and a half of previews (the list scrolls): with the gallery's two rows plus
         # the welcome above them, the page needed ~800 px and a 768 px screen squeezed the
         # description over the previews.
-        row = PREVIEW_SIZE.height() + 44
-        self.list.setMinimumHeight(row + row // 2 + 10)
+        preview_row = PREVIEW_SIZE.height() + 44
+        self.list.setMinimumHeight(preview_row + preview_row // 2 + 10)
         self.description.setMinimumHeight(3 * self.description.fontMetrics().lineSpacing() + 4)
 
     def _sample(self) -> None:
