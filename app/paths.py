@@ -2,7 +2,9 @@
 
 Locations come from platformdirs (the platform's conventions). Setting the
 environment variable ``SDSIM_DATA_DIR`` puts *everything* under that one
-directory instead, which is what tests and portable installs use.
+directory instead, which is what tests and portable installs use; without it,
+a folder chosen in Settings (written down in :func:`data_dir_pointer`) is used
+from the next start.
 
 The folders hold the account database and logs naming accounts, so they are
 private: created ``0700`` and tightened to it when they already exist (see
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import stat
@@ -91,9 +94,50 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+#: A file in the platform's configuration folder naming the folder chosen in Settings;
+#: read at start, so a change applies after a restart. ``SDSIM_DATA_DIR`` wins over it.
+DATA_DIR_POINTER = "data-folder.txt"
+
+
+def data_dir_pointer() -> Path:
+    """Where the data folder chosen in Settings is written down (outside that folder)."""
+    return Path(platformdirs.user_config_dir(APP_ID, appauthor=False)) / DATA_DIR_POINTER
+
+
+def chosen_data_dir() -> Path | None:
+    """The data folder chosen in Settings now, or ``None`` (none chosen, or unreadable)."""
+    try:
+        value = data_dir_pointer().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return Path(value).expanduser() if value and "\0" not in value else None
+
+
+def choose_data_dir(folder: Path | None) -> None:
+    """Use ``folder`` for everything from the next start (``None``: the platform's default)."""
+    pointer = data_dir_pointer()
+    if folder is None:
+        pointer.unlink(missing_ok=True)
+        return
+    private_dir(pointer.parent)
+    pointer.write_text(str(Path(folder).expanduser().resolve()) + "\n", encoding="utf-8")
+
+
+def data_dir_from_env() -> bool:
+    """Whether ``SDSIM_DATA_DIR`` decides the folders (then Settings cannot change them)."""
+    return bool(os.environ.get(DATA_DIR_ENV, "").strip())
+
+
+@functools.cache
+def data_dir_at_start() -> Path | None:
+    """The chosen folder as it was when first asked: a change in Settings waits for a restart
+    (a running app never splits its files between two folders)."""
+    return chosen_data_dir()
+
+
 def _override() -> Path | None:
     value = os.environ.get(DATA_DIR_ENV, "").strip()
-    return Path(value).expanduser() if value else None
+    return Path(value).expanduser() if value else data_dir_at_start()
 
 
 def data_dir() -> Path:

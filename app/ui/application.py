@@ -16,7 +16,8 @@ from app.logging_setup import configure_logging
 from app.ui.errors import install_excepthook
 from app.ui.main_window import MainWindow
 from app.ui.settings import redirect_qt_settings
-from app.ui.theme import follow_system_color_scheme
+from app.ui.settings_dialog import install_theme
+from app.ui.welcome import start_first_run
 
 if TYPE_CHECKING:
     from app.ui.project_session import ProjectSession
@@ -58,7 +59,7 @@ def run_gui(
     configure_logging()
     offline = OFFLINE_FLAG in argv or bool(os.environ.get(OFFLINE_ENV)) or sign_in is False
     app = ensure_application([arg for arg in argv if arg != OFFLINE_FLAG])
-    follow_system_color_scheme(app)
+    install_theme(app)  # the theme chosen in Settings (default: follow the system)
     install_excepthook()
     window = MainWindow()
     window.show()
@@ -76,6 +77,8 @@ def run_gui(
 
         sessions.append(ProjectSession(window))
         sessions[0].start(interactive=interactive, offline=offline)
+        if interactive:  # the welcome page at the first start, after any sign-in
+            start_first_run(window, sessions[0])
 
     if os.environ.get(EXIT_AFTER_SHOWN_ENV):
         start_accounts(interactive=False)

@@ -25,7 +25,13 @@ from app.model.errors import DocumentError
 from app.model.templates import load_architecture_template
 from app.ui.document import EditorDocument
 from app.ui.plain_text import message_box, warn
-from app.ui.settings import KEY_LAST_DIR, add_recent_file, app_settings, last_directory
+from app.ui.settings import (
+    KEY_LAST_DIR,
+    add_recent_file,
+    app_settings,
+    last_directory,
+    read_run_defaults,
+)
 from app.ui.template_gallery import BLANK, TemplateGallery
 
 log = logging.getLogger(__name__)
@@ -131,7 +137,8 @@ class FileController(QObject):
 
     def new_blank(self) -> None:
         """Replace the design by an empty one (no prompt)."""
-        self._document.reset(Document(), None)
+        # Run settings from Settings ▸ New designs (the model's defaults until set there).
+        self._document.reset(Document(simulation=read_run_defaults(app_settings())), None)
         self.message.emit("New design")
 
     def new_from_template(self, key: str) -> None:

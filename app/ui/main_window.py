@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import APP_NAME, __version__
+from app import APP_NAME
 from app.engine.snapshot import Snapshot
 from app.model.document import Document
 from app.model.validation import problems_by_component
@@ -47,7 +47,7 @@ from app.ui.faults_editor import FaultsEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
 from app.ui.palette import PaletteWidget
-from app.ui.plain_text import PlainLabel, about, plain_tooltip
+from app.ui.plain_text import PlainLabel, plain_tooltip
 from app.ui.results import ResultsPanel
 from app.ui.run_controller import IDLE, PAUSED, RunController, chart_components
 from app.ui.run_view import RunView
@@ -60,12 +60,14 @@ from app.ui.settings import (
     STATE_VERSION,
     app_settings,
     read_bytes,
+    read_run_defaults,
     read_snap,
     read_speed,
     recent_files,
     remove_recent_file,
     write_speed,
 )
+from app.ui.welcome import install_help_actions
 
 VALIDATION_DELAY_MS = 150
 
@@ -85,7 +87,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self._fit_to_screen(1440, 900)
-        self.document = EditorDocument(Document(), self)
+        # The first blank design uses the run settings chosen in Settings, like File ▸ New.
+        start = Document(simulation=read_run_defaults(app_settings()))
+        self.document = EditorDocument(start, self)
         self._project_title: str | None = None
         self.scene = DiagramScene(self.document, self)
         self.view = DiagramView(self.scene, self)
@@ -198,7 +202,7 @@ class MainWindow(QMainWindow):
         from app.ui.report_export import add_report_action  # File ▸ Export Report… (#12)
 
         self.export_report_action = add_report_action(self, before=a.export_png)
-        edit_menu = menu.addMenu("&Edit")
+        self.edit_menu = edit_menu = menu.addMenu("&Edit")
         edit_menu.addActions([a.undo, a.redo])
         edit_menu.addSeparator()
         edit_menu.addActions([a.copy, a.paste, a.duplicate, a.delete])
@@ -233,6 +237,7 @@ class MainWindow(QMainWindow):
         self.compare_action.setObjectName("actionCompareWhatIf")
         self.help_menu = help_menu = menu.addMenu("&Help")
         help_menu.addAction(a.about)
+        self.first_run = install_help_actions(self, edit_menu, help_menu)
         main_bar = self.addToolBar("Main")
         main_bar.setObjectName("mainToolBar")
         main_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -276,7 +281,7 @@ class MainWindow(QMainWindow):
         a.run.triggered.connect(self.runner.run)
         a.pause.triggered.connect(lambda checked: self.runner.pause(bool(checked)))
         a.stop.triggered.connect(self.runner.stop)
-        a.about.triggered.connect(self._about)
+        a.about.triggered.connect(lambda _checked=False: self.first_run.show_about())
         self.palette_panel.component_activated.connect(self.add_component_at_center)
         self.scene.selectionChanged.connect(self._on_selection_changed)
         self.scene.connection_refused.connect(lambda text: self.statusBar().showMessage(text, 4000))
@@ -475,11 +480,6 @@ class MainWindow(QMainWindow):
             self.files.show_error("Cannot open design", f"{text} no longer exists.")
             return
         self.files.open_path(Path(text))
-
-    def _about(self) -> None:
-        about(self, f"About {APP_NAME}",
-              f"{APP_NAME} {__version__}\n\nDesign software systems on a "
-              "canvas and simulate them with a validated discrete-event engine.")
 
     def changeEvent(self, event: QEvent) -> None:
         """Redraw the action icons in the new text colour after a theme switch."""

@@ -13,10 +13,14 @@ live in one place.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from app.model.document import SimulationSettings
+from app.model.limits import MAX_WINDOWS
 from app.paths import config_dir
 
 KEY_GEOMETRY = "mainWindow/geometry"
@@ -102,3 +106,63 @@ def write_speed(settings: QSettings, speed: float | None) -> None:
 def read_snap(settings: QSettings) -> bool:
     """Whether dragged nodes snap to the grid."""
     return bool(settings.value(KEY_SNAP, True, type=bool))
+
+
+# -- First run and preferences (the Settings dialog, app/ui/settings_dialog/) ----------------
+
+KEY_WELCOME_SEEN = "firstRun/welcomeSeen"
+KEY_WELCOME_AT_START = "firstRun/welcomeAtStart"
+KEY_TOUR_DONE = "firstRun/tourDone"
+KEY_THEME = "appearance/theme"
+KEY_RUN_DEFAULTS = "runDefaults/"  # + duration_s, warmup_s, window_s, seed
+THEMES = ("system", "light", "dark")
+
+
+def read_flag(settings: QSettings, key: str, default: bool = False) -> bool:
+    """A yes/no setting (QSettings gives ``'true'`` back from the INI file)."""
+    return bool(settings.value(key, default, type=bool))
+
+
+def read_theme(settings: QSettings) -> str:
+    """``system``, ``light`` or ``dark`` (anything else found in the file: ``system``)."""
+    value = str(settings.value(KEY_THEME, "system", type=str) or "system")
+    return value if value in THEMES else "system"
+
+
+def _stored_number(settings: QSettings, key: str) -> float | None:
+    """A finite number stored under ``key``, else ``None``.
+
+    Read as text and converted here: QSettings' own ``type=int`` turns ``'x'`` into 0.
+    """
+    value = settings.value(key, None)
+    try:
+        number = float(str(value)) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def read_run_defaults(settings: QSettings) -> SimulationSettings:
+    """Run settings for a new blank design: the saved ones, each checked, else the model's.
+
+    A hand-edited or stale value that is not a valid number keeps the model's default.
+    """
+    base = SimulationSettings()
+    chosen = replace(base)
+    for name in ("duration_s", "warmup_s", "window_s"):
+        number = _stored_number(settings, KEY_RUN_DEFAULTS + name)
+        if number is not None and (number > 0 or (name == "warmup_s" and number == 0)):
+            setattr(chosen, name, number)
+    seed = _stored_number(settings, KEY_RUN_DEFAULTS + "seed")
+    if seed is not None and seed.is_integer() and 0 <= seed < 2**31:
+        chosen.seed = int(seed)
+    if (chosen.warmup_s >= chosen.duration_s or chosen.window_s > chosen.duration_s
+            or chosen.duration_s / chosen.window_s > MAX_WINDOWS):
+        return base
+    return chosen
+
+
+def write_run_defaults(settings: QSettings, sim: SimulationSettings) -> None:
+    """Remember the run settings new blank designs start with."""
+    for name in ("duration_s", "warmup_s", "window_s", "seed"):
+        settings.setValue(KEY_RUN_DEFAULTS + name, getattr(sim, name))

@@ -72,13 +72,6 @@ def apply_color_scheme(app: QApplication, scheme: Qt.ColorScheme) -> None:
         app.setPalette(app.style().standardPalette())
 
 
-def follow_system_color_scheme(app: QApplication) -> None:
-    """Apply the system's scheme now and again whenever the user switches it."""
-    hints = app.styleHints()
-    apply_color_scheme(app, hints.colorScheme())
-    hints.colorSchemeChanged.connect(lambda scheme: apply_color_scheme(app, scheme))
-
-
 def mix_colors(a: QColor, b: QColor, t: float) -> QColor:
     """``a`` blended towards ``b`` by ``t`` (0..1)."""
     return QColor(
