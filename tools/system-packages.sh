@@ -6,7 +6,8 @@
 set -u
 packages=(xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
           libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1
-          libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3)
+          libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
+          poppler-utils)  # pdftotext, pdffonts, pdfimages: the report tests read PDFs back
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-packages: not Debian; skipped"; exit 0; }
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 """A newcomer's first run, as a user walks it: welcome → the bottleneck sample → tour →
-Run (F5) → the bottleneck on the canvas, in the summary and in the Analysis dock.
+Run (F5) → the bottleneck on the canvas, in the summary and in the Analysis dock →
+File ▸ Export Report… → a PDF that names the bottleneck.
 
 Each test starts with a fresh data folder (tests/conftest.py), which is a first start.
 Screenshots go to the worktree's shots/ folder (never committed).
@@ -10,12 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from app.ui.report_export import ReportPreview
 from app.ui.run_controller import IDLE
 from app.ui.settings import KEY_TOUR_DONE, KEY_WELCOME_SEEN, app_settings, read_flag
 from app.ui.welcome import should_show_welcome, start_first_run
 from app.ui.welcome.page import SAMPLE_KEY, WelcomePage
+from tests.reports.helpers import pdf_text
 
 SHOTS = Path(__file__).resolve().parents[2] / "shots"
 
@@ -36,7 +40,8 @@ def open_welcome(window, qtbot) -> WelcomePage:
     return page
 
 
-def test_first_run_welcome_sample_tour_run_shows_the_bottleneck(window, qtbot) -> None:
+def test_first_run_welcome_sample_tour_run_shows_the_bottleneck(  # type: ignore[no-untyped-def]
+        window, qtbot, tmp_path) -> None:
     page = open_welcome(window, qtbot)
     keys = page.keys()
     assert SAMPLE_KEY in keys and "three_tier_web_app" in keys and len(keys) >= 9
@@ -96,7 +101,27 @@ def test_first_run_welcome_sample_tour_run_shows_the_bottleneck(window, qtbot) -
     assert "bottleneck Orders database" in headline, headline
     window.analysis_dock.raise_()
     shoot(window, "first-run-after-run")
-    # (File ▸ Export Report… is built on another branch: the walk ends at the run.)
+
+    # File ▸ Export Report…: the preview shows the pages; the saved PDF names the bottleneck.
+    export = window.findChild(QAction, "actionExportReport")
+    assert export in window.file_menu.actions() and export.isEnabled()
+    export.trigger()
+    previews = [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, ReportPreview) and w.isVisible()]
+    assert len(previews) == 1
+    preview = previews[0]
+    pages = [label for label in preview.findChildren(QLabel)
+             if label.objectName().startswith("reportPage")]
+    assert len(pages) >= 2 and not pages[0].pixmap().isNull()
+    shoot(preview, "first-run-report-preview")
+    target = preview._save("pdf", str(tmp_path / "first-report.pdf"))
+    assert target is not None
+    text = " ".join(pdf_text(target).split())
+    # The queueing-model section names the bottleneck (the title says "Bottleneck" too,
+    # so the check is on the model's own line).
+    assert "Bottleneck (highest utilisation): db" in text, text[-1500:]
+    assert "db saturates first" in text
+    preview.close()
 
     # The next start shows neither the welcome page nor the tour.
     assert not should_show_welcome()
