@@ -70,6 +70,17 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pix)
 
 
+def theme_plot(plot: pg.PlotItem, title: str, text: QColor) -> None:
+    """Colour a plot's title and axes from the palette's text colour (light or dark theme)."""
+    axis_color = QColor(text)
+    axis_color.setAlpha(170)
+    plot.setTitle(title, color=text.name(), size="9pt")
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setPen(pg.mkPen(axis_color))
+        axis.setTextPen(pg.mkPen(text))
+
+
 def style_run_plot(plot: pg.PlotItem, unit: str, y_top: float) -> None:
     """A run chart's look: plain unit, time axis, grid, no mouse, our own y range.
 
@@ -382,8 +393,6 @@ class ChartsPanel(QWidget):
         background = pal.color(QPalette.ColorRole.Base)
         text = pal.color(QPalette.ColorRole.Text)
         self.graphics.setBackground(background)
-        axis_color = QColor(text)
-        axis_color.setAlpha(170)
         titles = {key: title for key, title, _unit in PLOT_SPECS}
         titles["latency"] += " " + " ".join(
             markup('<span style="color:{color}">{key}</span>', color=color, key=key)
@@ -392,11 +401,7 @@ class ChartsPanel(QWidget):
                                                         strict=True):
             heading.setText(heading_text, color=text.name(), size="9pt", bold=True)
         for key, plot in self._plots.items():
-            plot.setTitle(titles[key], color=text.name(), size="9pt")
-            for side in ("left", "bottom"):
-                axis = plot.getAxis(side)
-                axis.setPen(pg.mkPen(axis_color))
-                axis.setTextPen(pg.mkPen(text))
+            theme_plot(plot, titles[key], text)
 
     def changeEvent(self, event: QEvent) -> None:
         """Follow a light/dark switch."""

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from app.sweeps.axes import Axis
 from app.sweeps.sweep import SweepResult
-from app.ui.charts import MIN_Y_TOP, Y_HEADROOM, style_run_plot
+from app.ui.charts import MIN_Y_TOP, Y_HEADROOM, style_run_plot, theme_plot
 from app.ui.plain_text import PlainLabel, markup
 from app.ui.sweeps.series import (
     Series,
@@ -233,8 +233,6 @@ class SweepPlots(QWidget):
         pal = QGuiApplication.palette()
         text = pal.color(QPalette.ColorRole.Text)
         self.graphics.setBackground(pal.color(QPalette.ColorRole.Base))
-        axis_color = QColor(text)
-        axis_color.setAlpha(170)
         keys = " ".join(markup('<span style="color:{color}">{name}</span>', color=color,
                                name=name) for _m, name, color in LATENCY_CURVES)
         titles = {
@@ -244,11 +242,7 @@ class SweepPlots(QWidget):
             self.errors: "Error rate",
         }
         for plot, title in titles.items():
-            plot.setTitle(title, color=text.name(), size="9pt")
-            for side in ("left", "bottom"):
-                axis = plot.getAxis(side)
-                axis.setPen(pg.mkPen(axis_color))
-                axis.setTextPen(pg.mkPen(text))
+            theme_plot(plot, title, text)
 
     def changeEvent(self, event: QEvent) -> None:
         """Follow a light/dark switch."""
