@@ -2,19 +2,20 @@
 
 The cluster is session scoped and only tests that ask for it start it: its
 worker processes take a second or two to start, so every Dask test of one
-test process (one per xdist worker) shares the same two workers. Tests that
-kill a worker wait until the cluster has two workers again before they end.
+test process (one per xdist worker) shares the same two workers. It lives in
+a child process (:class:`tests.support.dask_cluster.ClusterProcess`): the
+test process holds no Dask thread between tests. Tests that kill a worker
+wait until the cluster has two workers again before they end.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from app.model import Document
+from tests.support.dask_cluster import ClusterProcess
 from tests.validation.queueing import queue_doc
 
 #: Workers of the test cluster (one thread each, so one job at a time per process).
@@ -36,19 +37,12 @@ def slow_doc(duration_s: float = 60.0, *, seed: int = 7) -> Document:
 
 
 @pytest.fixture(scope="session")
-def dask_cluster() -> Iterator[Any]:
-    """A ``LocalCluster`` of two single-threaded worker *processes* on loopback."""
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        # Without a dashboard the scheduler still serves its health routes over
-        # HTTP on loopback, at 8787 when free; another cluster on this machine
-        # (a parallel test run) only moves it to another port.
-        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
-        cluster = distributed.LocalCluster(
-            n_workers=CLUSTER_WORKERS, threads_per_worker=1, processes=True,
-            host="127.0.0.1", dashboard_address=None, silence_logs=40,
-        )
-    try:
+def dask_cluster() -> Iterator[ClusterProcess]:
+    """A ``LocalCluster`` of two single-threaded worker processes, in a child process.
+
+    Never in this process: Dask's threads must not live where Qt runs (see
+    :mod:`tests.support.dask_cluster`). Tests connect with their own client.
+    """
+    pytest.importorskip("distributed")
+    with ClusterProcess(CLUSTER_WORKERS) as cluster:
         yield cluster
-    finally:
-        cluster.close()

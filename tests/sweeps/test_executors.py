@@ -1,7 +1,9 @@
 """Executors with real processes: serial, the local pool and a Dask LocalCluster.
 
 Every test here runs real jobs in real processes: the pool's forkserver
-children, the Dask cluster's nanny-managed worker processes. The designs are
+children, the Dask cluster's nanny-managed worker processes (the cluster
+itself runs in a child process; each test connects its own client and closes
+it, so no Dask thread outlives a test in this process). The designs are
 tiny (a few thousand simulated requests per job), so the whole file stays
 fast; the jobs that must still be running when a test cancels or kills a
 worker are a fraction of a second long, and no assertion depends on time.
@@ -26,6 +28,7 @@ from app.sweeps.axes import parse_axis
 from app.sweeps.executors import DaskExecutor, Executor, PoolExecutor, SerialExecutor
 from app.sweeps.jobs import Job, run_job
 from app.sweeps.sweep import Progress, SweepPlan, SweepResult, plan_sweep, run_sweep
+from tests.support.dask_cluster import ClusterProcess, dask_threads
 from tests.sweeps.conftest import CLUSTER_WORKERS, slow_doc, tiny_doc
 
 Summaries = dict[tuple[int, int], dict[str, Any]]
@@ -74,15 +77,22 @@ def slow_serial(slow_plan: SweepPlan) -> SweepResult:
 
 
 @pytest.fixture
-def dask_executor(dask_cluster: Any) -> Iterator[DaskExecutor]:
-    """A client of the session's cluster; the cluster has both workers when a test ends."""
-    executor = DaskExecutor(dask_cluster)
+def dask_executor(dask_cluster: ClusterProcess) -> Iterator[DaskExecutor]:
+    """A client of the session's cluster, this test's own; both workers are up at its end.
+
+    Closing the client ends its event-loop thread: this process (which also
+    runs Qt tests) is left with no Dask thread, which the teardown checks.
+    """
+    executor = DaskExecutor(dask_cluster.address)
     executor.client.wait_for_workers(CLUSTER_WORKERS, timeout=60)
     try:
         yield executor
     finally:
-        executor.client.wait_for_workers(CLUSTER_WORKERS, timeout=60)
-        executor.close()
+        try:
+            executor.client.wait_for_workers(CLUSTER_WORKERS, timeout=60)
+        finally:
+            executor.close()
+        assert dask_threads() == []
 
 
 @pytest.fixture
@@ -97,7 +107,7 @@ def pool() -> Iterator[PoolExecutor]:
 def _pool_children(before: set[int]) -> list[Any]:
     """The pool's worker processes: forkserver children started since ``before``.
 
-    (The Dask cluster's workers are children of this process too, but spawned.)
+    (The Dask cluster's workers are not: they are the cluster process's children.)
     """
     return [p for p in multiprocessing.active_children()
             if isinstance(p, ForkServerProcess) and p.pid not in before]
@@ -137,6 +147,26 @@ def test_serial_pool_and_dask_give_identical_results(
         assert _numbers(result) == reference, executor.description
         assert _windows(result) == _windows(small_serial), executor.description
         assert result.estimates(1) == small_serial.estimates(1)
+
+
+@DASK
+def test_closing_the_dask_executor_leaves_no_dask_thread(
+        small_plan: SweepPlan, small_serial: SweepResult, dask_cluster: ClusterProcess) -> None:
+    # Dask's threads must not outlive a sweep in a process that runs Qt: the
+    # client's event loop ("IO loop") runs while the executor is open, and
+    # closing it ends that thread. The cluster itself is another process.
+    assert dask_threads() == []
+    executor = DaskExecutor(dask_cluster.address)
+    try:
+        executor.client.wait_for_workers(CLUSTER_WORKERS, timeout=60)
+        assert "IO loop" in dask_threads()
+        result = run_sweep(small_plan, executor)
+    finally:
+        executor.close()
+    assert _numbers(result) == _numbers(small_serial)
+    assert dask_threads() == []
+    names = [t.name for t in threading.enumerate()]
+    assert not [n for n in names if "IO loop" in n or "tornado" in n.lower()], names
 
 
 def test_a_second_sweep_reuses_the_pool(small_plan: SweepPlan, small_serial: SweepResult,

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Collect a GUI test's garbage now, on the GUI thread, after pytest-qt closed its widgets.
+
+    Left to the cyclic collector, PySide objects of a finished test are freed
+    by whichever thread allocates next -- an engine or sweep thread of a later
+    test -- and a QObject destroyed off the GUI thread takes a Qt lock then
+    waits for the GIL, while the GUI thread holds the GIL and waits for that
+    lock: the suite froze so (gdb: ~QObject in the "simulation" thread in
+    take_gil; Shiboken's runDeletionInMainThread in the main thread in
+    QBasicMutex::lockInternal). Autouse, so torn down after ``qtbot``.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -1,48 +1,33 @@
-"""A sweep running in a background thread: the GUI only waits and shows progress.
+"""A sweep in a child process, watched by a background thread: the GUI only shows progress.
 
-The thread builds the executor (a local process pool, or a Dask client) and
-calls :func:`app.sweeps.sweep.run_sweep`; the runs themselves happen in the
-pool's processes or on the cluster, so this thread mostly waits. Progress and
-the outcome reach the GUI thread as queued signals. Cancel sets the sweep's
-event: the pool's workers are ended at once and whatever finished is kept.
+The sweep runs in a process of its own (:func:`app.sweeps.process.sweep_in_process`):
+the executor -- a local process pool, or a Dask client with its event-loop
+thread -- never lives in the GUI process (Dask's threads next to Qt froze
+the application). This thread starts that process, relays its messages as
+queued signals to the GUI thread, and rebuilds the
+:class:`~app.sweeps.sweep.SweepResult` from the runs it streams. Cancel sets
+the process's event: the pool's workers are ended at once and whatever
+finished is kept; a process that does not stop within
+:data:`CANCEL_GRACE_S` is terminated.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Sequence
+import time
+from typing import Any, Final
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from app.engine.replication import RunResult
-from app.sweeps.executors import Executor, OnDone, OnFailed, describe, make_executor
-from app.sweeps.jobs import Job
-from app.sweeps.sweep import Progress, SweepPlan, run_sweep
+from app.sweeps.executors import describe
+from app.sweeps.process import sweep_in_process
+from app.sweeps.sweep import SweepPlan, SweepResult
 
-
-class _Watched:
-    """An executor that also hands each finished run to ``sink`` (live plots).
-
-    :func:`run_sweep` keeps the runs to itself until it returns; this lets the
-    dialog draw the points as they finish, with the same runs the result keeps.
-    """
-
-    def __init__(self, inner: Executor, sink: OnDone) -> None:
-        self._inner = inner
-        self._sink = sink
-        self.description = inner.description
-        self.workers = inner.workers
-
-    def run(self, jobs: Sequence[Job], on_done: OnDone, on_failed: OnFailed,
-            cancel: threading.Event) -> None:
-        def done(job: Job, run: RunResult) -> None:
-            self._sink(job, run)
-            on_done(job, run)
-
-        self._inner.run(jobs, done, on_failed, cancel)
-
-    def close(self) -> None:
-        self._inner.close()
+#: How long the thread waits for a message before it looks at cancel again (s).
+POLL_S: Final = 0.1
+#: How long a cancelled sweep process may take to stop before it is terminated (s).
+CANCEL_GRACE_S: Final = 10.0
 
 
 class SweepThread(QThread):
@@ -73,27 +58,84 @@ class SweepThread(QThread):
         self.cancel_event.set()
 
     def run(self) -> None:
-        """The thread's body: connect, run every job, report."""
-        try:
-            executor: Executor = _Watched(make_executor(self.workers, self.scheduler),
-                                          lambda job, run: self.run_done.emit(job.key, run))
-        except Exception as exc:  # any connection problem is one line for the user
-            where = f"the Dask scheduler {self.scheduler}" if self.scheduler else "workers"
-            self.failed.emit(f"cannot start {where}: {describe(exc)}")
-            return
-        try:
-            self.started_on.emit(executor.description)
-            result = run_sweep(self.plan, executor, progress=self._on_progress,
-                               cancel=self.cancel_event)
-        except Exception as exc:  # a broken executor: a message, never a traceback
-            self.failed.emit(f"the sweep stopped: {describe(exc)}")
-            return
-        finally:
-            executor.close()
-        self.result_ready.emit(result)
+        """The thread's body: start the sweep's process, relay its messages, reap it."""
+        from app.ui.run_worker import engine_context
 
-    def _on_progress(self, progress: Progress, job: Job) -> None:
-        count = self._reported.get(job.point, 0) + 1
-        self._reported[job.point] = count
+        ctx = engine_context()
+        messages = ctx.Queue()
+        stop = ctx.Event()
+        # Not a daemon: it starts the pool's processes (daemons may have no
+        # children). It stops by itself when this process goes away.
+        process = ctx.Process(  # type: ignore[attr-defined]
+            target=sweep_in_process, name="sdsim-sweep", daemon=False,
+            args=(self.plan, self.workers, self.scheduler, messages, stop))
+        try:
+            process.start()
+        except Exception as exc:  # no process for the sweep: one line for the user
+            self.failed.emit(f"cannot start the sweep: {describe(exc)}")
+            messages.close()
+            return
+        try:
+            self._relay(process, messages, stop)
+        finally:
+            stop.set()
+            _reap(process)
+            messages.close()
+            messages.join_thread()
+
+    def _relay(self, process: Any, messages: Any, stop: Any) -> None:
+        """Turn the process's messages into signals until its outcome (or its end)."""
+        result = SweepResult(self.plan)
+        cancelled_at: float | None = None
+        while True:
+            if self.cancel_event.is_set() and cancelled_at is None:
+                stop.set()
+                cancelled_at = time.monotonic()
+            alive = process.is_alive()  # before reading: a dead process has sent all
+            try:
+                message = messages.get(timeout=POLL_S)
+            except queue.Empty:
+                if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                    result.cancelled = True  # it would not stop: _reap ends it
+                    self.result_ready.emit(result)
+                    return
+                if not alive:
+                    self.failed.emit("the sweep stopped unexpectedly "
+                                     f"(exit code {process.exitcode})")
+                    return
+                continue
+            kind = message[0]
+            if kind == "started":
+                result.executor = str(message[1])
+                self.started_on.emit(result.executor)
+            elif kind == "run":
+                result.runs[message[1]] = message[2]
+                self.run_done.emit(message[1], message[2])
+            elif kind == "failed":
+                result.failures[message[1]] = str(message[2])
+            elif kind == "progress":
+                self._on_progress(*message[1:])
+            elif kind == "done":
+                result.cancelled = bool(message[1])
+                self.result_ready.emit(result)
+                return
+            else:
+                self.failed.emit(str(message[1]))
+                return
+
+    def _on_progress(self, done: int, failed: int, total: int, key: tuple[int, int]) -> None:
+        count = self._reported.get(key[0], 0) + 1
+        self._reported[key[0]] = count
         points = sum(1 for n in self._reported.values() if n >= self.plan.replications)
-        self.progressed.emit(progress.done, progress.failed, progress.total, points)
+        self.progressed.emit(done, failed, total, points)
+
+
+def _reap(process: Any) -> None:
+    """Wait for the sweep's process; terminate it, then kill it, if it lingers."""
+    process.join(CANCEL_GRACE_S)
+    if process.is_alive():
+        process.terminate()
+        process.join(5.0)
+    if process.is_alive():
+        process.kill()
+        process.join()
