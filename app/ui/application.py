@@ -61,6 +61,15 @@ def run_gui(
     app = ensure_application([arg for arg in argv if arg != OFFLINE_FLAG])
     install_theme(app)  # the theme chosen in Settings (default: follow the system)
     install_excepthook()
+    # Cyclic garbage is collected on the GUI thread only. A collection that runs on a
+    # worker thread (the engine relay, predictions, sweeps, planner) can free a PySide
+    # widget there: its C++ destructor then waits for a Qt lock the GUI thread holds
+    # while that thread waits for the GIL -- a frozen window (seen with gdb in the test
+    # suite). pyqtgraph's GarbageCollector disables automatic collection and collects
+    # from a GUI-thread timer, by generation, with the usual thresholds.
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    collector = GarbageCollector(interval=1.0)  # noqa: F841 - kept alive for the run
     window = MainWindow()
     window.show()
     log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
