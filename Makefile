@@ -62,7 +62,7 @@ clean:
 
 # The standalone Linux bundle (PyInstaller onedir, packaging/README.md): dist/sdsim/,
 # its binary dist/sdsim/sdsim. Not part of `make test`: it takes minutes.
-.PHONY: package package-check
+.PHONY: package package-check package-smoke
 $(VENV)/.installed-package: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[package]'
 	touch $@ $(VENV)/.installed-run
@@ -80,3 +80,7 @@ package-check:
 		{ echo "package-check needs desktop-file-validate and appstreamcli: apt-get install desktop-file-utils appstream"; exit 1; }
 	desktop-file-validate packaging/linux/*.desktop
 	appstreamcli validate --no-net packaging/linux/*.metainfo.xml
+
+# The built bundle: simulate, a two-process sweep and the window under Xvfb.
+package-smoke:
+	bash packaging/smoke.sh dist/sdsim/sdsim
