@@ -234,7 +234,9 @@ def main(*, install_entry: bool) -> int:
             verb = "removed"
     except OSError as exc:
         where = exc.filename if isinstance(exc.filename, str) else "?"
-        print(f"error: cannot write {where!r}: {exc.strerror or exc}", file=sys.stderr)
+        action = "install" if install_entry else "remove"
+        print(f"error: cannot {action} the desktop entry: {where!r}: {exc.strerror or exc}",
+              file=sys.stderr)
         return 1
     for path in outcome.changed:
         print(f"{verb} {path}")

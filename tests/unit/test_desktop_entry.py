@@ -137,7 +137,8 @@ def test_an_unwritable_folder_is_one_line_and_exit_1(
     monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
     assert main(["--install-desktop-entry"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: cannot write ") and err.count("\n") == 1
+    assert err.startswith("error: cannot install the desktop entry: ")
+    assert err.count("\n") == 1
     assert "Traceback" not in err
 
 
