@@ -59,3 +59,28 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The standalone Linux bundle (PyInstaller onedir, packaging/README.md): dist/sdsim/,
+# its binary dist/sdsim/sdsim. Not part of `make test`: it takes minutes.
+.PHONY: package package-check package-smoke
+$(VENV)/.installed-package: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[package]'
+	touch $@ $(VENV)/.installed-run
+
+package: $(VENV)/.installed-package
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/sdsim.spec
+	@du -sh dist/sdsim
+
+# The desktop metadata against freedesktop's validators (Debian's desktop-file-utils
+# and appstream; installed with apt-get when missing and root).
+package-check:
+	@command -v desktop-file-validate >/dev/null && command -v appstreamcli >/dev/null || \
+		{ [ "$$(id -u)" = 0 ] && apt-get install -y -q desktop-file-utils appstream >/dev/null; } || \
+		{ echo "package-check needs desktop-file-validate and appstreamcli: apt-get install desktop-file-utils appstream"; exit 1; }
+	desktop-file-validate packaging/linux/*.desktop
+	appstreamcli validate --no-net packaging/linux/*.metainfo.xml
+
+# The built bundle: simulate, a two-process sweep and the window under Xvfb.
+package-smoke:
+	bash packaging/smoke.sh dist/sdsim/sdsim

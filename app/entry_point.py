@@ -6,6 +6,8 @@
 * a command (``simulate``, ``validate``, ``plan``, ``sweep``, ``replicate``,
   ``worker``, ``report``) or ``-h``/``--help``/``--version``:
   the headless CLI (:mod:`app.cli`), no Qt involved;
+* ``--install-desktop-entry`` / ``--uninstall-desktop-entry``: the launcher, icon
+  and ``.sdsim`` file type in the user's XDG folders (:mod:`app.desktop_entry`);
 * anything else: ``unknown command`` with a suggestion, exit code 2.
 
 GUI options (``--offline``, and Qt's own such as ``-platform offscreen``) may
@@ -27,6 +29,8 @@ from typing import Literal
 
 HEADLESS_COMMANDS = ("simulate", "validate", "plan", "sweep", "replicate", "worker", "report")
 HEADLESS_OPTIONS = ("-h", "--help", "--version")
+#: Desktop integration for pip installs (app.desktop_entry), Qt-free.
+DESKTOP_OPTIONS = ("--install-desktop-entry", "--uninstall-desktop-entry")
 #: Options the desktop app understands (see app.ui.application.run_gui).
 GUI_OPTIONS = ("--offline",)
 #: Qt's own command-line options (QApplication/QGuiApplication), passed on as before.
@@ -42,9 +46,10 @@ EXIT_BROKEN_PIPE = 1
 
 @dataclass(frozen=True, slots=True)
 class Launch:
-    """What the command line asks for: ``gui``, ``headless`` or ``error`` (with ``message``)."""
+    """What the command line asks for: ``gui``, ``headless``, ``desktop`` (the desktop
+    entry's install or removal) or ``error`` (with ``message``)."""
 
-    mode: Literal["gui", "headless", "error"]
+    mode: Literal["gui", "headless", "desktop", "error"]
     args: tuple[str, ...] = ()
     open_path: Path | None = None
     message: str = ""
@@ -88,7 +93,7 @@ def _path_problem(arg: str) -> str | None:
 
 
 def _unknown(arg: str) -> str:
-    choices = [*HEADLESS_COMMANDS, *HEADLESS_OPTIONS, *GUI_OPTIONS]
+    choices = [*HEADLESS_COMMANDS, *HEADLESS_OPTIONS, *GUI_OPTIONS, *DESKTOP_OPTIONS]
     close = difflib.get_close_matches(arg.lower(), choices, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return (
@@ -119,6 +124,10 @@ def parse_launch(argv: list[str]) -> Launch:
     """Decide what ``argv`` (without the program name) asks for; never raises."""
     if argv and (argv[0] in HEADLESS_COMMANDS or argv[0] in HEADLESS_OPTIONS):
         return Launch("headless", tuple(argv))
+    if argv and argv[0] in DESKTOP_OPTIONS:
+        if len(argv) > 1:
+            return Launch("error", message=f"{argv[0]} takes no arguments")
+        return Launch("desktop", (argv[0],))
     options, rest, problem = _split_gui_options(argv)
     if problem is not None:
         return Launch("error", message=problem)
@@ -199,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             code = cli_main(list(launch.args))
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
             return code
+        if launch.mode == "desktop":
+            from app.desktop_entry import main as desktop_main
+
+            return desktop_main(install_entry=launch.args[0] == DESKTOP_OPTIONS[0])
         return _run_gui(launch)
     except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
         print("interrupted", file=sys.stderr)

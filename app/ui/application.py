@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from app import APP_ID, APP_NAME, ORG_NAME, __version__
+from app import APP_NAME, ORG_NAME, __version__
+from app.desktop_entry import DESKTOP_ID, ICON_RESOURCE
 from app.logging_setup import configure_logging
+from app.resources import resource_path
 from app.ui.errors import install_excepthook
 from app.ui.main_window import MainWindow
 from app.ui.settings import redirect_qt_settings
@@ -41,7 +44,10 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(ORG_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_ID)
+    # Wayland compositors take the window's icon and grouping from the installed
+    # <DESKTOP_ID>.desktop; X11 and Windows from the window icon itself.
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(QIcon(str(resource_path(*ICON_RESOURCE))))
     redirect_qt_settings()  # SDSIM_DATA_DIR holds Qt's own settings too
     return app
 
