@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from app.reports.render.report import (
     write_png,
 )
 from app.reports.run_folder import RunReportInput, series_from_snapshots
+from app.ui.plain_text import PlainLabel, about, warn
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -86,7 +86,7 @@ class ReportPreview(QDialog):
         self.save_png.clicked.connect(lambda: self._save("png"))
         close.clicked.connect(self.reject)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Page size:"))
+        bar.addWidget(PlainLabel("Page size:"))
         bar.addWidget(self.page_size)
         bar.addStretch(1)
         bar.addWidget(self.save_pdf)
@@ -113,7 +113,7 @@ class ReportPreview(QDialog):
             if widget is not None:
                 widget.deleteLater()
         for index in range(len(self.pages.pages)):
-            label = QLabel()
+            label = PlainLabel("")  # holds only the page's picture
             label.setObjectName(f"reportPage{index + 1}")
             label.setPixmap(QPixmap.fromImage(page_image(self.pages, index, PREVIEW_DPI)))
             label.setFrameShape(QLabel.Shape.Box)
@@ -132,7 +132,7 @@ class ReportPreview(QDialog):
         try:
             (write_pdf if kind == "pdf" else write_png)(self.pages, target)
         except OSError as exc:
-            QMessageBox.warning(self, "Export Report", f"Cannot write {target.name}: {exc}")
+            warn(self, "Export Report", f"Cannot write {target.name}: {exc}")
             return None
         return target
 
@@ -151,8 +151,7 @@ def open_report_preview(window: MainWindow) -> ReportPreview | None:
     """Show the preview of the last run's report (a message when there is no run yet)."""
     data = report_input(window)
     if data is None:
-        QMessageBox.information(window, "Export Report",
-                                "Run the design first: the report shows a run's results.")
+        about(window, "Export Report", "Run the design first: the report shows a run's results.")
         return None
     dialog = ReportPreview(data, window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

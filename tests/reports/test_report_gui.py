@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel
 
+from app.ui import report_export
 from app.ui.report_export import ReportPreview
 from app.ui.run_controller import IDLE
 from app.ui.theme import dark_palette
@@ -25,8 +26,7 @@ def _preview() -> ReportPreview | None:
 
 def test_export_report_before_a_run_says_to_run_first(window, qtbot, monkeypatch) -> None:
     told: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information",
-                        lambda _parent, _title, text: told.append(text))
+    monkeypatch.setattr(report_export, "about", lambda _parent, _title, text: told.append(text))
     window.findChild(QAction, "actionExportReport").trigger()
     assert told and "Run the design first" in told[0]
     assert _preview() is None
