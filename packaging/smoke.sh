@@ -9,7 +9,7 @@ BIN=${1:-dist/sdsim/sdsim}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 export SDSIM_DATA_DIR="$WORK/data"
-TEMPLATE=$(dirname "$BIN")/_internal/resources/templates/three_tier_web_app.sdsim
+TEMPLATE=$(dirname "$BIN")/_internal/app/_resources/templates/three_tier_web_app.sdsim
 
 "$BIN" simulate "$TEMPLATE" --duration 20 --out "$WORK/run" --quiet
 test -s "$WORK/run/summary.json"
