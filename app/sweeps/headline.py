@@ -29,6 +29,20 @@ END_TO_END_METRICS: Final = (*LATENCY_METRICS, *RATE_METRICS)
 #: Every per-component headline metric, in the order tables show them.
 COMPONENT_METRICS: Final = ("utilization", *LATENCY_METRICS, *RATE_METRICS)
 
+#: How each headline metric is shown: metric -> (what people call it, unit, factor from
+#: the summary's value to that unit). The what-if table and the sweep plots share it.
+FIGURE_LABELS: Final = {
+    "latency_mean_ms": ("mean latency", "ms", 1.0),
+    "latency_p50_ms": ("p50 latency", "ms", 1.0),
+    "latency_p90_ms": ("p90 latency", "ms", 1.0),
+    "latency_p95_ms": ("p95 latency", "ms", 1.0),
+    "latency_p99_ms": ("p99 latency", "ms", 1.0),
+    "throughput_rps": ("throughput", "req/s", 1.0),
+    "error_rate": ("error rate", "%", 100.0),
+    "availability": ("availability", "%", 100.0),
+    "utilization": ("utilization", "%", 100.0),
+}
+
 Figures = dict[tuple[str, str], float | None]
 
 

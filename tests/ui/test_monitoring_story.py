@@ -206,6 +206,8 @@ def test_monitoring_story(window, qtbot, tmp_path: Path) -> None:  # type: ignor
     plan = dialog.plan
     assert plan is not None, dialog.status.text()
     assert plan.met and plan.confirmed, dialog.notes.toPlainText()
+    # The plan's p99 is simulated latency (a seeded run), not wall-clock time: it meets
+    # the 100 ms target whatever the machine's load.
     assert plan.simulated_p99_ms is not None and plan.simulated_p99_ms <= 100.0
     # The saturated web server needs more replicas; the table says how many.
     assert plan.replicas.get("web", 1) >= 2

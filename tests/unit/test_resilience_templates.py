@@ -26,7 +26,9 @@ def test_scenario_template_is_listed_valid_canonical_and_short(key: str) -> None
     assert validate(doc) == []
     path = resource_path("templates", f"{key}.sdsim")
     assert path.read_text(encoding="utf-8") == dumps(load(path))
-    assert 60 <= doc.simulation.duration_s <= 120  # a run a user watches to the end
+    # The template's simulated duration (a setting, not a timing): a run a user watches
+    # to the end.
+    assert 60 <= doc.simulation.duration_s <= 120
     assert doc.faults and len(doc.description or "") > 200  # the story is told
     positions = {c.id: c.position for c in doc.components}
     assert len(set(positions.values())) == len(positions)

@@ -11,22 +11,13 @@ from typing import Final
 from app.engine.snapshot import END_TO_END
 from app.sweeps.compare import ComparisonRow
 from app.sweeps.estimates import Estimate
+from app.sweeps.headline import FIGURE_LABELS
 
 COLUMNS: Final = ("Figure", "Current", "Variant", "Difference (variant − current)",
                   "Significant?")
 
 #: Metric -> (what people call it, unit, factor to that unit).
-_METRICS: Final = {
-    "latency_mean_ms": ("mean latency", "ms", 1.0),
-    "latency_p50_ms": ("p50 latency", "ms", 1.0),
-    "latency_p90_ms": ("p90 latency", "ms", 1.0),
-    "latency_p95_ms": ("p95 latency", "ms", 1.0),
-    "latency_p99_ms": ("p99 latency", "ms", 1.0),
-    "throughput_rps": ("throughput", "req/s", 1.0),
-    "error_rate": ("error rate", "%", 100.0),
-    "availability": ("availability", "%", 100.0),
-    "utilization": ("utilization", "%", 100.0),
-}
+_METRICS: Final = FIGURE_LABELS
 
 
 def figure_name(row: ComparisonRow) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from app.sweeps.axes import Axis
+from app.sweeps.headline import FIGURE_LABELS
 from app.sweeps.sweep import SweepResult
 from app.ui.charts import MIN_Y_TOP, Y_HEADROOM, style_run_plot, theme_plot
 from app.ui.plain_text import PlainLabel, markup
@@ -44,13 +45,10 @@ LATENCY_CURVES: Final = (
 ANALYTIC_CURVES: Final = (("latency_mean_ms", "mean"), ("latency_p99_ms", "p99"))
 #: Figures a heat map can show: metric -> (title, unit, scale).
 HEAT_METRICS: Final = {
-    "latency_mean_ms": ("Mean latency", "ms", 1.0),
-    "latency_p50_ms": ("p50 latency", "ms", 1.0),
-    "latency_p95_ms": ("p95 latency", "ms", 1.0),
-    "latency_p99_ms": ("p99 latency", "ms", 1.0),
-    "throughput_rps": ("Throughput", "req/s", 1.0),
-    "error_rate": ("Error rate", "%", 100.0),
-    "availability": ("Availability", "%", 100.0),
+    # A title starts upper-case, except a percentile's ("p99 latency").
+    metric: (name if name[1:2].isdigit() else name[:1].upper() + name[1:], unit, scale)
+    for metric, (name, unit, scale) in FIGURE_LABELS.items()
+    if metric not in ("latency_p90_ms", "utilization")
 }
 BAND_ALPHA: Final = 60
 #: Cells are labelled with their values up to this many (beyond, the text would not fit).
