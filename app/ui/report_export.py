@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -135,16 +135,6 @@ class ReportPreview(QDialog):
             warn(self, "Export Report", f"Cannot write {target.name}: {exc}")
             return None
         return target
-
-
-def add_report_action(window: MainWindow, before: QAction) -> QAction:
-    """File ▸ Export Report… (enabled once a run has finished)."""
-    action = QAction("Export &Report…", window)
-    action.setObjectName("actionExportReport")
-    action.setStatusTip("Preview the last run's report and save it as PDF or PNG")
-    action.triggered.connect(lambda _checked=False: open_report_preview(window))
-    window.file_menu.insertAction(before, action)
-    return action
 
 
 def open_report_preview(window: MainWindow) -> ReportPreview | None:
