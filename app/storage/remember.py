@@ -47,13 +47,24 @@ def _insecure(backend: KeyringBackend) -> str | None:
     return None
 
 
-def keyring_status() -> KeyringStatus:
-    """Check the current keyring backend without reading or writing any secret."""
+def keyring_problem() -> str | None:
+    """Why the current keyring backend cannot keep a secret safely, or ``None`` when it can.
+
+    The one check behind every feature that keeps a secret in the keyring
+    (remember-me here, the cloud refresh token in ``app.cloud.client``); the
+    answer is a short parenthesis such as ``" (no keyring backend is installed)"``
+    for a message. Reads and writes no secret.
+    """
     try:
         backend = keyring.get_keyring()
     except (keyring.errors.KeyringError, RuntimeError) as exc:
-        return KeyringStatus(False, _UNAVAILABLE.format(detail=f" ({exc})"))
-    problem = _insecure(backend)
+        return f" ({exc})"
+    return _insecure(backend)
+
+
+def keyring_status() -> KeyringStatus:
+    """Check the current keyring backend without reading or writing any secret."""
+    problem = keyring_problem()
     if problem:
         return KeyringStatus(False, _UNAVAILABLE.format(detail=problem))
     return KeyringStatus(True, "Your sign-in will be kept in the system keyring.")
