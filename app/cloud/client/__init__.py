@@ -1,0 +1,56 @@
+"""The desktop's client for the cloud sync server (docs/cloud.md), Qt-free.
+
+``CloudClient`` speaks the server's HTTP API from one worker thread; every
+failure is a ``CloudError`` (``Offline``, ``SignedOut``, ``Conflict``,
+``RateLimited``...); ``credentials`` keeps the refresh token in the OS keyring.
+"""
+
+from app.cloud.client.api import CloudClient
+from app.cloud.client.credentials import RefreshTokenStore, keyring_available
+from app.cloud.client.errors import (
+    BadResponse,
+    CloudError,
+    Conflict,
+    InvalidServerUrl,
+    Offline,
+    RateLimited,
+    ResponseTooLarge,
+    SignedOut,
+)
+from app.cloud.client.models import (
+    Change,
+    ChangesPage,
+    CloudUser,
+    ProjectDocument,
+    ProjectInfo,
+    Session,
+    SessionInfo,
+    Share,
+    VersionInfo,
+)
+from app.cloud.client.urls import ServerUrl, validate_server_url
+
+__all__ = [
+    "BadResponse",
+    "Change",
+    "ChangesPage",
+    "CloudClient",
+    "CloudError",
+    "CloudUser",
+    "Conflict",
+    "InvalidServerUrl",
+    "Offline",
+    "ProjectDocument",
+    "ProjectInfo",
+    "RateLimited",
+    "RefreshTokenStore",
+    "ResponseTooLarge",
+    "ServerUrl",
+    "Session",
+    "SessionInfo",
+    "Share",
+    "SignedOut",
+    "VersionInfo",
+    "keyring_available",
+    "validate_server_url",
+]
