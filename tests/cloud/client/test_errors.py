@@ -1,0 +1,183 @@
+"""Every way a request can fail ends as one CloudError with a plain message."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.responses import Response, StreamingResponse
+
+from app.cloud.client import (
+    BadResponse,
+    CloudClient,
+    CloudError,
+    Offline,
+    RateLimited,
+    ResponseTooLarge,
+)
+from tests.cloud.client.conftest import PASSWORD
+from tests.cloud.client.fake_server import FakeCloud
+
+PROFILE = ("GET", "/api/v1/user/profile")
+MB = 1024 * 1024
+
+
+def answer(status: int, body: bytes, **headers: str) -> Callable[[], Response]:
+    return lambda: Response(body, status_code=status, headers=headers)
+
+
+def streamed(status: int, total: int, **headers: str) -> Callable[[], Response]:
+    """A chunked answer without Content-Length, ``total`` bytes long."""
+    def chunks() -> Iterator[bytes]:
+        sent = 0
+        while sent < total:
+            piece = b"x" * min(64 * 1024, total - sent)
+            sent += len(piece)
+            yield piece
+    return lambda: StreamingResponse(chunks(), status_code=status, headers=headers)
+
+
+def test_a_refused_connection_is_offline(refused_url: str) -> None:
+    with CloudClient(refused_url, timeout=5) as client, pytest.raises(Offline) as caught:
+        client.login("ada@example.com", PASSWORD)
+    assert (caught.value.status, caught.value.error) == (None, "offline")
+    assert caught.value.message == "The server could not be reached."
+
+
+def test_a_server_that_never_answers_is_offline_after_the_timeout(silent_server: str) -> None:
+    with CloudClient(silent_server, timeout=0.5) as client, pytest.raises(Offline) as caught:
+        client.health()
+    assert caught.value.error == "timeout"
+
+
+def test_a_refresh_the_server_fails_keeps_the_sign_in(
+        signed_in: CloudClient, cloud: FakeCloud) -> None:
+    cloud.expire_access_tokens()
+    cloud.overrides[("POST", "/api/v1/auth/refresh")] = answer(502, b"<html>Bad gateway</html>")
+    with pytest.raises(CloudError) as caught:
+        signed_in.get_profile()
+    assert caught.value.status == 502 and signed_in.signed_in
+    assert signed_in.get_profile().email == "ada@example.com"  # the next try renews
+
+
+def test_412_is_a_conflict_with_the_current_version(signed_in: CloudClient) -> None:
+    from app.cloud.client import Conflict
+
+    signed_in.put_project("p1", name="P", document="{}", version_id="v1", create=True)
+    signed_in.put_project("p1", name="P", document="{1}", version_id="v2", if_match="v1")
+    with pytest.raises(Conflict) as caught:
+        signed_in.put_project("p1", name="P", document="{2}", version_id="v3", if_match="v1")
+    assert (caught.value.status, caught.value.error) == (412, "version_conflict")
+    assert caught.value.current_version_id == "v2"
+
+
+def test_429_is_rate_limited_with_retry_after(client: CloudClient, cloud: FakeCloud) -> None:
+    cloud.login_retry_after = 37
+    with pytest.raises(RateLimited) as caught:
+        client.login("ada@example.com", PASSWORD)
+    assert (caught.value.status, caught.value.retry_after) == (429, 37)
+    assert caught.value.error == "rate_limited"
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("Wed, 21 Oct 2099 07:28:00 GMT", 86400),  # far future: capped at a day
+    ("Thu, 01 Jan 1970 00:00:00 GMT", 0),      # the past: now
+    ("99999999999", 86400),
+    ("soon", None),
+    ("-5", None),
+])
+def test_retry_after_is_parsed_and_bounded(client: CloudClient, cloud: FakeCloud,
+                                           header: str, expected: int | None) -> None:
+    cloud.overrides[("POST", "/api/v1/auth/login")] = answer(
+        429, b'{"error": "rate_limited", "message": "Slow down."}', **{"Retry-After": header})
+    with pytest.raises(RateLimited) as caught:
+        client.login("ada@example.com", PASSWORD)
+    assert caught.value.retry_after == expected
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(answer(200, b"{" + b" " * (11 * MB) + b"}"), id="declared-length"),
+    pytest.param(streamed(200, 11 * MB), id="chunked"),
+    pytest.param(answer(200, gzip.compress(b" " * (40 * MB)), **{"Content-Encoding": "gzip"}),
+                 id="gzip-bomb"),
+])
+def test_an_oversized_answer_is_refused(signed_in: CloudClient, cloud: FakeCloud,
+                                        make: Callable[[], Response]) -> None:
+    cloud.overrides[PROFILE] = make
+    with pytest.raises(ResponseTooLarge) as caught:
+        signed_in.get_profile()
+    assert caught.value.error == "response_too_large"
+    assert caught.value.message == "The server's answer was larger than 10 MB and was refused."
+
+
+def test_a_smaller_limit_is_kept(cloud: FakeCloud) -> None:
+    cloud.overrides[("GET", "/health")] = answer(200, b'{"status": "' + b"o" * 5000 + b'"}')
+    with CloudClient(cloud.url, max_response_bytes=4096) as client, \
+            pytest.raises(ResponseTooLarge):
+        client.health()
+
+
+HOSTILE = {
+    "html": (502, b"<html><body><h1>502 Bad Gateway</h1><img src='/x'></body></html>",
+             "The server had a problem (HTTP 502). Try again later.", "http_502"),
+    "huge": (500, b'{"error": "x", "message": "' + b"A" * (5 * MB) + b'"}',
+             "The server had a problem (HTTP 500). Try again later.", "http_500"),
+    "huge-chunked": (500, None,
+                     "The server had a problem (HTTP 500). Try again later.", "http_500"),
+    "wrong-types": (400, json.dumps({"error": 5, "message": ["a"], "details": "x"}).encode(),
+                    "The server refused the request as invalid.", "http_400"),
+    "bad-code": (403, json.dumps({"error": "<b>Nope</b>", "message": 12}).encode(),
+                 "You are not allowed to do that.", "http_403"),
+    "not-utf8": (404, b"\xff\xfe\x00garbage", "That was not found on the server.", "http_404"),
+    "array": (409, b"[1, 2, 3]", "That already exists on the server.", "http_409"),
+    "deep": (500, b"[" * 200_000 + b"]" * 200_000,
+             "The server had a problem (HTTP 500). Try again later.", "http_500"),
+    "redirect": (302, b"", "The server redirected the request (HTTP 302); check the server "
+                 "address.", "http_302"),
+    "teapot": (418, b"", "The server answered with HTTP 418.", "http_418"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_error_body_becomes_one_plain_message(
+        signed_in: CloudClient, cloud: FakeCloud, case: str) -> None:
+    status, body, message, code = HOSTILE[case]
+    cloud.overrides[PROFILE] = (streamed(status, 20 * MB) if body is None else
+                                answer(status, body, Location="http://evil.example/"))
+    with pytest.raises(CloudError) as caught:
+        signed_in.get_profile()
+    assert type(caught.value) is CloudError
+    assert (caught.value.status, caught.value.message, caught.value.error) == (
+        status, message, code)
+    assert caught.value.details == {}
+    assert signed_in.signed_in
+
+
+def test_server_text_is_cleaned_and_capped(signed_in: CloudClient, cloud: FakeCloud) -> None:
+    body = {"error": "validation_error",
+            "message": "Bad\x00 input\n\u202e<script>alert(1)</script>" + "!" * 1000,
+            "details": {"name": "too\rlong " * 100, "count": 3, "nested": {"a": 1},
+                        **{f"f{i}": "x" for i in range(50)}}}
+    cloud.overrides[PROFILE] = answer(400, json.dumps(body).encode())
+    with pytest.raises(CloudError) as caught:
+        signed_in.get_profile()
+    error = caught.value
+    assert error.message.startswith("Bad input <script>alert(1)</script>!!!")
+    assert len(error.message) == 300 and error.message.endswith("…")
+    assert not any(ord(c) < 32 or c == "\u202e" for c in error.message)
+    assert error.details["count"] == "3" and "nested" not in error.details
+    assert len(error.details["name"]) == 200 and "\r" not in error.details["name"]
+    assert len(error.details) == 20
+
+
+@pytest.mark.parametrize("body", [
+    b"<html>ok</html>", b'{"email": 5}', b"[]", b'{"id": true, "email": "a@b.c"}',
+])
+def test_a_success_in_the_wrong_shape_is_a_bad_response(
+        signed_in: CloudClient, cloud: FakeCloud, body: bytes) -> None:
+    cloud.overrides[PROFILE] = answer(200, body)
+    with pytest.raises(BadResponse) as caught:
+        signed_in.get_profile()
+    assert caught.value.message.startswith("The server's answer was not understood")
