@@ -76,7 +76,7 @@ class Answer:
         """The body as JSON, or ``BadResponse``."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting
             raise BadResponse("The server's answer was not understood (not JSON).",
                               status=self.status, error="bad_response") from exc
 

@@ -116,6 +116,9 @@ class FakeCloud:
         self.feed: dict[str, dict[str, int]] = {}  # user id -> project id -> seq
         self.counter = itertools.count(1)
         self.access_ttl = ACCESS_TTL
+        #: ``expires_in`` as told to the client, when it should differ from the real TTL.
+        self.advertised_ttl: int | None = None
+        self.refused_tokens = 0  # 401s answered to authenticated requests
         self.refresh_calls = 0
         #: (method, path) -> a callable making the answer, used once, before any route.
         self.overrides: dict[tuple[str, str], Callable[[], Response]] = {}
@@ -157,14 +160,16 @@ class FakeCloud:
         refresh = f"{sid}.{secrets.token_urlsafe(32)}"
         self.access[access] = (user_id, sid, time.time() + self.access_ttl)
         self.sessions[sid].refresh_hash = _hash(refresh)
-        return {"access_token": access, "refresh_token": refresh,
-                "expires_in": self.access_ttl}
+        told = self.access_ttl if self.advertised_ttl is None else self.advertised_ttl
+        return {"access_token": access, "refresh_token": refresh, "expires_in": told}
 
     def caller(self, request: Request) -> tuple[Account, str]:
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer "):
             raise ApiError(401, "not_authenticated", "Sign in first.")
         entry = self.access.get(header[7:])
+        if entry is None or not self.sessions[entry[1]].active or entry[2] <= time.time():
+            self.refused_tokens += 1
         if entry is None or not self.sessions[entry[1]].active:
             raise ApiError(401, "invalid_token", "The access token is not valid.")
         if entry[2] <= time.time():

@@ -55,11 +55,21 @@ def test_an_expired_access_token_is_renewed_once_and_the_request_retried(
     before = stored(cloud, memory_keyring)
     cloud.expire_access_tokens()
     assert signed_in.get_profile().email == "ada@example.com"
-    assert cloud.refresh_calls == 1
+    assert (cloud.refused_tokens, cloud.refresh_calls) == (1, 1)  # a 401, one refresh, a retry
     after = stored(cloud, memory_keyring)
     assert after is not None and after != before  # the rotated token replaced the old one
     assert signed_in.get_profile().email == "ada@example.com"
     assert cloud.refresh_calls == 1  # the new access token is used from then on
+
+
+def test_a_token_near_its_expiry_is_renewed_before_the_request(
+        client: CloudClient, cloud: FakeCloud) -> None:
+    client.register("ada@example.com", PASSWORD)
+    cloud.advertised_ttl = 0  # the client is told the token is already due
+    client.login("ada@example.com", PASSWORD)
+    client.get_profile()
+    client.get_profile()
+    assert cloud.refresh_calls == 2 and cloud.refused_tokens == 0
 
 
 def test_each_rotation_is_persisted_and_the_keyring_token_resumes_the_session(

@@ -174,6 +174,7 @@ def test_server_text_is_cleaned_and_capped(signed_in: CloudClient, cloud: FakeCl
 
 @pytest.mark.parametrize("body", [
     b"<html>ok</html>", b'{"email": 5}', b"[]", b'{"id": true, "email": "a@b.c"}',
+    b"[" * 200_000 + b"]" * 200_000, b"\xff\xfe",
 ])
 def test_a_success_in_the_wrong_shape_is_a_bad_response(
         signed_in: CloudClient, cloud: FakeCloud, body: bytes) -> None:
