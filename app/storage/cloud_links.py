@@ -8,6 +8,8 @@ is pushed to the new one as new.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -54,8 +56,11 @@ class CloudLinks:
         server_url = clean_line("server_url", server_url, MAX_URL_LENGTH).rstrip("/")
         cloud_user_id = clean_line("cloud_user_id", cloud_user_id, 64)
         cloud_email = clean_line("cloud_email", cloud_email, 320)
-        if not server_url or not cloud_user_id:
-            raise errors.ValidationError("server_url", "A cloud link needs a server and a user.")
+        parts = urlsplit(server_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in server_url:
+            raise errors.ValidationError("server_url", "The server address is an http(s) URL.")
+        if not cloud_user_id:
+            raise errors.ValidationError("cloud_user_id", "A cloud link needs a cloud user.")
         with self._db.write() as db:
             local_user(db, user_id)
             link = db.get(models.CloudLink, user_id)
