@@ -20,12 +20,17 @@ from app.storage.documents import summarize_changes
 from app.storage.passwords import PasswordStrength, check_password, password_strength
 from app.storage.records import (
     ChangeSummary,
+    CloudLinkInfo,
     Project,
+    ProjectChange,
     ProjectInfo,
     RecoveryEntry,
+    RemoteApplied,
     RunInfo,
     RunReplication,
     StoredRun,
+    SyncConflict,
+    SyncHead,
     TemplateInfo,
     UserProfile,
     UserSession,
@@ -33,20 +38,27 @@ from app.storage.records import (
 )
 from app.storage.remember import KeyringStatus, keyring_status
 from app.storage.store import Store, default_path
+from app.storage.sync_store import SyncStore
 
 __all__ = [
     "ChangeSummary",
     "Clock",
+    "CloudLinkInfo",
     "KeyringStatus",
     "ManualClock",
     "PasswordStrength",
     "Project",
+    "ProjectChange",
     "ProjectInfo",
     "RecoveryEntry",
+    "RemoteApplied",
     "RunInfo",
     "RunReplication",
     "Store",
     "StoredRun",
+    "SyncConflict",
+    "SyncHead",
+    "SyncStore",
     "TemplateInfo",
     "UserProfile",
     "UserSession",

@@ -134,7 +134,14 @@ class RememberToken(Base):
 
 
 class Project(Base):
-    """A project: its name and owner. The documents live in :class:`ProjectVersion`."""
+    """A project: its name and owner. The documents live in :class:`ProjectVersion`.
+
+    ``deleted_at`` set makes the row a tombstone: the project is gone for every
+    reader (its versions, runs and recovery slots are deleted), but its id stays
+    so that sync can tell the server. ``change_seq`` is the store-wide change
+    number (``store_meta['change_seq']``) of the project's last create, save,
+    rename or delete: "changes since *n*" is ``change_seq > n``.
+    """
 
     __tablename__ = "projects"
 
@@ -144,10 +151,19 @@ class Project(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     current_version: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None]
+    change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
 class ProjectVersion(Base):
-    """One saved version of a project: the ``.sdsim`` JSON text, who, when, a note."""
+    """One saved version of a project: the ``.sdsim`` JSON text, who, when, a note.
+
+    ``version_id`` is a UUID that names the version on every machine (the
+    server's ETag); ``parent_version_id`` the version it was made from (not a
+    foreign key: the parent may exist only on the server); ``origin`` the
+    ``store_uid`` of the store that made it, or ``"cloud"`` for one pulled from
+    the server.
+    """
 
     __tablename__ = "project_versions"
     __table_args__ = (UniqueConstraint("project_id", "number"),)
@@ -162,6 +178,9 @@ class ProjectVersion(Base):
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")
+    version_id: Mapped[str] = mapped_column(String(36), unique=True)
+    parent_version_id: Mapped[str | None] = mapped_column(String(36))
+    origin: Mapped[str] = mapped_column(String(36))
 
 
 class RecoverySlot(Base):
@@ -209,3 +228,47 @@ class Run(Base):
     design: Mapped[str] = mapped_column(Text)
     replications: Mapped[int] = mapped_column(Integer)
     results: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SyncState(Base):
+    """Where a project stands with the cloud server (a row once it was pushed or pulled).
+
+    ``base_version_id`` is the server version the project was last in step
+    with (``NULL``: the server does not have it, e.g. after a delete reached
+    it); ``base_name`` the name the server has. ``role`` is ``"owner"`` or
+    ``"reader"`` (shared read-only: never pushed). ``conflict`` is a sentence
+    for the user about the last conflict, ``conflict_copy_id`` the project
+    that kept the local edit and ``forked_version_id`` the local version it
+    copied (so the same edit is never forked twice).
+    """
+
+    __tablename__ = "sync_state"
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    base_version_id: Mapped[str | None] = mapped_column(String(36))
+    base_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="owner")
+    conflict: Mapped[str | None] = mapped_column(Text)
+    conflict_copy_id: Mapped[str | None] = mapped_column(String(36))
+    forked_version_id: Mapped[str | None] = mapped_column(String(36))
+    last_synced_at: Mapped[datetime | None]
+
+
+class CloudLink(Base):
+    """A local account linked to a cloud account: the server, who, and the feed cursor.
+
+    The refresh token is never here: it lives in the OS keyring.
+    """
+
+    __tablename__ = "cloud_links"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    server_url: Mapped[str] = mapped_column(String(2048))
+    cloud_user_id: Mapped[str] = mapped_column(String(64))
+    cloud_email: Mapped[str] = mapped_column(String(320))
+    cursor: Mapped[str | None] = mapped_column(Text)
+    linked_at: Mapped[datetime]

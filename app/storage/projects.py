@@ -4,7 +4,10 @@ Every call takes the caller's :class:`~app.storage.records.UserSession` and
 checks, in the same transaction, that the session is valid and that the
 project belongs to its user (:class:`errors.NotAllowed` otherwise). Every save
 is a new version; nothing is ever overwritten, and restoring an old version
-saves it again as the newest one.
+saves it again as the newest one. Every version gets a stable ``version_id``
+(a UUID) and its parent's; a delete leaves a tombstone (see
+:func:`app.storage.versioning.make_tombstone`) that every reader treats as
+"no such project"; every change takes the next store-wide change number.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.storage import errors, models
@@ -26,7 +29,6 @@ from app.storage.documents import (
     DocumentInput,
     blank_document,
     document_text,
-    sha256_of,
     summarize_changes,
     validate_with_model,
 )
@@ -35,6 +37,7 @@ from app.storage.records import ChangeSummary, Project, ProjectInfo, UserSession
 from app.storage.templates import TemplateService
 from app.storage.text import clean_line, clean_note
 from app.storage.tokens import authenticate
+from app.storage.versioning import add_version, make_tombstone, touch
 
 log = logging.getLogger(__name__)
 MAX_NAME_LENGTH = 200
@@ -68,7 +71,7 @@ def owned_project(db: Session, session: UserSession, project_id: str, now: datet
     """
     user = authenticate(db, session, now, refresh=write)
     project = db.get(models.Project, project_id) if isinstance(project_id, str) else None
-    if project is None:
+    if project is None or project.deleted_at is not None:
         raise errors.NotFound("This project does not exist (it may have been deleted).")
     if project.owner_id != user.id:
         raise errors.NotAllowed("This project belongs to another account.")
@@ -83,17 +86,25 @@ def _info(project: models.Project) -> ProjectInfo:
 def _version_info(version: models.ProjectVersion, author_email: str | None) -> VersionInfo:
     return VersionInfo(version.project_id, version.number, version.created_at, version.author_id,
                        author_email, version.note, len(version.document.encode("utf-8")),
-                       version.sha256)
+                       version.sha256, version.version_id, version.parent_version_id)
+
+
+def live_projects_of(user_id: str) -> Select[models.Project]:
+    """A query for ``user_id``'s projects that are not tombstones."""
+    return select(models.Project).where(models.Project.owner_id == user_id,
+                                        models.Project.deleted_at.is_(None))
 
 
 @guard_public_methods
 class ProjectService:
     """Project storage; reached as ``store.projects``."""
 
-    def __init__(self, db: Database, clock: Clock, templates: TemplateService) -> None:
+    def __init__(self, db: Database, clock: Clock, templates: TemplateService,
+                 origin: str) -> None:
         self._db = db
         self._clock = clock
         self._templates = templates
+        self._origin = origin
 
     # -- helpers -------------------------------------------------------------
 
@@ -102,21 +113,10 @@ class ProjectService:
     ) -> tuple[models.User, models.Project]:
         return owned_project(db, session, project_id, self._clock(), write=write)
 
-    @staticmethod
-    def _add_version(db: Session, user: models.User, project: models.Project, text: str,
+    def _add_version(self, db: Session, user: models.User, project: models.Project, text: str,
                      *, note: str, now: datetime) -> models.ProjectVersion:
-        if project.current_version >= MAX_SQLITE_INT:
-            raise errors.ValidationError(
-                "version", f"“{project.name}” has no version numbers left: duplicate it.")
-        project.current_version += 1
-        project.updated_at = now
-        version = models.ProjectVersion(
-            project_id=project.id, number=project.current_version, document=text,
-            sha256=sha256_of(text), author_id=user.id, created_at=now, note=clean_note(note),
-        )
-        db.add(version)
-        db.flush()
-        return version
+        return add_version(db, project, text, author_id=user.id, note=note, now=now,
+                           origin=self._origin)
 
     def _version(self, db: Session, project: models.Project, number: int | None
                  ) -> models.ProjectVersion:
@@ -157,7 +157,7 @@ class ProjectService:
         """The user's projects, most recently modified first; ``search`` filters by name."""
         with self._db.read() as db:
             user = authenticate(db, session, self._clock())
-            query = select(models.Project).where(models.Project.owner_id == user.id)
+            query = live_projects_of(user.id)
             if search and search.strip():
                 pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%") \
                     .replace("_", "\\_") + "%"
@@ -171,7 +171,8 @@ class ProjectService:
             _, project = self._owned(db, session, project_id)
             row = self._version(db, project, version)
             return Project(project.id, project.name, project.owner_id, project.created_at,
-                           project.updated_at, row.number, row.document)
+                           project.updated_at, row.number, row.document, row.version_id,
+                           row.parent_version_id)
 
     # -- versions ----------------------------------------------------------------
 
@@ -250,7 +251,7 @@ class ProjectService:
         with self._db.write() as db:
             _, project = self._owned(db, session, project_id, write=True)
             project.name = name
-            project.updated_at = self._clock()
+            touch(db, project, self._clock())
             return _info(project)
 
     def duplicate(self, session: UserSession, project_id: str,
@@ -271,10 +272,14 @@ class ProjectService:
             return _info(copy)
 
     def delete(self, session: UserSession, project_id: str) -> None:
-        """Delete the project and all of its versions."""
+        """Delete the project: its versions, kept runs and autosaves go; a tombstone stays.
+
+        The tombstone (id, name, change number) is invisible to every call
+        here; the next cloud sync deletes the project on the server.
+        """
         with self._db.write() as db:
             _, project = self._owned(db, session, project_id, write=True)
-            db.delete(project)
+            make_tombstone(db, project, self._clock())
         log.info("Deleted project %s", project_id)
 
     def count(self, session: UserSession) -> int:
@@ -282,7 +287,8 @@ class ProjectService:
         with self._db.read() as db:
             user = authenticate(db, session, self._clock())
             return int(db.scalar(select(func.count()).select_from(models.Project)
-                                 .where(models.Project.owner_id == user.id)) or 0)
+                                 .where(models.Project.owner_id == user.id,
+                                        models.Project.deleted_at.is_(None))) or 0)
 
     # -- files -----------------------------------------------------------------
 

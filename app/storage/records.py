@@ -69,7 +69,11 @@ class ProjectInfo:
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    """A project with the ``.sdsim`` JSON text of one version (the latest by default)."""
+    """A project with the ``.sdsim`` JSON text of one version (the latest by default).
+
+    ``version_id`` is that version's stable UUID, ``parent_version_id`` the one
+    it was made from (``None`` for a first version).
+    """
 
     id: str
     name: str
@@ -78,6 +82,8 @@ class Project:
     updated_at: datetime
     version: int
     document: str
+    version_id: str = ""
+    parent_version_id: str | None = None
 
     @property
     def info(self) -> ProjectInfo:
@@ -89,7 +95,11 @@ class Project:
 
 @dataclass(frozen=True, slots=True)
 class VersionInfo:
-    """One saved version: its number (1, 2, ...), who saved it, when, and a note."""
+    """One saved version: its number (1, 2, ...), who saved it, when, and a note.
+
+    ``version_id`` names the version on every machine (a UUID);
+    ``parent_version_id`` is the version it was made from.
+    """
 
     project_id: str
     number: int
@@ -99,6 +109,8 @@ class VersionInfo:
     note: str
     size: int
     sha256: str
+    version_id: str = ""
+    parent_version_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +210,75 @@ class StoredRun:
     info: RunInfo
     design: str
     replications: tuple[RunReplication, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncHead:
+    """A project as cloud sync sees it: its newest version and where it stands.
+
+    A tombstone has ``deleted`` true and no ``document``/``version_id``.
+    ``base_version_id`` is the server version it was last in step with
+    (``None``: the server does not have it); ``role`` is ``None`` until the
+    project was first pushed or pulled.
+    """
+
+    id: str
+    owner_id: str
+    name: str
+    document: str | None
+    version_id: str | None
+    parent_version_id: str | None
+    deleted: bool
+    base_version_id: str | None
+    base_name: str | None
+    role: str | None
+    change_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectChange:
+    """One project's latest change in the store-wide change sequence."""
+
+    id: str
+    name: str
+    deleted: bool
+    version_id: str | None
+    change_seq: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteApplied:
+    """What storing a change from the server did.
+
+    ``outcome`` is ``"created"``, ``"updated"``, ``"unchanged"``, ``"revived"``
+    (a local delete lost to an edit on the server), ``"deleted"``,
+    ``"unknown"`` (a deletion of a project this store never had) or
+    ``"forked"`` (local edits were kept as ``conflicted_copy_id``).
+    """
+
+    project_id: str
+    outcome: str
+    conflicted_copy_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConflict:
+    """A conflict to tell the user about: whose edit went where."""
+
+    project_id: str
+    project_name: str
+    message: str
+    copy_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CloudLinkInfo:
+    """A local account's link to a cloud account (the token is in the OS keyring)."""
+
+    user_id: str
+    server_url: str
+    cloud_user_id: str
+    cloud_email: str
+    cursor: str | None
+    linked_at: datetime

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from app import paths
 from app.storage import errors, models
@@ -46,7 +46,7 @@ class RecoveryService:
             user_id = authenticate(db, session, now, refresh=True).id if session else None
             if project_id is not None:
                 project = db.get(models.Project, project_id)
-                if project is None:
+                if project is None or project.deleted_at is not None:
                     raise errors.NotFound("This project no longer exists.")
                 if project.owner_id != user_id:
                     raise errors.NotAllowed("This project belongs to another account.")
@@ -69,7 +69,10 @@ class RecoveryService:
                 .outerjoin(models.Project, models.Project.id == models.RecoverySlot.project_id)
                 .where(
                     models.RecoverySlot.user_id.is_(None) if user_id is None
-                    else models.RecoverySlot.user_id == user_id
+                    else models.RecoverySlot.user_id == user_id,
+                    # A deleted project's slots go with it; never offer one of a tombstone.
+                    or_(models.RecoverySlot.project_id.is_(None),
+                        models.Project.deleted_at.is_(None)),
                 )
                 .order_by(models.RecoverySlot.saved_at.desc())
             ).all()

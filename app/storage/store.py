@@ -20,6 +20,7 @@ from app.storage.migrate import upgrade
 from app.storage.projects import ProjectService
 from app.storage.recovery import RecoveryService
 from app.storage.runs import RunService
+from app.storage.sync_store import SyncStore
 from app.storage.templates import TemplateService
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class Store:
         Runs kept with a project (what-if comparisons), to reopen and compare.
     recovery : RecoveryService
         Autosave slots and recovery after a crash.
+    sync : SyncStore
+        What the cloud sync client reads and writes (no Qt, any thread).
     templates : TemplateService
         The shipped ``.sdsim`` templates.
     """
@@ -61,7 +64,8 @@ class Store:
         self._instance = instance
         self.templates = templates
         self.accounts = AccountService(db, clock, store_uid)
-        self.projects = ProjectService(db, clock, templates)
+        self.projects = ProjectService(db, clock, templates, store_uid)
+        self.sync = SyncStore(db, clock, store_uid)
         self.runs = RunService(db, clock)
         self.recovery = RecoveryService(db, clock, instance)
         self._closed = False

@@ -72,6 +72,32 @@ def seeded(seeded_users: SeededUsers, tmp_path: Path) -> Iterator[SeededStore]:
     store.close()
 
 
+def _alembic(path: Path, action: str, revision: str) -> None:
+    from alembic import command
+
+    from app.storage.db import create_sqlite_engine
+    from app.storage.migrate import alembic_config
+
+    engine = create_sqlite_engine(path, foreign_keys=False)  # as app.storage.migrate runs them
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            getattr(command, action)(config, revision)
+    finally:
+        engine.dispose()
+
+
+def downgrade_to(path: Path, revision: str) -> None:
+    """Take the closed database at ``path`` back to schema ``revision`` (real migrations)."""
+    _alembic(path, "downgrade", revision)
+
+
+def upgrade_to(path: Path, revision: str) -> None:
+    """Create or bring the database at ``path`` to schema ``revision`` (not the newest)."""
+    _alembic(path, "upgrade", revision)
+
+
 @dataclass
 class BcryptCalls:
     """How many real bcrypt hashes and checks ran (counted at the library call)."""

@@ -1,0 +1,105 @@
+"""Which cloud account each local account is linked to, and its change-feed cursor.
+
+The refresh token is never stored here (it lives in the OS keyring). Linking
+a local account to a different server or cloud account forgets the sync state
+of its projects: their bases name versions on the old server, so every project
+is pushed to the new one as new.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.storage import errors, models
+from app.storage.boundary import guard_public_methods
+from app.storage.clock import Clock
+from app.storage.db import Database
+from app.storage.records import CloudLinkInfo
+from app.storage.text import clean_line
+
+MAX_URL_LENGTH = 2048
+MAX_CURSOR_LENGTH = 1024
+
+
+def _info(link: models.CloudLink) -> CloudLinkInfo:
+    return CloudLinkInfo(link.user_id, link.server_url, link.cloud_user_id, link.cloud_email,
+                         link.cursor, link.linked_at)
+
+
+def local_user(db: Session, user_id: str) -> models.User:
+    """The local account ``user_id`` (``NotFound`` when there is none)."""
+    user = db.get(models.User, user_id) if isinstance(user_id, str) else None
+    if user is None:
+        raise errors.NotFound("There is no such local account.")
+    return user
+
+
+def _forget_sync_state(db: Session, user_id: str) -> None:
+    owned = select(models.Project.id).where(models.Project.owner_id == user_id)
+    db.execute(delete(models.SyncState).where(models.SyncState.project_id.in_(owned)))
+
+
+@guard_public_methods
+class CloudLinks:
+    """Cloud links and cursors per local account (part of ``store.sync``)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def link(self, user_id: str, server_url: str, cloud_user_id: str,
+             cloud_email: str) -> CloudLinkInfo:
+        """Link the local account to a cloud account (the same one again keeps the cursor)."""
+        server_url = clean_line("server_url", server_url, MAX_URL_LENGTH).rstrip("/")
+        cloud_user_id = clean_line("cloud_user_id", cloud_user_id, 64)
+        cloud_email = clean_line("cloud_email", cloud_email, 320)
+        parts = urlsplit(server_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in server_url:
+            raise errors.ValidationError("server_url", "The server address is an http(s) URL.")
+        if not cloud_user_id:
+            raise errors.ValidationError("cloud_user_id", "A cloud link needs a cloud user.")
+        with self._db.write() as db:
+            local_user(db, user_id)
+            link = db.get(models.CloudLink, user_id)
+            if link is not None and (link.server_url, link.cloud_user_id) == (
+                    server_url, cloud_user_id):
+                link.cloud_email = cloud_email
+                return _info(link)
+            if link is not None:  # another server or account: start afresh there
+                db.delete(link)
+                db.flush()
+            _forget_sync_state(db, user_id)
+            link = models.CloudLink(user_id=user_id, server_url=server_url,
+                                    cloud_user_id=cloud_user_id, cloud_email=cloud_email,
+                                    cursor=None, linked_at=self._clock())
+            db.add(link)
+            return _info(link)
+
+    def get_link(self, user_id: str) -> CloudLinkInfo | None:
+        """The local account's cloud link, or ``None``."""
+        with self._db.read() as db:
+            local_user(db, user_id)
+            link = db.get(models.CloudLink, user_id)
+            return _info(link) if link is not None else None
+
+    def set_cursor(self, user_id: str, cursor: str | None) -> None:
+        """Remember the change-feed cursor after a pull (``NotFound`` when not linked)."""
+        if cursor is not None:
+            cursor = clean_line("cursor", cursor, MAX_CURSOR_LENGTH)
+        with self._db.write() as db:
+            local_user(db, user_id)
+            link = db.get(models.CloudLink, user_id)
+            if link is None:
+                raise errors.NotFound("This account is not linked to a cloud account.")
+            link.cursor = cursor
+
+    def unlink(self, user_id: str, *, forget_sync_state: bool = False) -> None:
+        """Sign out of the cloud: drop the link (projects stay; sync state too unless asked)."""
+        with self._db.write() as db:
+            local_user(db, user_id)
+            db.execute(delete(models.CloudLink).where(models.CloudLink.user_id == user_id))
+            if forget_sync_state:
+                _forget_sync_state(db, user_id)
