@@ -16,10 +16,11 @@ from app.cloud.server import VERSION, health
 from app.cloud.server.auth.router import router as auth_router
 from app.cloud.server.context import ServerContext
 from app.cloud.server.errors import install_error_handlers
+from app.cloud.server.projects.router import router as projects_router
 from app.cloud.server.settings import ServerSettings
 from app.cloud.server.user.router import router as user_router
 
-ROUTERS: list[APIRouter] = [health.router, auth_router, user_router]
+ROUTERS: list[APIRouter] = [health.router, auth_router, user_router, projects_router]
 
 _ERROR_SCHEMA = {
     "type": "object",

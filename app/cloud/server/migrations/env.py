@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.cloud.server.models import Base
+from app.cloud.server.projects import models as _project_models  # noqa: F401  (their tables)
 
 
 def run_migrations_online() -> None:
