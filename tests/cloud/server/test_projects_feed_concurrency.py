@@ -116,3 +116,44 @@ def test_a_polling_reader_ends_with_every_last_version(cloud_server: CloudServer
         everything, _ = feed_all(client, reader)
     assert len(everything) == len({c["id"] for c in everything}) == len(final)
     assert {c["id"]: (c["version_id"], c["deleted"]) for c in everything} == final
+
+
+def _race(server: CloudServer, attempts: list[Any]) -> list[int]:
+    """Run each ``attempt(client)`` in its own thread at once; their status codes."""
+    barrier = threading.Barrier(len(attempts))
+    codes: list[int] = [0] * len(attempts)
+
+    def run(index: int) -> None:
+        with server.client() as client:
+            barrier.wait()
+            codes[index] = attempts[index](client).status_code
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(codes)
+
+
+def test_racing_writes_on_one_project_let_exactly_one_through(cloud_server: CloudServer) -> None:
+    owner = register(cloud_server)
+    racers = 8
+    project_id = new_id()
+    creates = _race(cloud_server, [
+        lambda client: put(client, owner, project_id, create=True) for _ in range(racers)])
+    assert creates == [201] + [412] * (racers - 1)
+    with cloud_server.client() as client:
+        head = client.get(f"{PROJECTS}/{project_id}", headers=owner.auth).json()["version_id"]
+    updates = _race(cloud_server, [
+        lambda client: put(client, owner, project_id, if_match=head) for _ in range(racers)])
+    assert updates == [200] + [412] * (racers - 1)
+    # One version id, claimed by creates of different projects at once.
+    shared_version = new_id()
+    claims = _race(cloud_server, [
+        lambda client: put(client, owner, new_id(), version_id=shared_version, create=True)
+        for _ in range(racers)])
+    assert claims == [201] + [409] * (racers - 1)
+    with cloud_server.client() as client:
+        versions = client.get(f"{PROJECTS}/{project_id}/versions", headers=owner.auth).json()
+    assert len(versions["versions"]) == 2
