@@ -84,3 +84,13 @@ package-check:
 # The built bundle: simulate, a two-process sweep and the window under Xvfb.
 package-smoke:
 	bash packaging/smoke.sh dist/sdsim/sdsim
+
+# The cloud sync server (docs/cloud.md): SQLite and in-process rate limits in
+# ~/.local/share/sdsim-server, on localhost:8001. SDSIM_* variables configure it.
+.PHONY: server
+$(VENV)/.installed-server: pyproject.toml setup.py | $(PY)
+	$(PY) -m pip install --quiet -e '.[server]'
+	touch $@ $(VENV)/.installed-run
+
+server: $(VENV)/.installed-server
+	$(BIN)/sdsim-server $(SERVER_ARGS)
