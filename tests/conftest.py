@@ -20,6 +20,10 @@ from hypothesis import HealthCheck, settings
 from tests.support.memory_keyring import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Cheap bcrypt for every store and server the tests open (and their child
+# processes): 4 rounds instead of 12. Tests of the production cost pass it
+# explicitly or clear the variable (tests/unit/test_storage_passwords.py).
+os.environ["SDSIM_BCRYPT_COST"] = "4"
 
 # Hypothesis judges examples by wall-clock time by default (a 200 ms deadline, a
 # "too slow" health check): on a busy shared machine that fails correct code.

@@ -81,6 +81,12 @@ class AccountService:
         self._clock = clock
         self.limiter = RateLimiter(clock)
         self._remembered = RememberedToken(store_uid)
+        # Read once per store: SDSIM_BCRYPT_COST (tests: 4), else the production 12.
+        try:
+            self._cost = passwords.configured_cost()
+        except ValueError as exc:  # a developer's typo must not stop the app opening
+            log.warning("%s; hashing at the default cost %d", exc, passwords.BCRYPT_COST)
+            self._cost = passwords.BCRYPT_COST
 
     # -- registration -------------------------------------------------------
 
@@ -108,7 +114,7 @@ class AccountService:
         with self._db.read() as db:
             if db.scalar(select(models.User.id).where(models.User.email == normalized)):
                 raise errors.EmailTaken()
-        hashed = passwords.hash_password(password)
+        hashed = passwords.hash_password(password, self._cost)
         now = self._clock()
         user = models.User(
             id=str(uuid.uuid4()),
@@ -163,7 +169,8 @@ class AccountService:
                 + (f" {left} attempt{'s' if left != 1 else ''} left before a 15-minute lock."
                    if left <= 2 else "")
             )
-        rehash = passwords.hash_password(password) if passwords.needs_rehash(stored) else None
+        rehash = (passwords.hash_password(password, self._cost)
+                  if passwords.needs_rehash(stored, self._cost) else None)
         now = self._clock()
         with self._db.write() as db:
             row = db.get(models.User, user_id)
@@ -216,7 +223,7 @@ class AccountService:
                     row.locked_until = now + LOCKOUT
             attempt = row.failed_attempts
             user_id = user.id if user is not None else None
-            stored = user.password_hash if user is not None else passwords.DUMMY_HASH
+            stored = user.password_hash if user is not None else passwords.dummy_hash(self._cost)
         if remaining is not None:
             raise errors.AccountLocked(remaining)
         return user_id, stored, attempt
@@ -337,7 +344,7 @@ class AccountService:
             raise errors.WeakPassword(reasons)
         if not passwords.verify_password(current, stored):
             raise errors.InvalidCredentials("The current password is incorrect.")
-        hashed = passwords.hash_password(new)
+        hashed = passwords.hash_password(new, self._cost)
         now = self._clock()
         remembered = self._remembered.load()
         with self._db.write() as db:

@@ -23,9 +23,10 @@ import hashlib
 import hmac
 import itertools
 import math
+import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import bcrypt
@@ -33,6 +34,10 @@ import bcrypt
 from app.resources import resource_path
 
 BCRYPT_COST = 12
+#: The environment variable that lowers (or raises) the cost: tests set it to 4 so
+#: that hundreds of hashes take milliseconds; the desktop and the server read it
+#: through :func:`configured_cost`, and production leaves it unset (12).
+COST_VARIABLE = "SDSIM_BCRYPT_COST"
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
 SCHEME = "bcrypt-sha256"
@@ -66,6 +71,31 @@ def _prehash(password: str) -> bytes:
     data = normalize(password).encode("utf-8", "surrogatepass")
     digest = hmac.new(_PREHASH_KEY, data, hashlib.sha256).digest()
     return base64.b64encode(digest)
+
+
+def configured_cost(environ: Mapping[str, str] | None = None) -> int:
+    """The bcrypt cost to hash with: :data:`COST_VARIABLE` if set (4–31), else 12.
+
+    Raises ``ValueError`` naming the variable when it is not a whole number in
+    bcrypt's range, rather than silently falling back.
+    """
+    text = (os.environ if environ is None else environ).get(COST_VARIABLE, "").strip()
+    if not text:
+        return BCRYPT_COST
+    if not text.isdigit() or not 4 <= int(text) <= 31:
+        raise ValueError(f"{COST_VARIABLE} must be a whole number from 4 to 31, not {text[:20]!r}")
+    return int(text)
+
+
+@functools.cache
+def dummy_hash(cost: int) -> str:
+    """A hash of the given cost to verify against when the email is unknown.
+
+    :data:`DUMMY_HASH` for the production cost; other costs (tests) make one once.
+    """
+    if cost == BCRYPT_COST:
+        return DUMMY_HASH
+    return hash_password(base64.b64encode(os.urandom(18)).decode("ascii"), cost)
 
 
 def hash_password(password: str, cost: int = BCRYPT_COST) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import keyring.backends.fail
 import keyring.errors
 import pytest
 
-from app.storage import ManualClock, errors, passwords
+from app.storage import ManualClock, Store, errors, passwords
 from app.storage.accounts import LOCKOUT, normalize_email
 from app.storage.ratelimit import RateLimiter
 from app.storage.tokens import SESSION_IDLE_TIMEOUT, token_hash
@@ -272,3 +274,20 @@ def test_logs_never_contain_passwords_or_tokens(
     assert "Signed in account" in caplog.text
     for secret in (ALICE_PASSWORD, "a wrong passphrase here", session.token):
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(("variable", "expected"), [("4", "$2b$04$"), (None, "$2b$12$")])
+def test_the_store_hashes_at_the_configured_cost_and_12_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str | None, expected: str
+) -> None:
+    # The suite runs at cost 4 (tests/conftest.py); production leaves the variable unset.
+    if variable is None:
+        monkeypatch.delenv(passwords.COST_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(passwords.COST_VARIABLE, variable)
+    path = tmp_path / "cost.sqlite3"
+    with Store.open(path) as store:
+        store.accounts.register(email="cost@example.com", password=ALICE_PASSWORD)
+    with closing(sqlite3.connect(path)) as connection:
+        (stored,) = connection.execute("SELECT password_hash FROM users").fetchone()
+    assert stored.startswith(f"{passwords.SCHEME}${expected}")

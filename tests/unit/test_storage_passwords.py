@@ -100,3 +100,18 @@ def test_verify_rejects_foreign_hashes_and_needs_rehash_spots_low_cost() -> None
 
 def test_dummy_hash_is_a_valid_cost_12_hash() -> None:
     assert not pw.needs_rehash(pw.DUMMY_HASH)
+
+
+def test_configured_cost_reads_the_variable_and_refuses_nonsense() -> None:
+    assert pw.configured_cost({}) == pw.BCRYPT_COST == 12  # production: unset
+    assert pw.configured_cost({pw.COST_VARIABLE: " 5 "}) == 5
+    for bad in ("3", "32", "twelve", "-4", "4.5"):
+        with pytest.raises(ValueError, match=pw.COST_VARIABLE):
+            pw.configured_cost({pw.COST_VARIABLE: bad})
+
+
+def test_the_dummy_hash_has_the_cost_it_stands_in_for() -> None:
+    assert pw.dummy_hash(pw.BCRYPT_COST) is pw.DUMMY_HASH
+    low = pw.dummy_hash(4)
+    assert low.startswith("bcrypt-sha256$$2b$04$")
+    assert pw.dummy_hash(4) is low  # made once
