@@ -43,11 +43,16 @@ class NewVersion:
     document: str
     version_id: str
     note: str
+    #: The document's UTF-8 length and SHA-256 (hex), computed once by :meth:`of`.
+    size: int
+    sha256: str
 
-    @property
-    def sha256(self) -> str:
-        """The document's SHA-256 (hex) over its UTF-8 bytes."""
-        return hashlib.sha256(self.document.encode("utf-8")).hexdigest()
+    @classmethod
+    def of(cls, name: str, document: str, version_id: str, note: str = "") -> NewVersion:
+        """A new version, its size and hash computed from one UTF-8 encoding."""
+        encoded = document.encode("utf-8")
+        return cls(name, document, version_id, note, len(encoded),
+                   hashlib.sha256(encoded).hexdigest())
 
 
 def find_visible(db: Session, project_id: str, user_id: str, *, lock: bool = False,
@@ -154,7 +159,7 @@ def _put(db: Session, project_id: str, user_id: str, condition: Precondition,
     db.add(ProjectVersion(
         id=new.version_id, project_id=project_id, ordinal=project.version_count,
         parent_version_id=parent, name=new.name, document=new.document,
-        size=len(new.document.encode("utf-8")), sha256=sha, note=new.note,
+        size=new.size, sha256=sha, note=new.note,
         author_id=user_id, created_at=now))
     project.name = new.name
     project.version_id = new.version_id
