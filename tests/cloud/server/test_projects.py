@@ -87,6 +87,20 @@ def test_ids_bodies_and_size_limits(cloud_server: CloudServer, api: httpx.Client
                        content=b"{oops")
     assert not_json.status_code == 400
 
+    # Text no column can hold is a 400, never a database error (PostgreSQL refuses NUL).
+    for raw in (b'{"name": "a\\u0000b", "document": "", "version_id": "%s"}',
+                b'{"name": "a", "document": "\\ud800", "version_id": "%s"}'):
+        odd = api.put(f"{PROJECTS}/{new_id()}", headers={**owner.auth, "If-None-Match": "*"},
+                      content=raw % new_id().encode())
+        assert (odd.status_code, odd.json()["error"]) == (400, "validation_error"), odd.text
+    project_id, _ = create(api, owner)
+    nul_share = api.post(f"{PROJECTS}/{project_id}/shares", headers=owner.auth,
+                         json={"email": "a\u0000@example.com"})
+    assert nul_share.status_code == 400
+    nul_unshare = api.delete(f"{PROJECTS}/{project_id}/shares", headers=owner.auth,
+                             params={"email": "a\u0000@example.com"})
+    assert nul_unshare.status_code == 400
+
     limit = 5 * 1024 * 1024
     at_limit = put(api, owner, new_id(), document="a" * limit, create=True)
     assert at_limit.status_code == 201, at_limit.text

@@ -47,11 +47,12 @@ def parse_put_body(raw: bytes) -> NewVersion:
         body = ProjectPutBody.model_validate_json(raw)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
-    if len(body.document) > MAX_DOCUMENT_BYTES or \
-            len(body.document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+    if len(body.document) > MAX_DOCUMENT_BYTES:  # more characters than bytes allowed
         raise _too_large("document", MAX_DOCUMENT_BYTES)
-    return NewVersion(name=body.name, document=body.document,
-                      version_id=str(body.version_id), note=body.note)
+    new = NewVersion.of(body.name, body.document, str(body.version_id), body.note)
+    if new.size > MAX_DOCUMENT_BYTES:
+        raise _too_large("document", MAX_DOCUMENT_BYTES)
+    return new
 
 
 def canonical_uuid(value: str, field: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from app.cloud.server.deps import CurrentAuth, DbSession, rate_limit_api
 from app.cloud.server.projects import service
@@ -26,6 +26,7 @@ from app.cloud.server.projects.schemas import (
     ShareBody,
     ShareOut,
     SharesOut,
+    Text,
     VersionDocumentOut,
     VersionOut,
     VersionsOut,
@@ -34,6 +35,9 @@ from app.cloud.server.projects.schemas import (
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"],
                    dependencies=[Depends(rate_limit_api)])
 
+#: Any text reaches the handler (so a bad id is 400 ``invalid_id``); the schema says UUID.
+ProjectId = Annotated[str, Path(json_schema_extra={"format": "uuid"})]
+VersionId = Annotated[str, Path(json_schema_extra={"format": "uuid"})]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
 _NO_STORE = {"Cache-Control": "private, no-cache"}
@@ -73,7 +77,7 @@ def feed(auth: CurrentAuth, db: DbSession,
 
 @router.get("/{project_id}", response_model=ProjectDocumentOut,
             responses={304: {"description": "Not modified (If-None-Match)"}})
-def get_project(project_id: str, auth: CurrentAuth, db: DbSession,
+def get_project(project_id: ProjectId, auth: CurrentAuth, db: DbSession,
                 if_none_match: IfNoneMatch = None) -> Any:
     """The project and its current document; ``ETag`` is the version id."""
     project_id = canonical_uuid(project_id, "project_id")
@@ -93,7 +97,7 @@ def get_project(project_id: str, auth: CurrentAuth, db: DbSession,
 
 @router.put("/{project_id}", response_model=ProjectOut, openapi_extra=_PUT_OPENAPI,
             responses={201: {"description": "Created", "model": ProjectOut}})
-def put_project(project_id: str, auth: CurrentAuth, db: DbSession,
+def put_project(project_id: ProjectId, auth: CurrentAuth, db: DbSession,
                 raw: Annotated[bytes, Depends(read_bounded_body)], *,
                 if_match: IfMatch = None, if_none_match: IfNoneMatch = None) -> Response:
     """Create (``If-None-Match: *``) or update (``If-Match``) with a new version."""
@@ -109,7 +113,7 @@ def put_project(project_id: str, auth: CurrentAuth, db: DbSession,
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT,
                response_class=Response)
-def delete_project(project_id: str, auth: CurrentAuth, db: DbSession,
+def delete_project(project_id: ProjectId, auth: CurrentAuth, db: DbSession,
                    if_match: IfMatch = None) -> Response:
     """Delete (a tombstone in the feed); ``If-Match`` must name the current version."""
     project_id = canonical_uuid(project_id, "project_id")
@@ -119,7 +123,7 @@ def delete_project(project_id: str, auth: CurrentAuth, db: DbSession,
 
 
 @router.get("/{project_id}/versions", response_model=VersionsOut)
-def list_versions(project_id: str, auth: CurrentAuth, db: DbSession) -> VersionsOut:
+def list_versions(project_id: ProjectId, auth: CurrentAuth, db: DbSession) -> VersionsOut:
     """Every version kept on the server, oldest first."""
     project_id = canonical_uuid(project_id, "project_id")
     versions = service.list_versions(db, project_id, auth.user_id)
@@ -127,7 +131,7 @@ def list_versions(project_id: str, auth: CurrentAuth, db: DbSession) -> Versions
 
 
 @router.get("/{project_id}/versions/{version_id}", response_model=VersionDocumentOut)
-def get_version(project_id: str, version_id: str, auth: CurrentAuth,
+def get_version(project_id: ProjectId, version_id: VersionId, auth: CurrentAuth,
                 db: DbSession) -> VersionDocumentOut:
     """One version with its document."""
     project_id = canonical_uuid(project_id, "project_id")
@@ -137,7 +141,7 @@ def get_version(project_id: str, version_id: str, auth: CurrentAuth,
 
 
 @router.get("/{project_id}/shares", response_model=SharesOut)
-def list_shares(project_id: str, auth: CurrentAuth, db: DbSession) -> SharesOut:
+def list_shares(project_id: ProjectId, auth: CurrentAuth, db: DbSession) -> SharesOut:
     """Who the project is shared with (the owner only)."""
     project_id = canonical_uuid(project_id, "project_id")
     rows = service.list_shares(db, project_id, auth.user_id)
@@ -147,7 +151,7 @@ def list_shares(project_id: str, auth: CurrentAuth, db: DbSession) -> SharesOut:
 
 @router.post("/{project_id}/shares", response_model=ShareOut,
              status_code=status.HTTP_201_CREATED)
-def add_share(project_id: str, body: ShareBody, auth: CurrentAuth, db: DbSession) -> ShareOut:
+def add_share(project_id: ProjectId, body: ShareBody, auth: CurrentAuth, db: DbSession) -> ShareOut:
     """Share read-only with another account, by its email."""
     project_id = canonical_uuid(project_id, "project_id")
     share, email = service.add_share(db, project_id, auth.user_id, body.email)
@@ -156,8 +160,8 @@ def add_share(project_id: str, body: ShareBody, auth: CurrentAuth, db: DbSession
 
 @router.delete("/{project_id}/shares", status_code=status.HTTP_204_NO_CONTENT,
                response_class=Response)
-def remove_share(project_id: str, auth: CurrentAuth, db: DbSession,
-                 email: Annotated[str, Query(min_length=1, max_length=255)]) -> Response:
+def remove_share(project_id: ProjectId, auth: CurrentAuth, db: DbSession,
+                 email: Annotated[Text, Query(min_length=1, max_length=255)]) -> Response:
     """Withdraw a share (the reader's feed gets a tombstone)."""
     project_id = canonical_uuid(project_id, "project_id")
     service.remove_share(db, project_id, auth.user_id, email)

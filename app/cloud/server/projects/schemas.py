@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 Role = Literal["owner", "reader"]
+
+
+def storable_text(value: str) -> str:
+    """Refuse what no database column can hold: NUL (PostgreSQL) and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable_text)]
 
 
 class ProjectPutBody(BaseModel):
     """``PUT /projects/{id}``: the new head version (its id chosen by the client)."""
 
-    name: str = Field(min_length=1, max_length=255)
-    document: str
+    name: Text = Field(min_length=1, max_length=255)
+    document: Text
     version_id: uuid.UUID
-    note: str = Field(default="", max_length=500)
+    note: Text = Field(default="", max_length=500)
 
 
 class ProjectOut(BaseModel):
@@ -88,7 +102,7 @@ class VersionsOut(BaseModel):
 class ShareBody(BaseModel):
     """``POST /projects/{id}/shares``."""
 
-    email: str = Field(min_length=1, max_length=255)
+    email: Text = Field(min_length=1, max_length=255)
 
 
 class ShareOut(BaseModel):

@@ -43,33 +43,48 @@ class NewVersion:
     document: str
     version_id: str
     note: str
+    #: The document's UTF-8 length and SHA-256 (hex), computed once by :meth:`of`.
+    size: int
+    sha256: str
 
-    @property
-    def sha256(self) -> str:
-        """The document's SHA-256 (hex) over its UTF-8 bytes."""
-        return hashlib.sha256(self.document.encode("utf-8")).hexdigest()
+    @classmethod
+    def of(cls, name: str, document: str, version_id: str, note: str = "") -> NewVersion:
+        """A new version, its size and hash computed from one UTF-8 encoding."""
+        encoded = document.encode("utf-8")
+        return cls(name, document, version_id, note, len(encoded),
+                   hashlib.sha256(encoded).hexdigest())
 
 
-def find_visible(db: Session, project_id: str, user_id: str, *, lock: bool = False,
-                 include_deleted: bool = False) -> Visible | None:
-    """The project when the caller owns it or has an active share; else None.
+def lookup(db: Session, project_id: str, user_id: str, *,
+           lock: bool = False) -> tuple[Project | None, str | None]:
+    """The project row (or None) and the caller's role in it (None: not theirs to see).
 
-    ``lock`` takes the project row's lock (PostgreSQL ``FOR UPDATE``) so that writes
-    to one project are serialised and their checks see the latest state.
+    One read of the row: on PostgreSQL each statement has its own snapshot, so
+    asking "does it exist?" in a second statement could see a project another
+    request committed in between (and answer 404 for one the caller is creating).
+    ``lock`` takes the row's lock (``FOR UPDATE``) so that writes to one project are
+    serialised and their checks see the latest state. Deleted projects are returned.
     """
     query = select(Project).where(Project.id == project_id)
     if lock:
         query = query.with_for_update()
     project = db.scalar(query)
     if project is None:
-        return None
+        return None, None
     if project.owner_id == user_id:
-        role = "owner"
-    else:
-        share = db.get(ProjectShare, (project_id, user_id))
-        if share is None or share.revoked_at is not None:
-            return None
-        role = "reader"
+        return project, "owner"
+    share = db.get(ProjectShare, (project_id, user_id))
+    if share is None or share.revoked_at is not None:
+        return project, None
+    return project, "reader"
+
+
+def find_visible(db: Session, project_id: str, user_id: str, *, lock: bool = False,
+                 include_deleted: bool = False) -> Visible | None:
+    """The project when the caller owns it or has an active share; else None."""
+    project, role = lookup(db, project_id, user_id, lock=lock)
+    if project is None or role is None:
+        return None
     if project.deleted_at is not None and not include_deleted:
         return None
     return Visible(project, role)
@@ -107,26 +122,25 @@ def put_project(db: Session, project_id: str, user_id: str, condition: Precondit
         # Two creates of one id (or two uses of one version id) raced on PostgreSQL:
         # the loser answers as it would have, had it come second.
         db.rollback()
-        found = find_visible(db, project_id, user_id, include_deleted=True)
-        exists = db.get(Project, project_id) is not None
+        project, role = lookup(db, project_id, user_id)
         db.rollback()
-        if found is None and exists:
+        if project is not None and role is None:
             raise NOT_FOUND from None
-        if (found is not None and condition.create and found.project.deleted_at is None
-                and found.project.version_id != new.version_id):
-            raise _conflict(found.project) from None
+        if role == "reader":
+            raise READ_ONLY from None
+        if (project is not None and condition.create and project.deleted_at is None
+                and project.version_id != new.version_id):
+            raise _conflict(project) from None
         raise _version_reused() from None
 
 
 def _put(db: Session, project_id: str, user_id: str, condition: Precondition,
          new: NewVersion) -> tuple[Project, bool]:
-    found = find_visible(db, project_id, user_id, lock=True, include_deleted=True)
-    if found is None:
-        if db.get(Project, project_id) is not None:
-            raise NOT_FOUND  # someone else's: not told apart from "no such project"
-    elif found.role != "owner":
+    project, role = lookup(db, project_id, user_id, lock=True)
+    if project is not None and role is None:
+        raise NOT_FOUND  # someone else's: not told apart from "no such project"
+    if role == "reader":
         raise READ_ONLY
-    project = found.project if found else None
     sha = new.sha256
     if (project is not None and project.deleted_at is None
             and project.version_id == new.version_id and project.sha256 == sha):
@@ -154,7 +168,7 @@ def _put(db: Session, project_id: str, user_id: str, condition: Precondition,
     db.add(ProjectVersion(
         id=new.version_id, project_id=project_id, ordinal=project.version_count,
         parent_version_id=parent, name=new.name, document=new.document,
-        size=len(new.document.encode("utf-8")), sha256=sha, note=new.note,
+        size=new.size, sha256=sha, note=new.note,
         author_id=user_id, created_at=now))
     project.name = new.name
     project.version_id = new.version_id
