@@ -246,7 +246,11 @@ def running_server(backend: str, tmp: Path, mailbox: Mailbox,
         yield server
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+#: The two backends every server test runs against.
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def cloud_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                  mailbox: Mailbox) -> Iterator[CloudServer]:
     """The real server, once per session and worker for each backend."""

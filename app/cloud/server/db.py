@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: The PostgreSQL advisory lock that serialises migrations ("sdsim" in ASCII, 0001).
+MIGRATION_LOCK_ID = 0x736473696D0001
 
 
 def normalise_url(url: str) -> str:
@@ -117,6 +119,10 @@ def migrate(url: str) -> None:
     engine = create_server_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together: one migrates, the others wait here and
+                # then find the schema at head (SQLite's BEGIN IMMEDIATE does the same).
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
