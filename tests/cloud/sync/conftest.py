@@ -11,43 +11,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from app.cloud.client import CloudClient, CloudSession, SyncEngine, SyncReport
 from app.storage import ManualClock, Store, UserSession
+from tests.cloud.client.transport import ForwardedFor
 from tests.cloud.conftest import Account, CloudServer, register, unique_ip
 from tests.support import storage_fixtures
 from tests.support.storage_fixtures import T0, SeededUsers
 
 seeded_users = storage_fixtures.seeded_users
-
-
-class ForwardedFor(httpx.HTTPTransport):
-    """The real transport, sending from a given client address and counting requests."""
-
-    def __init__(self, ip: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.ip = ip
-        self.requests: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.headers["X-Forwarded-For"] = self.ip
-        with self._lock:
-            self.requests.append((request.method, request.url.path))
-        return super().handle_request(request)
-
-    def count(self) -> int:
-        """Requests sent so far."""
-        with self._lock:
-            return len(self.requests)
 
 
 def client_factory(transport: ForwardedFor) -> Callable[..., CloudClient]:
@@ -62,7 +40,7 @@ def document(tag: str, **extra: Any) -> str:
     return json.dumps({"format": 1, "edit": tag, **extra})
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: one desktop is one machine
 class Desktop:
     """One simulated desktop: its store, local sign-in, cloud session and transport."""
 
@@ -109,6 +87,15 @@ class Desktop:
     def projects(self) -> dict[str, str]:
         """Live project name -> its document's edit tag."""
         return {p.name: self.doc(p.id)["edit"] for p in self.store.projects.list(self.local)}
+
+    def live_ids(self) -> set[str]:
+        """Ids of the live projects (names may repeat: several conflicted copies)."""
+        return {p.id for p in self.store.projects.list(self.local)}
+
+    def documents(self) -> dict[str, str]:
+        """Live project id -> its document text."""
+        return {p.id: self.store.projects.get(self.local, p.id).document
+                for p in self.store.projects.list(self.local)}
 
     def ids(self) -> dict[str, str]:
         """Live project name -> id."""
