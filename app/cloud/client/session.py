@@ -175,8 +175,17 @@ class CloudSession:
         with self._lock:
             old, self._client = self._client, client
         if old is not None and old is not client:
-            old.close()
+            self._retire(old)
         self._set(state="idle", email=user.email, server_url=client.base_url, message="")
+
+    def _retire(self, client: CloudClient) -> None:
+        """Close ``client`` now, or when the sync using it ends (never under its feet)."""
+        with self._lock:
+            running = self._running
+        if running is None:
+            client.close()
+        else:
+            running.add_done_callback(lambda _: client.close())
 
     def resume(self) -> bool:
         """Sign in again from the keyring at start-up (call it off the GUI thread).
@@ -224,8 +233,10 @@ class CloudSession:
             client, self._client = self._client, None
         link = self.store.sync.get_link(self.user_id)
         if client is not None:
-            client.logout()  # forgets the keyring's token even when the server is away
-            client.close()
+            # Forgets the tokens even when the server is away; a sync running on this
+            # client then stops at its next request with SignedOut.
+            client.logout()
+            self._retire(client)
         if link is not None:
             RefreshTokenStore(link.server_url, link.cloud_email).delete()
         self._set(state="signed_out", message="")
@@ -279,6 +290,10 @@ class CloudSession:
         except (CloudError, errors.StorageError) as exc:
             self._set(state="error", message=str(exc))
             raise
+        except Exception:
+            log.exception("The cloud sync failed")
+            self._set(state="error", message="The sync failed unexpectedly; see the log.")
+            raise
         state: State = "conflict" if report.conflicts else "error" if report.errors else "idle"
         self._set(state=state, last_report=report, last_synced_at=datetime.now(UTC),
                   message=report.errors[0] if report.errors else "")
@@ -289,4 +304,4 @@ class CloudSession:
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
-            client.close()
+            self._retire(client)

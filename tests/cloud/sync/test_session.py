@@ -141,3 +141,23 @@ def test_offline_saves_queue_and_go_on_the_next_sync(
         store.close()
     finally:
         stop_server(server)
+
+
+def test_signing_out_during_a_sync_stops_it_cleanly(make_desktop: MakeDesktop,
+                                                   memory_keyring: MemoryKeyring) -> None:
+    desktop = make_desktop()
+    shop = desktop.create("Shop")
+
+    def on_status(status: object) -> None:
+        if getattr(status, "state", None) == "syncing":
+            desktop.cloud.sign_out()  # "Sign out" clicked while the worker syncs
+
+    desktop.cloud._on_status = on_status
+    with pytest.raises(SignedOut):
+        desktop.cloud.sync_now()
+    assert desktop.cloud.status.state == "signed_out"
+    assert not memory_keyring.secrets
+    assert [h.id for h in desktop.store.sync.pending_pushes(desktop.user_id)] == [shop]
+    desktop.cloud._on_status = None
+    desktop.sign_in()
+    assert desktop.sync().pushed == 1
