@@ -83,6 +83,8 @@ class _Tally:
     deleted: int = 0
     conflicts: list[ConflictNote] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Projects that failed in this sync: not tried again until the next one.
+    failed: set[str] = field(default_factory=set)
 
     def report(self) -> SyncReport:
         return SyncReport(self.pushed, self.pulled, self.deleted, tuple(self.conflicts),
@@ -137,18 +139,21 @@ class SyncEngine:
 
     def _push_all(self, tally: _Tally) -> None:
         for pending in self.store.sync.pending_pushes(self.user_id):
-            self._guarded(tally, pending.name, partial(self._push_one, tally, pending.id))
+            if pending.id not in tally.failed:
+                self._guarded(tally, pending.id, pending.name,
+                              partial(self._push_one, tally, pending.id))
 
-    def _guarded(self, tally: _Tally, name: str, step: Callable[[], None]) -> None:
+    def _guarded(self, tally: _Tally, project_id: str, name: str,
+                 step: Callable[[], None]) -> None:
         """Run one project's step; its own problems are noted, fatal ones propagate."""
         try:
             step()
         except FATAL:
             raise
-        except CloudError as exc:
-            tally.errors.append(f"“{name}”: {exc.message}")
-        except errors.StorageError as exc:
-            tally.errors.append(f"“{name}”: {exc}")
+        except (CloudError, errors.StorageError) as exc:
+            tally.failed.add(project_id)
+            message = exc.message if isinstance(exc, CloudError) else str(exc)
+            tally.errors.append(f"“{name}”: {message}")
 
     def _push_one(self, tally: _Tally, project_id: str) -> None:
         head = self.store.sync.prepare_push(self.user_id, project_id)
@@ -239,7 +244,7 @@ class SyncEngine:
         while True:
             page = self.client.changes(since=cursor, limit=self.page_size)
             for change in page.changes:
-                self._guarded(tally, change.name or change.id,
+                self._guarded(tally, change.id, change.name or change.id,
                               partial(self._pull_one, tally, change))
             if page.cursor != cursor:
                 self.store.sync.set_cursor(self.user_id, page.cursor)
@@ -305,4 +310,4 @@ class SyncEngine:
         copy = self.store.sync.get_head(self.user_id, applied.conflicted_copy_id)
         tally.conflicts.append(ConflictNote(applied.project_id, name, copy.id, copy.name))
         # Push the copy now, so the other machines see both in this round.
-        self._guarded(tally, copy.name, partial(self._push_one, tally, copy.id))
+        self._guarded(tally, copy.id, copy.name, partial(self._push_one, tally, copy.id))

@@ -230,3 +230,17 @@ def test_an_interrupted_pull_resumes_from_the_stored_cursor(make_desktop: MakeDe
     fetched = [path for method, path in b.transport.requests[len(before):]
                if method == "GET" and path.count("/") == 4]  # /api/v1/projects/<id>
     assert len(fetched) == 3  # the first two were not fetched again
+
+
+def test_a_project_too_large_for_the_server_is_reported_and_the_rest_syncs(
+        make_desktop: MakeDesktop) -> None:
+    a = make_desktop()
+    big = a.store.projects.create(a.local, "Huge", '{"blob": "' + "x" * (5 * 1024 * 1024) + '"}')
+    small = a.create("Small")
+    report = a.sync()
+    assert report.pushed == 1
+    assert len(report.errors) == 1 and report.errors[0].startswith("“Huge”: ")
+    assert "5 MB" in report.errors[0]
+    assert a.cloud.status.state == "error" and a.cloud.status.message == report.errors[0]
+    assert list(server_projects(a.server, a.account)) == [small]
+    assert [h.id for h in a.store.sync.pending_pushes(a.user_id)] == [big.id]  # kept, queued
