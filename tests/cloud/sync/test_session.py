@@ -14,8 +14,9 @@ from keyring.backends import fail
 import tests.cloud.conftest as cloud_conftest
 from app.cloud.client import CloudError, CloudSession, Offline, SignedOut, SyncReport
 from app.storage import ManualClock, Store
+from tests.cloud.client.transport import ForwardedFor
 from tests.cloud.conftest import Mailbox, register, start_server, stop_server
-from tests.cloud.sync.conftest import Desktop, ForwardedFor, client_factory
+from tests.cloud.sync.conftest import Desktop, client_factory
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.storage_fixtures import T0, SeededUsers
 
