@@ -31,6 +31,8 @@ seeded_users = storage_fixtures.seeded_users
 def client_factory(transport: ForwardedFor) -> Callable[..., CloudClient]:
     """A ``CloudSession`` client factory whose clients all use ``transport``."""
     def make(url: str, **kwargs: Any) -> CloudClient:
+        # 50 desktops on a loaded 2-core box: a single answer may queue past the 15 s default.
+        kwargs.setdefault("timeout", 60.0)
         return CloudClient(url, transport=transport, **kwargs)
     return make
 
