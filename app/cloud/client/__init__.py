@@ -2,7 +2,8 @@
 
 ``CloudClient`` speaks the server's HTTP API from one worker thread; every
 failure is a ``CloudError`` (``Offline``, ``SignedOut``, ``Conflict``,
-``RateLimited``...); ``credentials`` keeps the refresh token in the OS keyring.
+``RateLimited``...); ``credentials`` keeps the refresh token in the OS keyring; ``SyncEngine``
+syncs a local account's projects and ``CloudSession`` wraps sign-in and syncs.
 """
 
 from app.cloud.client.api import CloudClient
@@ -28,6 +29,8 @@ from app.cloud.client.models import (
     Share,
     VersionInfo,
 )
+from app.cloud.client.session import CloudSession, SessionStatus
+from app.cloud.client.sync import ConflictNote, SyncEngine, SyncReport
 from app.cloud.client.urls import ServerUrl, validate_server_url
 
 __all__ = [
@@ -36,8 +39,10 @@ __all__ = [
     "ChangesPage",
     "CloudClient",
     "CloudError",
+    "CloudSession",
     "CloudUser",
     "Conflict",
+    "ConflictNote",
     "InvalidServerUrl",
     "Offline",
     "ProjectDocument",
@@ -48,8 +53,11 @@ __all__ = [
     "ServerUrl",
     "Session",
     "SessionInfo",
+    "SessionStatus",
     "Share",
     "SignedOut",
+    "SyncEngine",
+    "SyncReport",
     "VersionInfo",
     "keyring_available",
     "validate_server_url",

@@ -1,4 +1,8 @@
-"""Fixtures: the protocol stand-in server on loopback, and clients of it."""
+"""Fixtures: clients of the real server (SQLite backend), and the hostile proxy.
+
+The client's behaviour does not depend on the server's database, so these
+tests use the SQLite server only (``tests/cloud/server`` covers PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -8,39 +12,72 @@ from collections.abc import Iterator
 import pytest
 
 from app.cloud.client import CloudClient
-from tests.cloud.client.fake_server import FakeCloud
+from tests.cloud.client.hostile_proxy import HostileProxy
+from tests.cloud.client.transport import ForwardedFor
+from tests.cloud.conftest import (
+    PASSWORD,
+    CloudServer,
+    Mailbox,
+    running_server,
+    unique_email,
+    unique_ip,
+)
 
-PASSWORD = "SecurePass123!"
+__all__ = ["PASSWORD"]
 
 
 @pytest.fixture(scope="session")
-def _cloud_process() -> Iterator[FakeCloud]:
-    cloud = FakeCloud()
-    cloud.start()
-    yield cloud
-    cloud.stop()
+def cloud_server(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
+                 ) -> Iterator[CloudServer]:
+    """The real server on SQLite, once per session and worker (overrides the two-backend
+    fixture for this folder)."""
+    with running_server("sqlite", tmp_path_factory.mktemp("cloud-client"), mailbox) as server:
+        yield server
 
 
 @pytest.fixture
-def cloud(_cloud_process: FakeCloud) -> FakeCloud:
-    """The stand-in server, with no accounts, projects or knobs set."""
-    _cloud_process.reset()
-    return _cloud_process
+def transport() -> ForwardedFor:
+    """The client's transport: its own address, and a log of what it sent."""
+    return ForwardedFor(unique_ip())
 
 
 @pytest.fixture
-def client(cloud: FakeCloud) -> Iterator[CloudClient]:
-    """A client of the stand-in (not signed in)."""
-    with CloudClient(cloud.url, timeout=10) as c:
+def client(cloud_server: CloudServer, transport: ForwardedFor) -> Iterator[CloudClient]:
+    """A client of the real server (not signed in)."""
+    with CloudClient(cloud_server.base_url, transport=transport, timeout=30) as c:
         yield c
 
 
 @pytest.fixture
-def signed_in(client: CloudClient) -> CloudClient:
-    """A client signed in (with remember) to a fresh account ada@example.com."""
-    client.register("ada@example.com", PASSWORD, first_name="Ada")
-    client.login("ada@example.com", PASSWORD, remember=True)
+def email() -> str:
+    """A fresh account email for this test."""
+    return unique_email("ada")
+
+
+@pytest.fixture
+def signed_in(client: CloudClient, email: str) -> CloudClient:
+    """A client signed in (with remember) to a fresh account ``email``."""
+    client.register(email, PASSWORD, first_name="Ada")
+    client.login(email, PASSWORD, remember=True)
     return client
+
+
+@pytest.fixture
+def proxy(cloud_server: CloudServer) -> Iterator[HostileProxy]:
+    """The hostile proxy in front of the real server."""
+    hostile = HostileProxy(cloud_server.base_url)
+    hostile.start()
+    yield hostile
+    hostile.stop()
+
+
+@pytest.fixture
+def proxied(proxy: HostileProxy, email: str) -> Iterator[CloudClient]:
+    """A client signed in through the hostile proxy."""
+    with CloudClient(proxy.url, transport=ForwardedFor(unique_ip()), timeout=30) as c:
+        c.register(email, PASSWORD)
+        c.login(email, PASSWORD, remember=True)
+        yield c
 
 
 @pytest.fixture

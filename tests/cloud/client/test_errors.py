@@ -1,9 +1,15 @@
-"""Every way a request can fail ends as one CloudError with a plain message."""
+"""Every way a request can fail ends as one CloudError with a plain message.
+
+What the real server answers (412, 429, refusals) is tested against it; what no
+correct server sends (HTML from a proxy, huge or endless bodies, garbage,
+hostile text) comes from the hostile proxy in front of it (``hostile_proxy.py``).
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -18,7 +24,10 @@ from app.cloud.client import (
     ResponseTooLarge,
 )
 from tests.cloud.client.conftest import PASSWORD
-from tests.cloud.client.fake_server import FakeCloud
+from tests.cloud.client.hostile_proxy import HostileProxy
+from tests.cloud.client.test_auth import expire_access_token
+from tests.cloud.client.transport import ForwardedFor
+from tests.cloud.conftest import unique_ip
 
 PROFILE = ("GET", "/api/v1/user/profile")
 MB = 1024 * 1024
@@ -52,33 +61,38 @@ def test_a_server_that_never_answers_is_offline_after_the_timeout(silent_server:
     assert caught.value.error == "timeout"
 
 
-def test_a_refresh_the_server_fails_keeps_the_sign_in(
-        signed_in: CloudClient, cloud: FakeCloud) -> None:
-    cloud.expire_access_tokens()
-    cloud.overrides[("POST", "/api/v1/auth/refresh")] = answer(502, b"<html>Bad gateway</html>")
+def test_a_refresh_a_proxy_fails_keeps_the_sign_in(
+        proxied: CloudClient, proxy: HostileProxy, email: str) -> None:
+    expire_access_token(proxied)
+    proxy.overrides[("POST", "/api/v1/auth/refresh")] = answer(502, b"<html>Bad gateway</html>")
     with pytest.raises(CloudError) as caught:
-        signed_in.get_profile()
-    assert caught.value.status == 502 and signed_in.signed_in
-    assert signed_in.get_profile().email == "ada@example.com"  # the next try renews
+        proxied.get_profile()
+    assert caught.value.status == 502 and proxied.signed_in
+    assert proxied.get_profile().email == email  # the next try renews (the real server)
 
 
 def test_412_is_a_conflict_with_the_current_version(signed_in: CloudClient) -> None:
     from app.cloud.client import Conflict
 
-    signed_in.put_project("p1", name="P", document="{}", version_id="v1", create=True)
-    signed_in.put_project("p1", name="P", document="{1}", version_id="v2", if_match="v1")
+    p1, v1, v2 = (str(uuid.uuid4()) for _ in range(3))
+    signed_in.put_project(p1, name="P", document="{}", version_id=v1, create=True)
+    signed_in.put_project(p1, name="P", document="{1}", version_id=v2, if_match=v1)
     with pytest.raises(Conflict) as caught:
-        signed_in.put_project("p1", name="P", document="{2}", version_id="v3", if_match="v1")
+        signed_in.put_project(p1, name="P", document="{2}", version_id=str(uuid.uuid4()),
+                              if_match=v1)
     assert (caught.value.status, caught.value.error) == (412, "version_conflict")
-    assert caught.value.current_version_id == "v2"
+    assert caught.value.current_version_id == v2
 
 
-def test_429_is_rate_limited_with_retry_after(client: CloudClient, cloud: FakeCloud) -> None:
-    cloud.login_retry_after = 37
+def test_429_is_rate_limited_with_retry_after(client: CloudClient, email: str) -> None:
+    client.register(email, PASSWORD)
+    for _ in range(5):  # the server locks an account after 5 failed logins
+        with pytest.raises(CloudError):
+            client.login(email, "not the password at all")
     with pytest.raises(RateLimited) as caught:
-        client.login("ada@example.com", PASSWORD)
-    assert (caught.value.status, caught.value.retry_after) == (429, 37)
-    assert caught.value.error == "rate_limited"
+        client.login(email, PASSWORD)
+    assert (caught.value.status, caught.value.error) == (429, "account_locked")
+    assert caught.value.retry_after is not None and 0 < caught.value.retry_after <= 15 * 60
 
 
 @pytest.mark.parametrize(("header", "expected"), [
@@ -88,12 +102,13 @@ def test_429_is_rate_limited_with_retry_after(client: CloudClient, cloud: FakeCl
     ("soon", None),
     ("-5", None),
 ])
-def test_retry_after_is_parsed_and_bounded(client: CloudClient, cloud: FakeCloud,
-                                           header: str, expected: int | None) -> None:
-    cloud.overrides[("POST", "/api/v1/auth/login")] = answer(
+def test_retry_after_is_parsed_and_bounded(proxied: CloudClient, proxy: HostileProxy,
+                                           email: str, header: str,
+                                           expected: int | None) -> None:
+    proxy.overrides[("POST", "/api/v1/auth/login")] = answer(
         429, b'{"error": "rate_limited", "message": "Slow down."}', **{"Retry-After": header})
     with pytest.raises(RateLimited) as caught:
-        client.login("ada@example.com", PASSWORD)
+        proxied.login(email, PASSWORD)
     assert caught.value.retry_after == expected
 
 
@@ -103,20 +118,24 @@ def test_retry_after_is_parsed_and_bounded(client: CloudClient, cloud: FakeCloud
     pytest.param(answer(200, gzip.compress(b" " * (40 * MB)), **{"Content-Encoding": "gzip"}),
                  id="gzip-bomb"),
 ])
-def test_an_oversized_answer_is_refused(signed_in: CloudClient, cloud: FakeCloud,
+def test_an_oversized_answer_is_refused(proxied: CloudClient, proxy: HostileProxy,
                                         make: Callable[[], Response]) -> None:
-    cloud.overrides[PROFILE] = make
+    proxy.overrides[PROFILE] = make
     with pytest.raises(ResponseTooLarge) as caught:
-        signed_in.get_profile()
+        proxied.get_profile()
     assert caught.value.error == "response_too_large"
     assert caught.value.message == "The server's answer was larger than 10 MB and was refused."
 
 
-def test_a_smaller_limit_is_kept(cloud: FakeCloud) -> None:
-    cloud.overrides[("GET", "/health")] = answer(200, b'{"status": "' + b"o" * 5000 + b'"}')
-    with CloudClient(cloud.url, max_response_bytes=4096) as client, \
+def test_a_smaller_limit_is_kept(proxy: HostileProxy) -> None:
+    proxy.overrides[("GET", "/health")] = answer(200, b'{"status": "' + b"o" * 5000 + b'"}')
+    with CloudClient(proxy.url, max_response_bytes=4096,
+                     transport=ForwardedFor(unique_ip())) as client, \
             pytest.raises(ResponseTooLarge):
         client.health()
+    with CloudClient(proxy.url, max_response_bytes=4096,
+                     transport=ForwardedFor(unique_ip())) as client:
+        assert client.health()["status"]  # the real server's answer fits
 
 
 HOSTILE = {
@@ -142,27 +161,27 @@ HOSTILE = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_a_hostile_error_body_becomes_one_plain_message(
-        signed_in: CloudClient, cloud: FakeCloud, case: str) -> None:
+        proxied: CloudClient, proxy: HostileProxy, case: str) -> None:
     status, body, message, code = HOSTILE[case]
-    cloud.overrides[PROFILE] = (streamed(status, 20 * MB) if body is None else
+    proxy.overrides[PROFILE] = (streamed(status, 20 * MB) if body is None else
                                 answer(status, body, Location="http://evil.example/"))
     with pytest.raises(CloudError) as caught:
-        signed_in.get_profile()
+        proxied.get_profile()
     assert type(caught.value) is CloudError
     assert (caught.value.status, caught.value.message, caught.value.error) == (
         status, message, code)
     assert caught.value.details == {}
-    assert signed_in.signed_in
+    assert proxied.signed_in
 
 
-def test_server_text_is_cleaned_and_capped(signed_in: CloudClient, cloud: FakeCloud) -> None:
+def test_server_text_is_cleaned_and_capped(proxied: CloudClient, proxy: HostileProxy) -> None:
     body = {"error": "validation_error",
             "message": "Bad\x00 input\n\u202e<script>alert(1)</script>" + "!" * 1000,
             "details": {"name": "too\rlong " * 100, "count": 3, "nested": {"a": 1},
                         **{f"f{i}": "x" for i in range(50)}}}
-    cloud.overrides[PROFILE] = answer(400, json.dumps(body).encode())
+    proxy.overrides[PROFILE] = answer(400, json.dumps(body).encode())
     with pytest.raises(CloudError) as caught:
-        signed_in.get_profile()
+        proxied.get_profile()
     error = caught.value
     assert error.message.startswith("Bad input <script>alert(1)</script>!!!")
     assert len(error.message) == 300 and error.message.endswith("…")
@@ -177,8 +196,8 @@ def test_server_text_is_cleaned_and_capped(signed_in: CloudClient, cloud: FakeCl
     b"[" * 200_000 + b"]" * 200_000, b"\xff\xfe",
 ])
 def test_a_success_in_the_wrong_shape_is_a_bad_response(
-        signed_in: CloudClient, cloud: FakeCloud, body: bytes) -> None:
-    cloud.overrides[PROFILE] = answer(200, body)
+        proxied: CloudClient, proxy: HostileProxy, body: bytes) -> None:
+    proxy.overrides[PROFILE] = answer(200, body)
     with pytest.raises(BadResponse) as caught:
-        signed_in.get_profile()
+        proxied.get_profile()
     assert caught.value.message.startswith("The server's answer was not understood")
