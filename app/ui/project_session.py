@@ -47,8 +47,9 @@ class ProjectSession(QObject):
 
     #: The signed-in session changed (a :class:`UserSession`, or ``None`` offline).
     session_changed = Signal(object)
-    #: A save to the project store completed (cloud sync follows it).
-    project_saved = Signal()
+    #: Projects changed in the store: a save completed, or a projects or history dialog
+    #: closed (renames, deletes, restores). Cloud sync follows it.
+    projects_changed = Signal()
 
     def __init__(self, window: MainWindow, store: Store | None = None, *,
                  store_path: Path | None = None,
@@ -198,6 +199,7 @@ class ProjectSession(QObject):
                 self.open_project(dialog.opened_project.id)
             else:
                 self._sync_project()
+            self.projects_changed.emit()
 
         dialog.finished.connect(lambda _r: finished())
         return self.dialogs.open(dialog)
@@ -223,8 +225,12 @@ class ProjectSession(QObject):
             return None
         assert self.store is not None and self.session is not None
         dialog = VersionHistoryDialog(self.store, self.session, self.project.id, self.window)
-        dialog.finished.connect(lambda _r: self._sync_project())
+        dialog.finished.connect(lambda _r: self._history_closed())
         return self.dialogs.open(dialog)
+
+    def _history_closed(self) -> None:
+        self._sync_project()
+        self.projects_changed.emit()  # a restore is a new version
 
     def show_profile(self) -> ProfileDialog | None:
         """Name, company and password."""
@@ -361,7 +367,7 @@ class ProjectSession(QObject):
         self.document.undo_stack.setClean()  # also clears the recovery slot
         self._refresh()
         self._status(message)
-        self.project_saved.emit()
+        self.projects_changed.emit()
 
     def catch_up(self) -> None:
         """After a cloud sync: refresh an open project browser, and the open project.

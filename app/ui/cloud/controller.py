@@ -117,7 +117,7 @@ class CloudController(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(lambda: self.request_sync("timer"))
         accounts.session_changed.connect(self._local_session_changed)
-        accounts.project_saved.connect(lambda: self.request_sync("save"))
+        accounts.projects_changed.connect(lambda: self.request_sync("projects changed"))
         self._show()
 
     # -- widgets -------------------------------------------------------------------------------
@@ -163,6 +163,7 @@ class CloudController(QObject):
         self.status = CloudStatus(state, self._account, self._server, self._last_sync,
                                   self._last_error, note or self._unavailable)
         self.button.show_status(self.status)
+        self.button.setVisible(self._local is not None)  # file mode: nothing to sync
         self._update_actions()
         self.status_changed.emit(self.status)
 
@@ -185,6 +186,8 @@ class CloudController(QObject):
         """A local account signed in or out: start over with its cloud link, if any."""
         self._generation += 1  # results of the previous account's calls are dropped
         self._timer.stop()
+        if self._cloud is not None:  # its connections close after any call still running
+            self._runner.run(self._cloud.close, lambda _r: None, self._log_error)
         self._cloud, self._signed_in, self._may_resume = None, False, False
         self._sync_running = self._sync_pending = False
         self._account = self._server = self._last_error = self._unavailable = ""
@@ -319,7 +322,9 @@ class CloudController(QObject):
         resume_first = not self._signed_in
 
         def job() -> object:
-            if resume_first and not cloud.resume():
+            # resume() once: after an offline resume the client keeps its token and
+            # signed_in stays true, so a retry goes straight to the sync.
+            if resume_first and not cloud.signed_in and not cloud.resume():
                 return NOT_RESUMED
             return cloud.sync_now()
 

@@ -117,3 +117,14 @@ def shoot(widget: QWidget, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     assert widget.grab().save(str(path)), path
     return path
+
+
+def shoot_menu(harness: CloudWindow, name: str) -> Path:
+    """Open the Account menu, save a screenshot of it, close it."""
+    menu = harness.accounts.menu.menu
+    menu.popup(harness.window.mapToGlobal(harness.window.rect().center()))
+    harness.qtbot.waitUntil(menu.isVisible)
+    try:
+        return shoot(menu, name)
+    finally:
+        menu.hide()

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from app.ui.cloud.status import CloudState
 from app.ui.plain_text import tooltip_text
 from tests.cloud.conftest import unique_email
-from tests.ui.cloud.harness import CloudWindow, shoot
+from tests.ui.cloud.harness import CloudWindow, shoot, shoot_menu
 
 
 def test_keyring_missing_disables_cloud_sign_in_with_the_reason(
@@ -30,4 +30,5 @@ def test_keyring_missing_disables_cloud_sign_in_with_the_reason(
     assert "never kept in a plain file" in tooltip_text(a.cloud.button.toolTip())
     assert a.cloud.show_sign_in() is None
     shoot(a.window.statusBar(), "cloud_status_unavailable")
+    shoot_menu(a, "cloud_account_menu_no_keyring")
     a.close()

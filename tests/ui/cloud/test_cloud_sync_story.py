@@ -24,7 +24,7 @@ from app.ui.accounts import ProjectBrowserDialog
 from app.ui.cloud.status import CloudState
 from app.ui.plain_text import tooltip_text
 from tests.cloud.conftest import PASSWORD, CloudServer, register, unique_email
-from tests.ui.cloud.harness import CloudWindow, local_account, shoot
+from tests.ui.cloud.harness import CloudWindow, local_account, shoot, shoot_menu
 
 pytestmark = pytest.mark.xdist_group("ui_cloud")
 
@@ -64,6 +64,7 @@ def test_sign_in_save_sync_then_a_conflict_keeps_both(
     assert a.action("actionCloudSync").isEnabled()
     assert a.action("actionCloudSignOut").isEnabled()
     assert not a.action("actionCloudSignIn").isEnabled()
+    shoot_menu(a, "cloud_account_menu_signed_in")
 
     # Edit and Ctrl+S: a project, then synced.
     a.window.add_component_at_center("cache")
