@@ -338,8 +338,7 @@ class CloudController(QObject):
             return
         self._sync_running = False
         if result is NOT_RESUMED:
-            self._may_resume = False
-            self._last_error = "The stored cloud sign-in is gone: sign in to the cloud again."
+            self._may_resume = False  # no stored sign-in (signed out, or never kept)
             self._show(CloudState.SIGNED_OUT)
             self.sync_finished.emit(result)
             return

@@ -65,8 +65,9 @@ class CloudStatus:
             lines.append(self.note)
         if self.last_error:
             lines.append(f"Last error: {self.last_error}")
-        if self.state not in (CloudState.UNAVAILABLE, CloudState.SYNCING):
-            lines.append("Click to sync now." if self.account else "")
+        if self.state in (CloudState.SYNCED, CloudState.OFFLINE, CloudState.CONFLICT,
+                          CloudState.PROBLEM):
+            lines.append("Click to sync now.")
         return "\n".join(line for line in lines if line)
 
 

@@ -80,13 +80,18 @@ def test_the_timer_syncs_and_triggers_during_a_sync_are_coalesced(
     finished: list[object] = []
     a.cloud.sync_finished.connect(finished.append)
     assert a.cloud.request_sync("test")
+    assert a.cloud.status.text == "Cloud: Syncing…"
+    shoot(a.window.statusBar(), "cloud_status_syncing")
     assert a.cloud.request_sync("test") and a.cloud.request_sync("test")  # coalesced
     qtbot.waitUntil(lambda: len(finished) == 2 and not a.cloud.busy)
     qtbot.wait(300)
     assert len(finished) == 2  # three requests, one running: one more sync, not two
 
+    qtbot.mouseClick(a.cloud.button, Qt.MouseButton.LeftButton)  # the indicator syncs now
+    qtbot.waitUntil(lambda: len(finished) == 3 and not a.cloud.busy)
+
     a.cloud._timer.setInterval(50)  # the 5-minute timer, made short
-    qtbot.waitUntil(lambda: len(finished) >= 4)
+    qtbot.waitUntil(lambda: len(finished) >= 5)
     a.cloud._timer.stop()
     a.wait_state(CloudState.SYNCED)
 
