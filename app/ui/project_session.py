@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox
@@ -30,6 +31,7 @@ from app.ui.accounts.recovery import RecoveryDialog
 from app.ui.accounts.save_version import SaveVersionDialog
 from app.ui.accounts.sign_in import SignInDialog
 from app.ui.autosave import AUTOSAVE_INTERVAL_MS, Autosave, AutosaveTarget
+from app.ui.cloud.controller import CloudController
 from app.ui.main_window import MainWindow
 from app.ui.plain_text import message_box
 
@@ -45,10 +47,14 @@ class ProjectSession(QObject):
 
     #: The signed-in session changed (a :class:`UserSession`, or ``None`` offline).
     session_changed = Signal(object)
+    #: Projects changed in the store: a save completed, or a projects or history dialog
+    #: closed (renames, deletes, restores). Cloud sync follows it.
+    projects_changed = Signal()
 
     def __init__(self, window: MainWindow, store: Store | None = None, *,
                  store_path: Path | None = None,
-                 autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS) -> None:
+                 autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS,
+                 cloud_options: dict[str, Any] | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.document = window.document
@@ -74,6 +80,7 @@ class ProjectSession(QObject):
         m.sign_out.triggered.connect(lambda _c=False: self.sign_out())
         self.document.document_reset.connect(self._on_document_reset)
         window.closed.connect(self.shutdown)
+        self.cloud = CloudController(self, **(cloud_options or {}))
         self._refresh()
 
     # -- start -------------------------------------------------------------------------------
@@ -192,6 +199,7 @@ class ProjectSession(QObject):
                 self.open_project(dialog.opened_project.id)
             else:
                 self._sync_project()
+            self.projects_changed.emit()
 
         dialog.finished.connect(lambda _r: finished())
         return self.dialogs.open(dialog)
@@ -217,8 +225,12 @@ class ProjectSession(QObject):
             return None
         assert self.store is not None and self.session is not None
         dialog = VersionHistoryDialog(self.store, self.session, self.project.id, self.window)
-        dialog.finished.connect(lambda _r: self._sync_project())
+        dialog.finished.connect(lambda _r: self._history_closed())
         return self.dialogs.open(dialog)
+
+    def _history_closed(self) -> None:
+        self._sync_project()
+        self.projects_changed.emit()  # a restore is a new version
 
     def show_profile(self) -> ProfileDialog | None:
         """Name, company and password."""
@@ -355,6 +367,29 @@ class ProjectSession(QObject):
         self.document.undo_stack.setClean()  # also clears the recovery slot
         self._refresh()
         self._status(message)
+        self.projects_changed.emit()
+
+    def catch_up(self) -> None:
+        """After a cloud sync: refresh an open project browser, and the open project.
+
+        A newer version of the open project is loaded when the editor has no
+        unsaved changes; with unsaved changes they stay open and the user is told.
+        """
+        current = self.dialogs.current
+        if isinstance(current, ProjectBrowserDialog) and current.isVisible():
+            current.refresh()
+        if self.project is None or self.session is None or self.store is None:
+            return
+        if not self.document.is_modified:
+            self._sync_project()
+            return
+        try:
+            latest = self.store.projects.get(self.session, self.project.id)
+        except errors.StorageError:
+            return
+        if latest.version != self.project.version:
+            self._status(f"“{latest.name}” changed on another computer (version "
+                         f"{latest.version}); your unsaved changes are still open.")
 
     def save_as(self) -> bool:
         """Save As while signed in: export a copy to a ``.sdsim`` file."""
@@ -427,6 +462,7 @@ class ProjectSession(QObject):
             return
         self._closed = True
         self.autosave.stop()
+        self.cloud.shutdown()  # a running sync finishes before the store closes
         if self.store is not None:
             try:
                 self.store.close()  # deletes this window's recovery slots

@@ -96,6 +96,11 @@ class SettingsDialog(QDialog):
         self.folder_note = PlainLabel("", self)
         self.folder_note.setObjectName("settingsFolderNote")
         self.folder_note.setWordWrap(True)
+        # Imported here: the cloud client brings the storage layer, which the app
+        # imports only after the first window shows (tests/ui/test_startup_path.py).
+        from app.ui.cloud.server_setting import CloudServerGroup
+
+        self.cloud = CloudServerGroup(settings, self)
         self.problem = PlainLabel("", self)
         self.problem.setObjectName("settingsProblem")
         self.problem.setWordWrap(True)
@@ -143,7 +148,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for group in (appearance, runs, units, data):
+        for group in (appearance, runs, units, data, self.cloud):
             layout.addWidget(group)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
@@ -203,13 +208,17 @@ class SettingsDialog(QDialog):
             return "The metric window must not be longer than the duration."
         if sim.duration_s / sim.window_s > MAX_WINDOWS:
             return f"That gives more than {MAX_WINDOWS:,} metric windows: use a longer window."
-        return ""
+        return self.cloud.problem()
 
     def accept(self) -> None:
         """Store the values, apply the theme, write down a new data folder; stay on a problem."""
         problem = self.check()
         self.problem.setText(problem)
-        if problem:
+        if problem:  # grow to show it (the height was fitted to the width without it)
+            layout = self.layout()
+            if layout is not None:
+                self.setMinimumHeight(layout.heightForWidth(DIALOG_WIDTH))
+            self.adjustSize()
             return
         if self.new_folder is not None:
             try:
@@ -221,6 +230,7 @@ class SettingsDialog(QDialog):
         choice = str(self.theme.currentData())
         settings.setValue(KEY_THEME, choice)
         write_run_defaults(settings, self.run_defaults())
+        self.cloud.store(settings)
         settings.sync()
         app = QApplication.instance()
         if isinstance(app, QApplication):
