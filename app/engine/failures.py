@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.engine.distributions import BlockSampler
+from app.engine.distributions import BlockSampler, Sampler
 from app.engine.failure_stats import FailureStats
 from app.engine.sampling import growing
 from app.engine.scheduling import wake
@@ -62,7 +62,7 @@ class CrashSpec:
 
     __slots__ = ("draw", "mtbf_s", "mttr_s", "source")
 
-    def __init__(self, mtbf_s: float, mttr_s: float, source: str, draw: BlockSampler) -> None:
+    def __init__(self, mtbf_s: float, mttr_s: float, source: str, draw: Sampler) -> None:
         self.mtbf_s = mtbf_s
         self.mttr_s = mttr_s
         self.source = source

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from app.engine.breaker import CLOSED, CircuitBreaker
-from app.engine.distributions import BlockSampler, RandomStreams, uniform01_draw
+from app.engine.distributions import BlockSampler, RandomStreams, Sampler, uniform01_draw
 from app.engine.sampling import growing
 from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, wake
 from app.model.resolve import ResolvedLink, link_key
@@ -120,7 +120,7 @@ class LinkRuntime:
         self.backoff_max_s = backoff.max_ms / 1000.0
         #: ``"none"``, ``"full"`` or ``"equal"``; draws come from :attr:`jitter_draw`.
         self.jitter = backoff.jitter
-        self.jitter_draw: BlockSampler | None = None
+        self.jitter_draw: Sampler | None = None
         if self.jitter != "none":
             if streams is None:
                 raise ValueError(f"link {self.key}: jittered backoff needs random streams")

@@ -29,7 +29,7 @@ from typing import Any
 
 import simpy
 
-from app.engine.distributions import BlockSampler
+from app.engine.distributions import Sampler
 from app.engine.links import LinkRuntime
 from app.engine.replicas import Capacity, Replica
 from app.engine.routing import Router
@@ -89,7 +89,7 @@ class Node:
     caching: bool
     hit_ratio: float
     parallel: bool
-    coin: BlockSampler
+    coin: Sampler
 
     def add_link(self, link: LinkRuntime) -> None:
         """Attach an outgoing link (while the run is built)."""
@@ -117,8 +117,8 @@ class Station(Node, ReplicaTier):
         self,
         env: simpy.Environment,
         rc: ResolvedComponent,
-        service: BlockSampler,
-        coin: BlockSampler,
+        service: Sampler,
+        coin: Sampler,
         *,
         replies: ReplyLoop | None = None,
         ledger: AsyncLedger | None = None,
@@ -181,7 +181,7 @@ class Station(Node, ReplicaTier):
         #: component's ``error_rate``; faults may raise it for a while).
         self.error_rate = 0.0
         #: Draws for ``error_rate`` (from the run's ``<id>/errors`` stream), set by the run.
-        self.error_coin: BlockSampler | None = None
+        self.error_coin: Sampler | None = None
         # Counters since the start (windows and the summary take differences).
         self.arrivals = 0
         self.rejected = 0
