@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import simpy
 
-from app.engine.scheduling import Wake
+from app.engine.scheduling import wake
 from app.model.resolve import ResolvedCircuitBreaker
 
 CLOSED = "closed"
@@ -125,7 +125,7 @@ class CircuitBreaker:
 
     def _open(self) -> None:
         self._change(OPEN)
-        Wake(self._env, self._spec.open_s, self._half_open)
+        wake(self._env, self._spec.open_s, self._half_open)
 
     def _half_open(self, _ev: object) -> None:
         self._change(HALF_OPEN)

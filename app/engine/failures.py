@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.engine.distributions import BlockSampler
+from app.engine.distributions import BlockSampler, Sampler
 from app.engine.failure_stats import FailureStats
 from app.engine.sampling import growing
-from app.engine.scheduling import Wake
+from app.engine.scheduling import wake
 from app.model.resolve import ResolvedFault, link_key, resolve_chaos, resolve_faults
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class CrashSpec:
 
     __slots__ = ("draw", "mtbf_s", "mttr_s", "source")
 
-    def __init__(self, mtbf_s: float, mttr_s: float, source: str, draw: BlockSampler) -> None:
+    def __init__(self, mtbf_s: float, mttr_s: float, source: str, draw: Sampler) -> None:
         self.mtbf_s = mtbf_s
         self.mttr_s = mttr_s
         self.source = source
@@ -85,13 +85,13 @@ class ReplicaFailures:
 
     def start(self) -> None:
         """The replica is up now: its first up-time starts."""
-        Wake(self.env, self.spec.mtbf_s * self.spec.draw(), self._crash)
+        wake(self.env, self.spec.mtbf_s * self.spec.draw(), self._crash)
 
     def _crash(self, _ev: object) -> None:
         if self.rep.retiring:  # retired: out of the tier, its process stops
             return
         self.board.hold_down(self.station, self.rep, self.spec.source, cause=self)
-        Wake(self.env, self.spec.mttr_s * self.spec.draw(), self._repair)
+        wake(self.env, self.spec.mttr_s * self.spec.draw(), self._repair)
 
     def _repair(self, _ev: object) -> None:
         self.board.release(self.station, self.rep, self.spec.source, cause=self)

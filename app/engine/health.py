@@ -27,7 +27,7 @@ import simpy
 
 from app.engine.events import EventLog
 from app.engine.routing import Router
-from app.engine.scheduling import Wake
+from app.engine.scheduling import wake
 from app.model.resolve import ResolvedHealthCheck
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class HealthChecker:
         #: Target checks made so far (checks x targets): the run guard's measure of
         #: this checker's work, which one event per round does not show.
         self.probes = 0
-        Wake(env, spec.interval_s, self._check)
+        wake(env, spec.interval_s, self._check)
 
     def _check(self, _ev: object) -> None:
         spec = self._spec
@@ -86,7 +86,7 @@ class HealthChecker:
             self._router.set_eligible(
                 [link for link, ok in zip(self._router.all_links, self.healthy, strict=True)
                  if ok])
-        Wake(self._env, spec.interval_s, self._check)
+        wake(self._env, spec.interval_s, self._check)
 
 
 def install_health_checks(env: simpy.Environment, stations: dict[str, Station],

@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from app.engine.breaker import CLOSED, CircuitBreaker
-from app.engine.distributions import BlockSampler, RandomStreams, uniform01_draw
+from app.engine.distributions import BlockSampler, RandomStreams, Sampler, uniform01_draw
 from app.engine.sampling import growing
-from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, Wake
+from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, wake
 from app.model.resolve import ResolvedLink, link_key
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class LinkRuntime:
         self.backoff_max_s = backoff.max_ms / 1000.0
         #: ``"none"``, ``"full"`` or ``"equal"``; draws come from :attr:`jitter_draw`.
         self.jitter = backoff.jitter
-        self.jitter_draw: BlockSampler | None = None
+        self.jitter_draw: Sampler | None = None
         if self.jitter != "none":
             if streams is None:
                 raise ValueError(f"link {self.key}: jittered backoff needs random streams")
@@ -325,7 +325,7 @@ class _Hop:
         if self.link.out_s == 0.0:
             self.link.target.arrive(self.req, self._returned)
         else:
-            Wake(self.link.env, self.link.out_s, self._arrived)
+            wake(self.link.env, self.link.out_s, self._arrived)
 
     def _arrived(self, _ev: object) -> None:
         self.link.target.arrive(self.req, self._returned)
@@ -337,7 +337,7 @@ class _Hop:
             self.reply(status)
         else:
             self.status = status
-            Wake(self.link.env, self.link.back_s, self._delivered)
+            wake(self.link.env, self.link.back_s, self._delivered)
 
     def _delivered(self, _ev: object) -> None:
         if self.counted:
@@ -365,7 +365,7 @@ class _GuardedCall:
         if status == OK or self.attempts > link.retries:
             self.reply(status)
             return
-        Wake(link.env, link.backoff_wait(self.attempts), self.attempt)
+        wake(link.env, link.backoff_wait(self.attempts), self.attempt)
 
 
 class _Try:
@@ -398,7 +398,7 @@ class _Try:
         if call.attempts > 1:
             link.retried += 1
         if link.timeout_s is not None:
-            Wake(link.env, link.timeout_s, self._timed_out)
+            wake(link.env, link.timeout_s, self._timed_out)
         if link.partitioned:
             # Nothing comes back over a cut link: the caller learns it at the
             # timeout, or at once when it has none.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from app.engine.distributions import BlockSampler
+from app.engine.distributions import Sampler
 from app.engine.scheduling import OK, AsyncLedger
 from app.engine.station import ReplyLoop, Station
 from app.model.resolve import ResolvedComponent
@@ -118,8 +118,8 @@ class BrokerStation(Station):
         self,
         env: simpy.Environment,
         rc: ResolvedComponent,
-        service: BlockSampler,
-        coin: BlockSampler,
+        service: Sampler,
+        coin: Sampler,
         *,
         replies: ReplyLoop | None = None,
         ledger: AsyncLedger | None = None,

@@ -24,7 +24,7 @@ import bisect
 import zlib
 from typing import TYPE_CHECKING
 
-from app.engine.distributions import BlockSampler
+from app.engine.distributions import Sampler
 from app.engine.scheduling import FAILED, Reply
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class RoundRobin(Router):
 
 
 class RandomChoice(Router):
-    def __init__(self, links: list[LinkRuntime], uniform: BlockSampler) -> None:
+    def __init__(self, links: list[LinkRuntime], uniform: Sampler) -> None:
         super().__init__(links)
         self._uniform = uniform
         self._cum: list[float] = []
@@ -211,7 +211,7 @@ class ConsistentHash(Router):
         return self.links[self._owners[i]]
 
 
-def make_router(algorithm: str, links: list[LinkRuntime], uniform: BlockSampler) -> Router:
+def make_router(algorithm: str, links: list[LinkRuntime], uniform: Sampler) -> Router:
     """The router for a balancer's algorithm over its outgoing links."""
     if algorithm == "round_robin":
         return RoundRobin(links)

@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import simpy
-
 from app.engine.alerts import AlertEvaluator, install_alerts
 from app.engine.autoscaling import Autoscaler, install_autoscaling
 from app.engine.budget import (
@@ -35,7 +33,7 @@ from app.engine.rate_limit import install_rate_limits
 from app.engine.routing import make_router
 from app.engine.run_guard import EVENTS_PER_VISIT, RunGuard
 from app.engine.sampling import growing
-from app.engine.scheduling import AsyncLedger, Wake
+from app.engine.scheduling import AsyncLedger, EngineEnvironment, wake
 from app.engine.snapshot import Snapshot
 from app.engine.station import Node, ReplyLoop, Station
 from app.engine.summary import summarize
@@ -112,7 +110,7 @@ class Simulation:
         refused = hard_limit_problems(doc, self.duration_s, self.window_s)
         if refused:  # before building: the build itself would exhaust memory
             raise ValueError(refused[0].message)
-        self.env = simpy.Environment()
+        self.env = EngineEnvironment()
         self.streams = RandomStreams(self.seed)
         self.stations: dict[str, Station] = {}
         self.clients: dict[str, ClientNode] = {}
@@ -274,7 +272,7 @@ class Simulation:
 
         Actions at the same instant run in the order they were scheduled.
         """
-        Wake(self.env, max(0.0, float(at_s) - self.env.now), lambda _ev: action())
+        wake(self.env, max(0.0, float(at_s) - self.env.now), lambda _ev: action())
 
     def add_window_hook(self, hook: WindowHook) -> None:
         """Call ``hook(close)`` at every window's end, before its snapshot is frozen."""

@@ -24,14 +24,24 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from heapq import heappush
+from typing import Any
 
 import simpy
 
-from app.engine.distributions import BlockSampler
+from app.engine.distributions import Sampler
 from app.engine.links import LinkRuntime
 from app.engine.replicas import Capacity, Replica
 from app.engine.routing import Router
-from app.engine.scheduling import FAILED, OK, REJECTED, AsyncLedger, Reply, Wake
+from app.engine.scheduling import (
+    FAILED,
+    OK,
+    REJECTED,
+    AsyncLedger,
+    EngineEnvironment,
+    Reply,
+    wake,
+)
 from app.engine.tier import ReplicaTier
 from app.engine.visit import Visit
 from app.model.resolve import ResolvedComponent
@@ -79,7 +89,7 @@ class Node:
     caching: bool
     hit_ratio: float
     parallel: bool
-    coin: BlockSampler
+    coin: Sampler
 
     def add_link(self, link: LinkRuntime) -> None:
         """Attach an outgoing link (while the run is built)."""
@@ -107,14 +117,19 @@ class Station(Node, ReplicaTier):
         self,
         env: simpy.Environment,
         rc: ResolvedComponent,
-        service: BlockSampler,
-        coin: BlockSampler,
+        service: Sampler,
+        coin: Sampler,
         *,
         replies: ReplyLoop | None = None,
         ledger: AsyncLedger | None = None,
         tracked: bool = True,
     ) -> None:
         self.env = env
+        # The environment's queue when it takes callbacks directly (see
+        # EngineEnvironment): a service end is then pushed here, inline.
+        self._queue: list[Any] | None = (
+            env._queue if type(env) is EngineEnvironment else None)
+        self._eid = env._eid
         #: Whether replicas keep their in-flight visits, which a crash needs
         #: (see :class:`Replica`); a run decides it per station when it is built.
         self.tracked = tracked
@@ -166,7 +181,7 @@ class Station(Node, ReplicaTier):
         #: component's ``error_rate``; faults may raise it for a while).
         self.error_rate = 0.0
         #: Draws for ``error_rate`` (from the run's ``<id>/errors`` stream), set by the run.
-        self.error_coin: BlockSampler | None = None
+        self.error_coin: Sampler | None = None
         # Counters since the start (windows and the summary take differences).
         self.arrivals = 0
         self.rejected = 0
@@ -238,7 +253,12 @@ class Station(Node, ReplicaTier):
             inflight = rep.inflight
             if inflight is not None:
                 inflight[visit] = None
-            Wake(self.env, self.service() * self.slowdown, visit.service_done)
+            queue = self._queue
+            if queue is not None:  # wake(), inlined: once per visit
+                heappush(queue, (now + self.service() * self.slowdown, 1, next(self._eid),
+                                 visit.service_done))
+            else:
+                wake(self.env, self.service() * self.slowdown, visit.service_done)
         elif rep.capacity is None or len(rep.queue) < rep.capacity:
             self.queued += 1
             self.queued_s += now
@@ -260,7 +280,12 @@ class Station(Node, ReplicaTier):
             inflight = rep.inflight
             if inflight is not None:
                 inflight[visit] = None
-            Wake(self.env, self.service() * self.slowdown, visit.service_done)
+            queue = self._queue
+            if queue is not None:  # wake(), inlined
+                heappush(queue, (now + self.service() * self.slowdown, 1, next(self._eid),
+                                 visit.service_done))
+            else:
+                wake(self.env, self.service() * self.slowdown, visit.service_done)
         else:
             rep.busy -= 1
             self.busy -= 1

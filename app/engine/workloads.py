@@ -20,7 +20,7 @@ import simpy
 from app.engine.distributions import BlockSampler, RandomStreams, exponential_draw, uniform01_draw
 from app.engine.links import LinkRuntime
 from app.engine.routing import Router
-from app.engine.scheduling import OK, REJECTED, TIMED_OUT, Wake
+from app.engine.scheduling import OK, REJECTED, TIMED_OUT, wake
 from app.engine.station import Node, Request, Visit
 from app.engine.trace_files import (
     TraceOutsideFolderError,
@@ -328,7 +328,7 @@ class ClientNode(Node):
         """Schedule the first arrival."""
         gap = self._gap(0.0)
         if gap is not None:
-            Wake(self.env, gap, self._arrive)
+            wake(self.env, gap, self._arrive)
 
     def in_flight_area(self, now: float) -> float:
         """Integral of the number of requests in flight from the start to ``now``."""
@@ -345,7 +345,7 @@ class ClientNode(Node):
         Visit(self, None, Request(now, key), _no_reply, now).downstream()
         gap = self._gap(now)
         if gap is not None:
-            Wake(self.env, gap, self._arrive)
+            wake(self.env, gap, self._arrive)
 
     def visit_finished(self, visit: Visit, status: int) -> None:
         now = self.env._now  # the .now property costs a call per event
