@@ -35,7 +35,16 @@ BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _install_pragmas(engine: Engine, *, foreign_keys: bool) -> None:
+def install_sqlite_pragmas(engine: Engine, *, foreign_keys: bool = True,
+                           synchronous: str = "FULL", begin: str = "DEFERRED",
+                           busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """Give every connection of ``engine`` the pragmas above; ``BEGIN <begin>`` by default.
+
+    A unit of work may ask for another mode with the ``sqlite_begin`` execution
+    option. The desktop store and the cloud server's embedded database both use
+    this (the server with ``synchronous="NORMAL"`` and ``begin="IMMEDIATE"``).
+    """
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         # Python 3.11's sqlite3 has no ``autocommit`` attribute; ``None`` stops
@@ -43,16 +52,16 @@ def _install_pragmas(engine: Engine, *, foreign_keys: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        mode = connection.get_execution_options().get("sqlite_begin", begin)
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -62,7 +71,7 @@ def create_sqlite_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
         f"sqlite+pysqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
-    _install_pragmas(engine, foreign_keys=foreign_keys)
+    install_sqlite_pragmas(engine, foreign_keys=foreign_keys)
     return engine
 
 

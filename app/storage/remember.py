@@ -70,41 +70,67 @@ def keyring_status() -> KeyringStatus:
     return KeyringStatus(True, "Your sign-in will be kept in the system keyring.")
 
 
+class KeyringSecret:
+    """One secret in the OS keyring, only when :func:`keyring_problem` finds none.
+
+    The one implementation behind remember-me and the cloud refresh token: every
+    keyring failure is logged (its type only, never the secret) and reported,
+    never raised.
+    """
+
+    def __init__(self, service: str, username: str, what: str) -> None:
+        self.service, self.username, self._what = service, username, what
+
+    def put(self, value: str) -> str | None:
+        """Store ``value``; ``None`` on success, else why not (a short parenthesis)."""
+        problem = keyring_problem()
+        if problem:
+            return problem
+        try:
+            keyring.set_password(self.service, self.username, value)
+        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            log.warning("Could not store the %s: %s", self._what, type(exc).__name__)
+            return f" ({type(exc).__name__})"
+        return None
+
+    def get(self) -> str | None:
+        """The stored value, or ``None`` (none stored, or no usable keyring)."""
+        if keyring_problem():
+            return None
+        try:
+            return keyring.get_password(self.service, self.username)
+        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            log.warning("Could not read the %s: %s", self._what, type(exc).__name__)
+            return None
+
+    def delete(self) -> None:
+        """Forget the stored value (no error when there is none)."""
+        if keyring_problem():
+            return
+        try:
+            keyring.delete_password(self.service, self.username)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            log.warning("Could not delete the %s: %s", self._what, type(exc).__name__)
+
+
 class RememberedToken:
     """Reads, writes and deletes this database's token in the keyring."""
 
     def __init__(self, store_uid: str) -> None:
         self.key = f"remember-me/{store_uid}"
+        self._secret = KeyringSecret(KEYRING_SERVICE, self.key, "remember-me token")
 
     def save(self, token: str) -> str | None:
         """Store ``token``; returns ``None`` on success or the reason it was not stored."""
-        status = keyring_status()
-        if not status.available:
-            return status.message
-        try:
-            keyring.set_password(KEYRING_SERVICE, self.key, token)
-        except (keyring.errors.KeyringError, RuntimeError) as exc:
-            log.warning("Could not store the remember-me token: %s", type(exc).__name__)
-            return _UNAVAILABLE.format(detail=f" ({type(exc).__name__})")
-        return None
+        problem = self._secret.put(token)
+        return None if problem is None else _UNAVAILABLE.format(detail=problem)
 
     def load(self) -> str | None:
         """The stored token, or ``None`` (none stored, or no usable keyring)."""
-        if not keyring_status().available:
-            return None
-        try:
-            return keyring.get_password(KEYRING_SERVICE, self.key)
-        except (keyring.errors.KeyringError, RuntimeError) as exc:
-            log.warning("Could not read the remember-me token: %s", type(exc).__name__)
-            return None
+        return self._secret.get()
 
     def delete(self) -> None:
         """Forget the stored token (no error when there is none)."""
-        if not keyring_status().available:
-            return
-        try:
-            keyring.delete_password(KEYRING_SERVICE, self.key)
-        except keyring.errors.PasswordDeleteError:
-            pass
-        except (keyring.errors.KeyringError, RuntimeError) as exc:
-            log.warning("Could not delete the remember-me token: %s", type(exc).__name__)
+        self._secret.delete()

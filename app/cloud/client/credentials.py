@@ -10,14 +10,7 @@ for remember-me (plaintext ``keyrings.alt`` backends count as no keyring).
 
 from __future__ import annotations
 
-import logging
-
-import keyring
-import keyring.errors
-
-from app.storage.remember import keyring_problem
-
-log = logging.getLogger(__name__)
+from app.storage.remember import KeyringSecret, keyring_problem
 
 KEYRING_SERVICE = "sdsim-cloud"
 _UNAVAILABLE = ("Cloud sign-in is unavailable: no secure system keyring was found{detail}, "
@@ -40,35 +33,16 @@ class RefreshTokenStore:
 
     def __init__(self, server_url: str, email: str) -> None:
         self.username = f"{server_url}|{email.strip().lower()}"
+        self._secret = KeyringSecret(KEYRING_SERVICE, self.username, "cloud sign-in")
 
     def save(self, token: str) -> bool:
         """Store ``token`` (replacing the previous one); ``False`` when it could not be kept."""
-        if keyring_problem():
-            return False
-        try:
-            keyring.set_password(KEYRING_SERVICE, self.username, token)
-        except (keyring.errors.KeyringError, RuntimeError) as exc:
-            log.warning("Could not store the cloud sign-in: %s", type(exc).__name__)
-            return False
-        return True
+        return self._secret.put(token) is None
 
     def load(self) -> str | None:
         """The stored token, or ``None`` (none stored, or no usable keyring)."""
-        if keyring_problem():
-            return None
-        try:
-            return keyring.get_password(KEYRING_SERVICE, self.username)
-        except (keyring.errors.KeyringError, RuntimeError) as exc:
-            log.warning("Could not read the cloud sign-in: %s", type(exc).__name__)
-            return None
+        return self._secret.get()
 
     def delete(self) -> None:
         """Forget the stored token (no error when there is none)."""
-        if keyring_problem():
-            return
-        try:
-            keyring.delete_password(KEYRING_SERVICE, self.username)
-        except keyring.errors.PasswordDeleteError:
-            pass
-        except (keyring.errors.KeyringError, RuntimeError) as exc:
-            log.warning("Could not delete the cloud sign-in: %s", type(exc).__name__)
+        self._secret.delete()

@@ -21,7 +21,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.cloud.server.models import Base, UTCDateTime, utcnow
+from app.cloud.server.models import Base, utcnow
+from app.storage.sqltypes import UTCDateTime
 
 #: The one row of ``feed_counter``.
 COUNTER_ID = 1
