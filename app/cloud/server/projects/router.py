@@ -26,11 +26,11 @@ from app.cloud.server.projects.schemas import (
     ShareBody,
     ShareOut,
     SharesOut,
-    Text,
     VersionDocumentOut,
     VersionOut,
     VersionsOut,
 )
+from app.cloud.server.text import Text
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"],
                    dependencies=[Depends(rate_limit_api)])

@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from app.cloud.server.schemas import Body
 
 Role = Literal["owner", "reader"]
 
 
-def storable_text(value: str) -> str:
-    """Refuse what no database column can hold: NUL (PostgreSQL) and lone surrogates."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no lone surrogates)") from None
-    return value
-
-
-Text = Annotated[str, AfterValidator(storable_text)]
-
-
-class ProjectPutBody(BaseModel):
+class ProjectPutBody(Body):
     """``PUT /projects/{id}``: the new head version (its id chosen by the client)."""
 
-    name: Text = Field(min_length=1, max_length=255)
-    document: Text
+    name: str = Field(min_length=1, max_length=255)
+    document: str
     version_id: uuid.UUID
-    note: Text = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500)
 
 
 class ProjectOut(BaseModel):
@@ -99,10 +87,10 @@ class VersionsOut(BaseModel):
     versions: list[VersionOut]
 
 
-class ShareBody(BaseModel):
+class ShareBody(Body):
     """``POST /projects/{id}/shares``."""
 
-    email: Text = Field(min_length=1, max_length=255)
+    email: str = Field(min_length=1, max_length=255)
 
 
 class ShareOut(BaseModel):

@@ -19,6 +19,7 @@ from app.cloud.server.schemas import (
     SessionsOut,
     UserOut,
 )
+from app.cloud.server.text import Text
 from app.storage.passwords import check_password, hash_password, verify_password
 
 router = APIRouter(prefix="/api/v1/user", tags=["user"], dependencies=[Depends(rate_limit_api)])
@@ -108,7 +109,7 @@ def list_sessions(auth: CurrentAuth, db: DbSession) -> SessionsOut:
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT,
                response_class=Response)
-def revoke_session(session_id: str, auth: CurrentAuth, db: DbSession) -> Response:
+def revoke_session(session_id: Text, auth: CurrentAuth, db: DbSession) -> Response:
     """End one of the caller's sessions (404 when it is not theirs or already ended)."""
     ended = db.execute(
         update(AuthSession)
