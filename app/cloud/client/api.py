@@ -49,6 +49,13 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 #: Renew the access token this long before the server says it expires.
 RENEW_MARGIN_S = 60.0
 USER_AGENT = "sdsim-desktop"
+#: An idle pooled connection is dropped after this long. It must be shorter than
+#: the server's keep-alive (uvicorn closes idle connections after 5 s by default,
+#: ``sdsim-server`` after 30 s, its ``KEEP_ALIVE_S``; proxies keep them longer):
+#: with equal timers a request can leave on a socket the server is closing at
+#: that instant, and the answer is "disconnected without a response" (seen once
+#: in CI, 50 desktops syncing on a busy machine).
+KEEPALIVE_EXPIRY_S = 4.0
 
 
 class CloudClient:
@@ -85,6 +92,7 @@ class CloudClient:
             base_url=self.base_url,
             transport=transport,
             timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
             follow_redirects=False,  # a redirect elsewhere must not receive the token
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )

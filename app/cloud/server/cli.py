@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.cloud.server.settings import DEFAULT_PORT, ServerSettings, SettingsError
+from app.cloud.server.settings import DEFAULT_PORT, KEEP_ALIVE_S, ServerSettings, SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["SDSIM_SERVER_DATA_DIR"] = str(settings.data_dir)
     common = {"host": args.host, "port": args.port, "log_level": args.log_level,
               # X-Forwarded-For is ours to judge (SDSIM_TRUSTED_PROXIES), not uvicorn's.
-              "proxy_headers": False, "server_header": False}
+              "proxy_headers": False, "server_header": False,
+              # Longer than the desktop client's pool expiry (KEEPALIVE_EXPIRY_S), so
+              # the client always drops an idle connection before the server does.
+              "timeout_keep_alive": KEEP_ALIVE_S}
     if args.workers > 1:
         uvicorn.run("app.cloud.server.app:app_from_env", factory=True, workers=args.workers,
                     **common)

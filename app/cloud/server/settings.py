@@ -17,6 +17,9 @@ from pathlib import Path
 
 MIN_SECRET_BYTES = 32
 DEFAULT_PORT = 8001
+#: Seconds uvicorn keeps an idle connection open: longer than the desktop client's
+#: pool expiry (``app.cloud.client.api.KEEPALIVE_EXPIRY_S``), see there.
+KEEP_ALIVE_S = 30
 SECRET_FILE = "secret.key"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -201,3 +201,19 @@ def test_a_success_in_the_wrong_shape_is_a_bad_response(
     with pytest.raises(BadResponse) as caught:
         proxied.get_profile()
     assert caught.value.message.startswith("The server's answer was not understood")
+
+
+def test_the_client_drops_idle_connections_before_any_server_does() -> None:
+    # Equal keep-alive timers race: a request leaves on a socket the server is
+    # closing and fails with "disconnected without a response" (seen in CI).
+    from app.cloud.client.api import KEEPALIVE_EXPIRY_S
+    from app.cloud.server.settings import KEEP_ALIVE_S
+
+    uvicorn_default_s = 5
+    assert min(KEEP_ALIVE_S, uvicorn_default_s) > KEEPALIVE_EXPIRY_S
+    client = CloudClient("http://127.0.0.1:9", allow_insecure_http=True)
+    try:
+        pool = client._http._transport._pool  # type: ignore[attr-defined]
+        assert pool._keepalive_expiry == KEEPALIVE_EXPIRY_S
+    finally:
+        client.close()
