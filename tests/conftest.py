@@ -4,6 +4,7 @@ and the hooks that keep the suite sound when it runs in parallel (pytest-xdist).
 from __future__ import annotations
 
 import faulthandler
+import gc
 import os
 import signal
 import sys
@@ -80,6 +81,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         "run_pool" not in getattr(item, "fixturenames", ()),
         item.get_closest_marker("slow") is None,
     ))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collection imported: later full collections skip it.
+
+    Every module of the app and its libraries (Qt, numpy, FastAPI, Dask...)
+    is loaded by now and lives to the end; the cyclic collector's full passes
+    (automatic, and the GUI tests' explicit ones) would walk those ~200,000
+    objects again each time.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(trylast=True)

@@ -9,6 +9,7 @@ from loopback) so per-IP limits are per desktop, and it counts its requests.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -109,9 +110,10 @@ def make_desktop(seeded_users: SeededUsers, tmp_path: Path, cloud_server: CloudS
                  ) -> Iterator[Callable[..., Desktop]]:
     """``make_desktop(account=None, signed_in=True)``: a new desktop for ``account``."""
     made: list[Desktop] = []
+    numbers = itertools.count()  # thread-safe: desktops may be made in parallel
 
     def make(account: Account | None = None, *, signed_in: bool = True) -> Desktop:
-        path = tmp_path / f"desktop-{len(made)}.sqlite3"
+        path = tmp_path / f"desktop-{next(numbers)}.sqlite3"
         shutil.copyfile(seeded_users.path, path)
         store = Store.open(path, clock=ManualClock(T0))
         transport = ForwardedFor(unique_ip())
