@@ -14,14 +14,13 @@ conditional ``UPDATE`` statements whose row count is checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from app.storage.db import install_sqlite_pragmas
 
@@ -71,14 +70,6 @@ class Database:
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
         return self.engine.dialect.name
-
-    def session(self) -> Iterator[Session]:
-        """One Session for one request: rolled back unless the handler committed."""
-        with self.sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

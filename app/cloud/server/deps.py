@@ -1,17 +1,20 @@
 """FastAPI dependencies: the context, a Session per request, the client IP, the caller.
 
 Routes are plain ``def`` functions: FastAPI runs them in its thread pool, so
-blocking database calls and bcrypt never stall the event loop.
+blocking database calls and bcrypt never stall the event loop. Dependencies
+that never block (the context, the client IP) are ``async def`` instead: each
+plain one costs a hop to the thread pool and back on every request.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +26,7 @@ from app.cloud.server.settings import IPNetwork
 from app.cloud.server.tokens import InvalidTokenError, verify_access_token
 
 
-def get_context(request: Request) -> ServerContext:
+async def get_context(request: Request) -> ServerContext:
     """The process-wide :class:`ServerContext`."""
     context: ServerContext = request.app.state.context
     return context
@@ -32,9 +35,22 @@ def get_context(request: Request) -> ServerContext:
 Context = Annotated[ServerContext, Depends(get_context)]
 
 
-def get_db(context: Context) -> Iterator[Session]:
-    """One Session per request (rolled back at the end unless committed)."""
-    yield from context.db.session()
+async def get_db(context: Context) -> AsyncIterator[Session]:
+    """One Session per request (rolled back at the end unless committed).
+
+    Opening a Session does no I/O (it connects on first use) and closing one
+    whose handler committed does none either, so both stay on the event loop;
+    only a Session left inside a transaction (the handler raised) is rolled
+    back and closed in the thread pool.
+    """
+    session = context.db.sessions()
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)  # ROLLBACK, then the connection back
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]
@@ -71,7 +87,7 @@ def resolve_client_ip(peer: str, forwarded_for: str | None,
     return peer
 
 
-def client_ip(request: Request, context: Context) -> str:
+async def client_ip(request: Request, context: Context) -> str:
     """The client's IP address, as :func:`resolve_client_ip` decides."""
     peer = request.client.host if request.client else "unknown"
     return resolve_client_ip(peer, request.headers.get("x-forwarded-for"),
@@ -81,9 +97,12 @@ def client_ip(request: Request, context: Context) -> str:
 ClientIP = Annotated[str, Depends(client_ip)]
 
 
-def rate_limit_api(context: Context, ip: ClientIP) -> None:
+async def rate_limit_api(context: Context, ip: ClientIP) -> None:
     """The per-IP limit on every /api route (add to a router's dependencies)."""
-    context.limit("api_ip", ip)
+    if context.limiter.blocking:
+        await run_in_threadpool(context.limit, "api_ip", ip)
+    else:
+        context.limit("api_ip", ip)
 
 
 @dataclass(frozen=True)

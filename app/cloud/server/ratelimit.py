@@ -20,7 +20,13 @@ from app.cloud.server.settings import RateLimit
 
 
 class RateLimiter(Protocol):
-    """Counts hits; :meth:`hit` answers how long to wait, or None when allowed."""
+    """Counts hits; :meth:`hit` answers how long to wait, or None when allowed.
+
+    ``blocking`` says whether :meth:`hit` waits on the network (then the server
+    calls it from its thread pool, never on the event loop).
+    """
+
+    blocking: bool
 
     def hit(self, key: str, limit: RateLimit) -> int | None:
         """Count one hit on ``key``; None when within ``limit``, else Retry-After seconds."""
@@ -43,6 +49,8 @@ def _window(limit: RateLimit, now: float) -> tuple[int, int]:
 
 class MemoryRateLimiter:
     """Counters in this process (one worker only); old windows are swept as it goes."""
+
+    blocking = False
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
@@ -74,6 +82,8 @@ class MemoryRateLimiter:
 
 class RedisRateLimiter:
     """Counters in Redis, shared by every worker and host; keys start with ``prefix``."""
+
+    blocking = True
 
     def __init__(self, url: str, prefix: str) -> None:
         import redis
