@@ -96,10 +96,15 @@ class CloudLinks:
                 raise errors.NotFound("This account is not linked to a cloud account.")
             link.cursor = cursor
 
-    def unlink(self, user_id: str, *, forget_sync_state: bool = False) -> None:
-        """Sign out of the cloud: drop the link (projects stay; sync state too unless asked)."""
+    def unlink(self, user_id: str) -> None:
+        """Drop the link, its cursor and every project's sync state (projects stay).
+
+        After this the account is tied to no cloud: a later ``link``, to any
+        server, pushes every project there as new. Signing out of the cloud is
+        not this: the client's sign-out keeps the link, so signing in again to
+        the same account finds its bases and duplicates nothing.
+        """
         with self._db.write() as db:
             local_user(db, user_id)
             db.execute(delete(models.CloudLink).where(models.CloudLink.user_id == user_id))
-            if forget_sync_state:
-                _forget_sync_state(db, user_id)
+            _forget_sync_state(db, user_id)

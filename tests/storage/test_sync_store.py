@@ -247,10 +247,18 @@ def test_cloud_links_and_cursors(seeded: SeededStore) -> None:
     info = store.sync.get_link(uid)
     assert info is not None and info.cursor == "17"
     assert store.sync.pending_pushes(uid) == []
+    # Another server: its versions are not the old server's, so everything is new there.
+    store.sync.link(uid, "https://cloud.example", "c-7", "alice@cloud.example")
+    info = store.sync.get_link(uid)
+    assert info is not None and info.cursor is None
+    assert [h.id for h in store.sync.pending_pushes(uid)] == [project_id]
+    store.sync.mark_pushed(uid, project_id, store.sync.get_head(uid, project_id).version_id or "")
+    assert store.sync.pending_pushes(uid) == []
+    # Unlinked, the account is tied to no cloud: linking again, even to the same
+    # account, starts afresh (no cursor, every project pushed as new).
     store.sync.unlink(uid)
     assert store.sync.get_link(uid) is None
-    assert store.sync.get_head(uid, project_id).base_version_id is not None
-    # Another server: its versions are not the old server's, so everything is new there.
+    assert store.sync.get_head(uid, project_id).base_version_id is None
     store.sync.link(uid, "https://cloud.example", "c-7", "alice@cloud.example")
     info = store.sync.get_link(uid)
     assert info is not None and info.cursor is None
