@@ -17,6 +17,7 @@ from app.cloud.client.errors import (
     RateLimited,
     ResponseTooLarge,
     SignedOut,
+    SignInCancelled,
 )
 from app.cloud.client.models import (
     Change,
@@ -55,6 +56,7 @@ __all__ = [
     "SessionInfo",
     "SessionStatus",
     "Share",
+    "SignInCancelled",
     "SignedOut",
     "SyncEngine",
     "SyncReport",

@@ -60,6 +60,10 @@ class SignedOut(CloudError):
     """The session is over (refresh refused, or no refresh token): sign in again."""
 
 
+class SignInCancelled(CloudError):
+    """The user cancelled a sign-in the server accepted: it was undone here."""
+
+
 class Conflict(CloudError):
     """A write was stale (412): someone else wrote a newer version first."""
 

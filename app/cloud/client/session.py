@@ -31,8 +31,8 @@ from typing import Any, Literal
 
 from app.cloud.client.api import CloudClient
 from app.cloud.client.credentials import RefreshTokenStore, keyring_available
-from app.cloud.client.errors import CloudError, Offline, SignedOut
-from app.cloud.client.models import CloudUser
+from app.cloud.client.errors import CloudError, Offline, SignedOut, SignInCancelled
+from app.cloud.client.models import CloudUser, Session
 from app.cloud.client.sync import SyncEngine, SyncReport
 from app.storage import Store, errors
 
@@ -130,20 +130,35 @@ class CloudSession:
     # -- signing in and out -------------------------------------------------------
 
     def sign_in(self, server_url: str, email: str, password: str, *,
-                remember: bool = True, allow_insecure_http: bool = False) -> CloudUser:
+                remember: bool = True, allow_insecure_http: bool = False,
+                proceed: Callable[[], bool] | None = None) -> CloudUser:
         """Sign in to ``server_url`` and link the local account to that cloud account.
 
         ``remember`` keeps the refresh token in the keyring, so ``resume``
-        signs in again at the next start. Raises ``CloudError`` (wrong password
-        is a ``CloudError`` with status 401; ``InvalidServerUrl``...).
+        signs in again at the next start. ``proceed`` is asked once the server
+        has said yes and before anything here changes: when it answers False
+        (the user cancelled meanwhile) the new server session is ended, the
+        token forgotten, the link left as it was, and ``SignInCancelled`` raised.
+        Raises ``CloudError`` (wrong password is a ``CloudError`` with status
+        401; ``InvalidServerUrl``...).
         """
+        return self._sign_in_with(
+            server_url, allow_insecure_http, proceed,
+            lambda client: client.login(email, password, remember=remember))
+
+    def _sign_in_with(self, server_url: str, allow_insecure_http: bool,
+                      proceed: Callable[[], bool] | None,
+                      authenticate: Callable[[CloudClient], Session]) -> CloudUser:
         ok, reason = self.available()
         if not ok:
             raise CloudError(reason, error="no_keyring")
         client = self._factory(server_url, allow_insecure_http=allow_insecure_http)
         try:
-            session = client.login(email, password, remember=remember)
+            session = authenticate(client)
             user = session.user or client.get_profile()
+            if proceed is not None and not proceed():
+                client.logout()  # ends the server session, forgets the stored token
+                raise SignInCancelled("The cloud sign-in was cancelled.", error="cancelled")
             self.store.sync.link(self.user_id, client.base_url, user.id, user.email)
         except BaseException:
             client.close()
@@ -153,23 +168,17 @@ class CloudSession:
 
     def register(self, server_url: str, email: str, password: str, *,
                  first_name: str = "", last_name: str = "", company: str = "",
-                 remember: bool = True, allow_insecure_http: bool = False) -> CloudUser:
-        """Create a cloud account, sign in to it and link the local account."""
-        ok, reason = self.available()
-        if not ok:
-            raise CloudError(reason, error="no_keyring")
-        client = self._factory(server_url, allow_insecure_http=allow_insecure_http)
-        try:
-            session = client.register(email, password, first_name=first_name,
-                                      last_name=last_name, company=company,
-                                      remember=remember)
-            user = session.user or client.get_profile()
-            self.store.sync.link(self.user_id, client.base_url, user.id, user.email)
-        except BaseException:
-            client.close()
-            raise
-        self._adopt(client, user)
-        return user
+                 remember: bool = True, allow_insecure_http: bool = False,
+                 proceed: Callable[[], bool] | None = None) -> CloudUser:
+        """Create a cloud account, sign in to it and link the local account.
+
+        ``proceed`` as for :meth:`sign_in` (the account stays created).
+        """
+        return self._sign_in_with(
+            server_url, allow_insecure_http, proceed,
+            lambda client: client.register(email, password, first_name=first_name,
+                                           last_name=last_name, company=company,
+                                           remember=remember))
 
     def _adopt(self, client: CloudClient, user: CloudUser) -> None:
         with self._lock:

@@ -245,7 +245,7 @@ class CloudController(QObject):
         def succeeded(user: Any) -> None:
             if generation != self._generation:
                 return
-            if ticket != self._sign_in_ticket:  # cancelled meanwhile: do not stay signed in
+            if ticket != self._sign_in_ticket:  # cancelled after the link was made: sign out
                 self._runner.run(cloud.sign_out, lambda _r: None, self._log_error)
                 return
             self._signed_in, self._may_resume = True, True
@@ -265,7 +265,13 @@ class CloudController(QObject):
             if generation == self._generation and ticket == self._sign_in_ticket:
                 done(exc)
 
-        self._runner.run(lambda: cloud.sign_in(server_url, email, password, remember=remember),
+        # Asked in the worker once the server said yes: a cancel before then leaves
+        # the link and the keyring as they were (the server session is ended).
+        def still_wanted() -> bool:
+            return generation == self._generation and ticket == self._sign_in_ticket
+
+        self._runner.run(lambda: cloud.sign_in(server_url, email, password, remember=remember,
+                                               proceed=still_wanted),
                          succeeded, failed)
 
     def cancel_sign_in(self) -> None:

@@ -7,12 +7,20 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import keyring
 import pytest
 from keyring.backends import fail
 
 import tests.cloud.conftest as cloud_conftest
-from app.cloud.client import CloudError, CloudSession, Offline, SignedOut, SyncReport
+from app.cloud.client import (
+    CloudError,
+    CloudSession,
+    Offline,
+    SignedOut,
+    SignInCancelled,
+    SyncReport,
+)
 from app.storage import ManualClock, Store
 from tests.cloud.client.transport import ForwardedFor
 from tests.cloud.conftest import Mailbox, register, start_server, stop_server
@@ -75,6 +83,35 @@ def test_a_wrong_password_links_nothing(make_desktop: MakeDesktop) -> None:
     assert raised.value.status == 401
     assert desktop.store.sync.get_link(desktop.user_id) is None
     assert desktop.cloud.status.state == "signed_out"
+
+
+def test_a_sign_in_cancelled_after_the_server_said_yes_changes_nothing(
+        make_desktop: MakeDesktop, memory_keyring: MemoryKeyring) -> None:
+    desktop = make_desktop()  # linked to its account, with a synced project
+    project_id = desktop.create("Shop")
+    desktop.sync()
+    before = desktop.store.sync.get_link(desktop.user_id)
+    token_before = dict(memory_keyring.secrets)
+    other = register(desktop.server)
+    asked: list[bool] = []
+
+    def cancelled() -> bool:
+        asked.append(True)
+        return False
+
+    with pytest.raises(SignInCancelled):
+        desktop.cloud.sign_in(desktop.server.base_url, other.email, other.password,
+                              proceed=cancelled)
+    assert asked == [True]
+    # The link, its cursor and the project's base are the first account's still...
+    assert desktop.store.sync.get_link(desktop.user_id) == before
+    assert desktop.store.sync.get_head(desktop.user_id, project_id).base_version_id
+    # ...no token of the other account was kept, and its new server session ended.
+    assert memory_keyring.secrets == token_before
+    with httpx.Client(base_url=desktop.server.base_url) as client:
+        sessions = client.get("/api/v1/user/sessions", headers=other.auth).json()["sessions"]
+    assert [s["id"] for s in sessions] == [other.session_id]  # only register's own
+    assert not desktop.sync().errors  # still signed in to the first account
 
 
 def test_a_second_sync_now_while_one_runs_waits_and_shares_its_report(
