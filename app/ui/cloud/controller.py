@@ -183,10 +183,18 @@ class CloudController(QObject):
             action.setToolTip(plain_tooltip(reason or action.text().replace("&", "")))
 
     def _local_session_changed(self, session: object) -> None:
-        """A local account signed in or out: start over with its cloud link, if any."""
+        """A local account signed in or out: start over with its cloud link, if any.
+
+        Signing out of the local account signs out of its cloud account too
+        (the server session ends and the keyring forgets the token, as the local
+        sign-out forgets remember-me); the link stays, so signing in to the
+        cloud again later duplicates nothing.
+        """
         self._generation += 1  # results of the previous account's calls are dropped
         self._timer.stop()
-        if self._cloud is not None:  # its connections close after any call still running
+        if self._cloud is not None:  # the runner is serial: sign-out, then close
+            if session is None and (self._signed_in or self._may_resume):
+                self._runner.run(self._cloud.sign_out, lambda _r: None, self._log_error)
             self._runner.run(self._cloud.close, lambda _r: None, self._log_error)
         self._cloud, self._signed_in, self._may_resume = None, False, False
         self._sync_running = self._sync_pending = False

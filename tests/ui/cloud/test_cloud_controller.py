@@ -71,6 +71,25 @@ def test_a_new_start_resumes_from_the_keyring_then_syncs(
     assert again.cloud.signed_in and again.cloud.status.account == email
 
 
+def test_signing_out_locally_signs_out_of_the_cloud_and_keeps_the_link(
+    qtbot: QtBot, tmp_path: Path, make_window: Any, ui_cloud_server: CloudServer,
+    memory_keyring: MemoryKeyring
+) -> None:
+    email = unique_email("localout")
+    register(ui_cloud_server, email)
+    a = _signed_in(qtbot, make_window, tmp_path / "a.sqlite3", ui_cloud_server, email)
+    user_id = a.session.user_id
+    assert any(service == KEYRING_SERVICE for service, _u in memory_keyring.secrets)
+    a.action("actionSignOut").trigger()
+    qtbot.waitUntil(lambda: not a.cloud.busy)
+    assert a.accounts.session is None
+    # Like remember-me, the cloud token does not outlive the local sign-out...
+    assert not any(service == KEYRING_SERVICE for service, _u in memory_keyring.secrets)
+    # ...but the link does: signing in to the cloud again finds its projects' bases.
+    link = a.store.sync.get_link(user_id)
+    assert link is not None and link.cloud_email == email
+
+
 def test_the_timer_syncs_and_triggers_during_a_sync_are_coalesced(
     qtbot: QtBot, tmp_path: Path, make_window: Any, ui_cloud_server: CloudServer
 ) -> None:
