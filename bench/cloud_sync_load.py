@@ -30,10 +30,7 @@ import contextlib
 import itertools
 import json
 import os
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,85 +44,36 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages come first
+
+from tests.support.cloud_server import (  # noqa: E402
+    PASSWORD,
+    backend_database,
+    launch_server,
+    stop_process,
+)
+
 RESULTS = ROOT / "bench" / "results" / "cloud_sync_load.json"
-PASSWORD = "Tapir orbit quill 58!"
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 OWN_UPDATES = 20
 SHARED_UPDATES = 2
 DOCUMENT_BYTES = 8_000
 PROJECTS = "/api/v1/projects"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _database(backend: str, tmp: Path) -> Iterator[dict[str, str]]:
-    """The server's database (and Redis) environment for ``backend``."""
-    if backend == "sqlite":
-        yield {"SDSIM_DATABASE_URL": f"sqlite:///{tmp / 'server.db'}"}
-        return
-    import psycopg
-    import redis
-
-    name = f"sdsim_bench_{uuid.uuid4().hex[:12]}"
-    prefix = f"sdsim-bench-{uuid.uuid4().hex[:8]}:"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield {"SDSIM_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-               "SDSIM_REDIS_URL": REDIS_URL, "SDSIM_REDIS_PREFIX": prefix}
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
-
-
 @contextlib.contextmanager
 def running_server(backend: str, workers: int) -> Iterator[tuple[str, int]]:
-    """``python -m app.cloud.server`` on a free loopback port; yields its URL and pid."""
-    with tempfile.TemporaryDirectory() as tmp_name, _database(backend, Path(tmp_name)) as db_env:
+    """The test suite's throwaway server, with limits that never bind; its URL and pid."""
+    with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        port = _free_port()
-        limits = ("api_ip=1000000/60,login_ip=100000/60,login_account=100000/60,"
-                  "register_ip=100000/3600,refresh_ip=100000/60")
-        env = {**os.environ, **db_env, "SDSIM_BCRYPT_COST": "4",
-               "SDSIM_SECRET_KEY": secrets.token_urlsafe(48),
-               "SDSIM_TRUSTED_PROXIES": "127.0.0.1", "SDSIM_RATE_LIMITS": limits}
-        log = (tmp / "server.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cloud.server", "--host", "127.0.0.1", "--port",
-             str(port), "--data-dir", str(tmp / "data"), "--log-level", "warning",
-             "--workers", str(workers)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError((tmp / "server.log").read_text())
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server never became ready")
-                time.sleep(0.1)
-            yield base, process.pid
-        finally:
-            process.terminate()
+        with backend_database(backend, tmp, tag="bench") as db_env:
+            limits = ("api_ip=1000000/60,login_ip=100000/60,login_account=100000/60,"
+                      "register_ip=100000/3600,refresh_ip=100000/60")
+            process, base, _log = launch_server(tmp, {**db_env, "SDSIM_RATE_LIMITS": limits},
+                                                workers=workers)
             try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+                yield base, process.pid
+            finally:
+                stop_process(process)
 
 
 def server_cpu_s(pid: int) -> float:

@@ -1,253 +1,35 @@
 """Fixtures for the cloud tests: the real server in a subprocess, a real SMTP server.
 
-``cloud_server`` starts ``python -m app.cloud.server`` (the ``sdsim-server``
-command) on a free loopback port, once per test session and worker, for each
-backend: SQLite in a temporary folder with in-process limits, and PostgreSQL
-(a database of its own, dropped afterwards) with Redis (a key prefix of its
-own, its keys deleted afterwards). bcrypt runs at cost 4 so tests stay fast.
-
-The server trusts 127.0.0.1 as a proxy, so every test client sends its own
-``X-Forwarded-For`` address: per-IP limits are then per test, and tests of
-the limits know exactly how many requests they have spent.
+``cloud_server`` is the server of ``tests/support/cloud_server.py``, started
+once per test session and worker for each backend (SQLite; PostgreSQL with
+Redis). Every server mails a real loopback SMTP server (aiosmtpd).
 """
 
 from __future__ import annotations
 
-import contextlib
-import email
-import email.policy
-import itertools
-import os
-import re
-import secrets
-import socket
-import subprocess
-import sys
-import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-PASSWORD = "Tapir orbit quill 58!"
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/0"
-#: Limits of the test servers: COUNT/SECONDS. The per-IP and per-account limits are
-#: what the limit tests exhaust (with their own IP or email); api_ip never binds.
-LIMITS = {
-    "api_ip": (100_000, 60),
-    "login_ip": (30, 60),
-    "login_account": (30, 60),
-    "register_ip": (30, 3600),
-    "refresh_ip": (30, 60),
-    "email_ip": (30, 3600),
-    "email_account": (30, 3600),
-}
-START_TIMEOUT_S = 60.0
-_ip_counter = itertools.count(1)
+from tests.support.cloud_server import (
+    Account,
+    CloudServer,
+    Mailbox,
+    register,
+    running_server,
+    smtp_mailbox,
+)
 
-
-def unique_ip() -> str:
-    """A client address no other test (in this process) uses: 10.<pid>.<n>."""
-    n = next(_ip_counter)
-    return f"10.{os.getpid() % 250}.{(n >> 8) % 256}.{n % 256}"
-
-
-def unique_email(tag: str = "user") -> str:
-    """A fresh account email."""
-    return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Mailbox:
-    """The messages the loopback SMTP server received, waited on by recipient."""
-
-    def __init__(self) -> None:
-        self._messages: list[email.message.EmailMessage] = []
-        self._changed = threading.Condition()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        """aiosmtpd's hook: keep the parsed message."""
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._changed:
-            self._messages.append(message)  # type: ignore[arg-type]
-            self._changed.notify_all()
-        return "250 OK"
-
-    def messages_to(self, address: str) -> list[email.message.EmailMessage]:
-        """Every message received for ``address`` so far."""
-        with self._changed:
-            return [m for m in self._messages if m["To"] == address]
-
-    def wait_for(self, address: str, count: int = 1, timeout: float = 30.0
-                 ) -> list[email.message.EmailMessage]:
-        """Wait until ``count`` messages for ``address`` arrived; all of them."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                found = [m for m in self._messages if m["To"] == address]
-                if len(found) >= count:
-                    return found
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{count} message(s) to {address} never arrived")
-                self._changed.wait(left)
-
-
-def token_in(message: email.message.EmailMessage) -> str:
-    """The token of a verification or reset email (from its link)."""
-    body = message.get_body(("plain",))
-    assert body is not None
-    match = re.search(r"token=([A-Za-z0-9_\-]+)", body.get_content())
-    assert match, body.get_content()
-    return match.group(1)
+#: The two backends every server test runs against.
+BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     """A real SMTP server (aiosmtpd) on loopback; the servers send their email there."""
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port  # type: ignore[attr-defined]
-    try:
+    with smtp_mailbox() as box:
         yield box
-    finally:
-        controller.stop()
-
-
-@dataclass
-class CloudServer:
-    """A running server: its base URL and what the tests need to know about it."""
-
-    backend: str
-    base_url: str
-    mailbox: Mailbox
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    database_url: str
-    limits: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(LIMITS))
-
-    def client(self, ip: str | None = None, **kwargs: Any) -> httpx.Client:
-        """An httpx client that comes from its own (or the given) address."""
-        headers = {"X-Forwarded-For": ip or unique_ip(), **kwargs.pop("headers", {})}
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60.0, **kwargs)
-
-    def log(self) -> str:
-        """What the server wrote so far."""
-        return self.log_path.read_text(errors="replace")
-
-
-def start_server(backend: str, tmp: Path, mailbox: Mailbox, database_url: str,
-                 extra_env: dict[str, str] | None = None) -> CloudServer:
-    """Start ``python -m app.cloud.server`` and wait until it is ready."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "SDSIM_BCRYPT_COST": "4",
-        "SDSIM_SECRET_KEY": secrets.token_urlsafe(48),
-        "SDSIM_TRUSTED_PROXIES": "127.0.0.1",
-        "SDSIM_SMTP_URL": f"smtp://127.0.0.1:{mailbox.port}",  # type: ignore[attr-defined]
-        "SDSIM_PUBLIC_URL": "http://cloud.test",
-        "SDSIM_DATABASE_URL": database_url,
-        "SDSIM_RATE_LIMITS": ",".join(f"{k}={n}/{w}" for k, (n, w) in LIMITS.items()),
-        **(extra_env or {}),
-    }
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cloud.server", "--host", "127.0.0.1", "--port",
-             str(port), "--data-dir", str(tmp / "data"), "--log-level", "warning"],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
-    server = CloudServer(backend, f"http://127.0.0.1:{port}", mailbox, process, log_path,
-                         database_url)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}):\n{server.log()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.base_url}/health/ready", timeout=2).status_code == 200:
-                return server
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the server never became ready:\n{server.log()}")
-        time.sleep(0.1)
-
-
-def stop_server(server: CloudServer) -> None:
-    """Stop the server process (SIGTERM, then SIGKILL)."""
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database (dropped afterwards); yields its URL."""
-    import psycopg
-
-    name = f"sdsim_test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.contextmanager
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of this run's own; its keys are deleted afterwards."""
-    import redis
-
-    prefix = f"sdsim-test-{uuid.uuid4().hex[:12]}:"
-    try:
-        yield prefix
-    finally:
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
-
-
-@contextlib.contextmanager
-def running_server(backend: str, tmp: Path, mailbox: Mailbox,
-                   extra_env: dict[str, str] | None = None) -> Iterator[CloudServer]:
-    """A server on ``backend`` ("sqlite" or "postgres"), stopped and cleaned up after."""
-    with contextlib.ExitStack() as stack:
-        env = dict(extra_env or {})
-        if backend == "postgres":
-            url = stack.enter_context(postgres_database())
-            env["SDSIM_REDIS_URL"] = REDIS_URL
-            env["SDSIM_REDIS_PREFIX"] = stack.enter_context(redis_prefix())
-        else:
-            url = f"sqlite:///{tmp / 'data' / 'server.db'}"
-        server = start_server(backend, tmp, mailbox, url, env)
-        stack.callback(stop_server, server)
-        yield server
-
-
-#: The two backends every server test runs against.
-BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -257,47 +39,6 @@ def cloud_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     backend = str(request.param)
     with running_server(backend, tmp_path_factory.mktemp(f"cloud-{backend}"), mailbox) as server:
         yield server
-
-
-@dataclass
-class Account:
-    """A registered, signed-in user."""
-
-    email: str
-    password: str
-    user_id: str
-    session_id: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        """The Authorization header of its access token."""
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-def register(server: CloudServer, email_address: str | None = None, password: str = PASSWORD,
-             **profile: str) -> Account:
-    """Register a fresh account (from a fresh address) and return it, signed in."""
-    address = email_address or unique_email()
-    with server.client() as client:
-        answer = client.post("/api/v1/auth/register",
-                             json={"email": address, "password": password, **profile})
-    assert answer.status_code == 201, answer.text
-    body = answer.json()
-    return Account(address, password, body["user"]["id"], body["session_id"],
-                   body["access_token"], body["refresh_token"])
-
-
-def login(server: CloudServer, account: Account, remember: bool = False) -> Account:
-    """A new session of ``account`` (from a fresh address)."""
-    with server.client() as client:
-        answer = client.post("/api/v1/auth/login", json={
-            "email": account.email, "password": account.password, "remember": remember})
-    assert answer.status_code == 200, answer.text
-    body = answer.json()
-    return Account(account.email, account.password, body["user"]["id"], body["session_id"],
-                   body["access_token"], body["refresh_token"])
 
 
 @pytest.fixture

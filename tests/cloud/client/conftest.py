@@ -14,7 +14,7 @@ import pytest
 from app.cloud.client import CloudClient
 from tests.cloud.client.hostile_proxy import HostileProxy
 from tests.cloud.client.transport import ForwardedFor
-from tests.cloud.conftest import (
+from tests.support.cloud_server import (
     PASSWORD,
     CloudServer,
     Mailbox,

@@ -1,7 +1,7 @@
 """A HOSTILE PROXY in front of the real server, for answers a correct server never gives.
 
 Everything the real server can answer is tested against the real server
-(``tests/cloud/conftest.py``). What is left is what a broken proxy, a captive
+(``tests/support/cloud_server.py``). What is left is what a broken proxy, a captive
 portal or an attacker in the middle might send instead: an HTML 502, a huge
 or endless body, a gzip bomb, garbage or wrongly typed JSON, hostile text, an
 absurd ``Retry-After``. This proxy forwards every request to the real server

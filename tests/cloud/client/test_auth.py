@@ -11,7 +11,7 @@ from app.cloud.client import CloudClient, CloudError, SignedOut
 from app.cloud.client.credentials import KEYRING_SERVICE
 from tests.cloud.client.conftest import PASSWORD
 from tests.cloud.client.transport import ForwardedFor
-from tests.cloud.conftest import CloudServer, Mailbox, start_server, stop_server, unique_ip
+from tests.support.cloud_server import CloudServer, Mailbox, start_server, stop_server, unique_ip
 from tests.support.memory_keyring import MemoryKeyring
 
 REFRESH = ("POST", "/api/v1/auth/refresh")

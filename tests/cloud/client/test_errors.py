@@ -27,7 +27,7 @@ from tests.cloud.client.conftest import PASSWORD
 from tests.cloud.client.hostile_proxy import HostileProxy
 from tests.cloud.client.test_auth import expire_access_token
 from tests.cloud.client.transport import ForwardedFor
-from tests.cloud.conftest import unique_ip
+from tests.support.cloud_server import unique_ip
 
 PROFILE = ("GET", "/api/v1/user/profile")
 MB = 1024 * 1024

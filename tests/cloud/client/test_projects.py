@@ -10,7 +10,7 @@ import pytest
 from app.cloud.client import CloudClient, CloudError, Conflict
 from tests.cloud.client.conftest import PASSWORD
 from tests.cloud.client.transport import ForwardedFor
-from tests.cloud.conftest import CloudServer, unique_email, unique_ip
+from tests.support.cloud_server import CloudServer, unique_email, unique_ip
 
 
 def vid() -> str:

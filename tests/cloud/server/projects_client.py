@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.cloud.conftest import Account
+from tests.support.cloud_server import Account
 
 PROJECTS = "/api/v1/projects"
 

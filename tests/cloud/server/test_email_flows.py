@@ -8,7 +8,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.cloud.conftest import (
+from tests.support.cloud_server import (
     PASSWORD,
     CloudServer,
     login,

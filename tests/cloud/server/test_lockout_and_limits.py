@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import sqlalchemy as sa
 
-from tests.cloud.conftest import PASSWORD, CloudServer, register, unique_email, unique_ip
+from tests.support.cloud_server import PASSWORD, CloudServer, register, unique_email, unique_ip
 
 
 def _at_once(count: int, request: Callable[[httpx.Client], httpx.Response],

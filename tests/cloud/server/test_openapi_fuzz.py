@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.cloud.conftest import CloudServer, login, register, unique_ip
+from tests.support.cloud_server import CloudServer, login, register, unique_ip
 
 
 def test_no_operation_answers_500(cloud_server: CloudServer) -> None:

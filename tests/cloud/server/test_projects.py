@@ -7,8 +7,8 @@ import socket
 
 import httpx
 
-from tests.cloud.conftest import Account, CloudServer, register
 from tests.cloud.server.projects_client import PROJECTS, create, feed_all, new_id, put
+from tests.support.cloud_server import Account, CloudServer, register
 
 PROJECT_KEYS = {"id", "name", "owner_id", "role", "version_id", "parent_version_id", "sha256",
                 "created_at", "updated_at"}

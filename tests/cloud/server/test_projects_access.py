@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import sqlalchemy as sa
 
-from tests.cloud.conftest import PASSWORD, Account, CloudServer, register
 from tests.cloud.server.projects_client import PROJECTS, create, feed_all, new_id, put
+from tests.support.cloud_server import PASSWORD, Account, CloudServer, register
 
 
 def _every_route(api: httpx.Client, caller: Account, project_id: str, version_id: str,

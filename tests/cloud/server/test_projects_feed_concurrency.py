@@ -16,8 +16,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from tests.cloud.conftest import Account, CloudServer, register
 from tests.cloud.server.projects_client import PROJECTS, feed_all, new_id, put
+from tests.support.cloud_server import Account, CloudServer, register
 
 WRITERS = 6
 PROJECTS_PER_WRITER = 3

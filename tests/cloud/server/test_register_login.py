@@ -6,7 +6,7 @@ import subprocess
 
 import httpx
 
-from tests.cloud.conftest import PASSWORD, CloudServer, register, unique_email
+from tests.support.cloud_server import PASSWORD, CloudServer, register, unique_email
 
 USER_KEYS = {"id", "email", "first_name", "last_name", "company", "email_verified",
              "last_login_at", "created_at", "updated_at"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cloud.conftest import (
+from tests.support.cloud_server import (
     PASSWORD,
     REDIS_URL,
     Mailbox,

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import jwt
 
-from tests.cloud.conftest import CloudServer, login, register
+from tests.support.cloud_server import CloudServer, login, register
 
 
 def _refresh(client: httpx.Client, token: str) -> httpx.Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.cloud.conftest import CloudServer, register, unique_ip
+from tests.support.cloud_server import CloudServer, register, unique_ip
 
 #: route -> a valid body; each of its text fields is spoiled in turn.
 BODIES: dict[str, dict[str, object]] = {

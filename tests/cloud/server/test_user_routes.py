@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.cloud.conftest import PASSWORD, CloudServer, login, register
+from tests.support.cloud_server import PASSWORD, CloudServer, login, register
 
 NEW_PASSWORD = "Velvet canyon drums 73?"
 

@@ -22,8 +22,8 @@ import pytest
 from app.cloud.client import CloudClient, CloudSession, SyncEngine, SyncReport
 from app.storage import ManualClock, Store, UserSession
 from tests.cloud.client.transport import ForwardedFor
-from tests.cloud.conftest import Account, CloudServer, register, unique_ip
 from tests.support import storage_fixtures
+from tests.support.cloud_server import Account, CloudServer, register, unique_ip
 from tests.support.storage_fixtures import T0, SeededUsers
 
 seeded_users = storage_fixtures.seeded_users

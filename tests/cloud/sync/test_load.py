@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from app.cloud.client import CloudClient, SyncReport
-from tests.cloud.conftest import Account, CloudServer, register
 from tests.cloud.sync.conftest import Desktop, document
+from tests.support.cloud_server import Account, CloudServer, register
 
 ACCOUNTS = 10
 DESKTOPS_PER_ACCOUNT = 5

@@ -12,7 +12,6 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-import tests.cloud.conftest as cloud_conftest
 from app.cloud.client import (
     CloudError,
     CloudSession,
@@ -23,8 +22,8 @@ from app.cloud.client import (
 )
 from app.storage import ManualClock, Store
 from tests.cloud.client.transport import ForwardedFor
-from tests.cloud.conftest import Mailbox, register, start_server, stop_server
 from tests.cloud.sync.conftest import Desktop, client_factory
+from tests.support.cloud_server import Mailbox, register, start_server, stop_server
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.storage_fixtures import T0, SeededUsers
 
@@ -138,8 +137,7 @@ def test_a_second_sync_now_while_one_runs_waits_and_shares_its_report(
 
 
 def test_offline_saves_queue_and_go_on_the_next_sync(
-        seeded_users: SeededUsers, tmp_path: Path, mailbox: Mailbox,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        seeded_users: SeededUsers, tmp_path: Path, mailbox: Mailbox) -> None:
     # A server of this test's own, so it can be stopped and started again (same port, data).
     server = start_server("sqlite", tmp_path, mailbox,
                           f"sqlite:///{tmp_path / 'data' / 'server.db'}")
@@ -169,8 +167,7 @@ def test_offline_saves_queue_and_go_on_the_next_sync(
         assert restarted.status.state == "offline"
 
         port = int(server.base_url.rsplit(":", 1)[1])
-        monkeypatch.setattr(cloud_conftest, "free_port", lambda: port)
-        server = start_server("sqlite", tmp_path, mailbox, server.database_url)
+        server = start_server("sqlite", tmp_path, mailbox, server.database_url, port=port)
         report = restarted.sync_now()
         assert (report.pushed, report.conflicts) == (2, ())
         assert restarted.status.state == "idle"

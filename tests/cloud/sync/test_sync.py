@@ -8,8 +8,8 @@ import pytest
 
 from app.cloud.client import CloudClient
 from app.storage import errors
-from tests.cloud.conftest import Account, CloudServer
 from tests.cloud.sync.conftest import Desktop
+from tests.support.cloud_server import Account, CloudServer
 from tests.support.memory_keyring import MemoryKeyring
 
 MakeDesktop = Callable[..., Desktop]

@@ -16,7 +16,7 @@ from app.ui.cloud.sign_in_dialog import CloudSignInDialog
 from app.ui.cloud.status import CloudState
 from app.ui.main_window import MainWindow
 from app.ui.project_session import ProjectSession
-from tests.cloud.conftest import PASSWORD
+from tests.support.cloud_server import PASSWORD
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHOTS = Path(__file__).resolve().parents[3] / "shots"

@@ -17,7 +17,7 @@ from app.cloud.client.credentials import KEYRING_SERVICE
 from app.cloud.client.session import CloudSession
 from app.storage import Store
 from app.ui.cloud.status import CloudState
-from tests.cloud.conftest import CloudServer, register, unique_email
+from tests.support.cloud_server import CloudServer, register, unique_email
 from tests.support.memory_keyring import MemoryKeyring
 from tests.ui.cloud.harness import CloudWindow, shoot
 

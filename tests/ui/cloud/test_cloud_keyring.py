@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app.ui.cloud.status import CloudState
 from app.ui.plain_text import tooltip_text
-from tests.cloud.conftest import unique_email
+from tests.support.cloud_server import unique_email
 from tests.ui.cloud.harness import CloudWindow, shoot, shoot_menu
 
 

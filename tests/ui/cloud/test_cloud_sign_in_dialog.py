@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.ui.cloud.status import CloudState
 from app.ui.cloud.wording import wait_in_words
-from tests.cloud.conftest import CloudServer, register, unique_email
+from tests.support.cloud_server import CloudServer, register, unique_email
 from tests.ui.cloud.harness import CloudWindow, shoot
 
 pytestmark = pytest.mark.xdist_group("ui_cloud")

@@ -23,7 +23,7 @@ from app.storage import Store
 from app.ui.accounts import ProjectBrowserDialog
 from app.ui.cloud.status import CloudState
 from app.ui.plain_text import tooltip_text
-from tests.cloud.conftest import PASSWORD, CloudServer, register, unique_email
+from tests.support.cloud_server import PASSWORD, CloudServer, register, unique_email
 from tests.ui.cloud.harness import CloudWindow, local_account, shoot, shoot_menu
 
 pytestmark = pytest.mark.xdist_group("ui_cloud")
@@ -131,7 +131,7 @@ def test_sign_in_save_sync_then_a_conflict_keeps_both(
 def test_an_offline_server_shows_offline_and_saves_still_land(
     qtbot: QtBot, tmp_path: Path, make_window: Any, ui_cloud_server: CloudServer
 ) -> None:
-    from tests.cloud.conftest import running_server
+    from tests.support.cloud_server import running_server
 
     email = unique_email("offline")
     (tmp_path / "own-server").mkdir()
