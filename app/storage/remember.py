@@ -10,14 +10,26 @@ disabled: there is never a plaintext fallback (and the plaintext backends of
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
+from types import ModuleType
+from typing import TYPE_CHECKING, NamedTuple
 
-import keyring
-import keyring.backends.fail
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
+
+
+def _keyring() -> ModuleType:
+    """The keyring package, imported when a secret is first touched.
+
+    Not at import time: ``app.storage`` is also imported by the cloud server
+    (for its shared database plumbing), whose image has no keyring installed.
+    """
+    import keyring
+    import keyring.backends.fail
+    import keyring.errors
+
+    return keyring
 
 KEYRING_SERVICE = "System Design Simulator"
 _UNAVAILABLE = (
@@ -34,6 +46,7 @@ class KeyringStatus(NamedTuple):
 
 
 def _insecure(backend: KeyringBackend) -> str | None:
+    keyring = _keyring()
     name = f"{type(backend).__module__}.{type(backend).__name__}"
     if isinstance(backend, keyring.backends.fail.Keyring) or name.startswith(
         "keyring.backends.null"
@@ -55,6 +68,7 @@ def keyring_problem() -> str | None:
     answer is a short parenthesis such as ``" (no keyring backend is installed)"``
     for a message. Reads and writes no secret.
     """
+    keyring = _keyring()
     try:
         backend = keyring.get_keyring()
     except (keyring.errors.KeyringError, RuntimeError) as exc:
@@ -86,6 +100,7 @@ class KeyringSecret:
         problem = keyring_problem()
         if problem:
             return problem
+        keyring = _keyring()
         try:
             keyring.set_password(self.service, self.username, value)
         except (keyring.errors.KeyringError, RuntimeError) as exc:
@@ -97,8 +112,10 @@ class KeyringSecret:
         """The stored value, or ``None`` (none stored, or no usable keyring)."""
         if keyring_problem():
             return None
+        keyring = _keyring()
         try:
-            return keyring.get_password(self.service, self.username)
+            value: str | None = keyring.get_password(self.service, self.username)
+            return value
         except (keyring.errors.KeyringError, RuntimeError) as exc:
             log.warning("Could not read the %s: %s", self._what, type(exc).__name__)
             return None
@@ -107,6 +124,7 @@ class KeyringSecret:
         """Forget the stored value (no error when there is none)."""
         if keyring_problem():
             return
+        keyring = _keyring()
         try:
             keyring.delete_password(self.service, self.username)
         except keyring.errors.PasswordDeleteError:
