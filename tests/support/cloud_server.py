@@ -35,6 +35,8 @@ from typing import Any
 
 import httpx
 
+from app.cloud.client.wire import tls_context
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PASSWORD = "Tapir orbit quill 58!"
@@ -147,6 +149,7 @@ class CloudServer:
     def client(self, ip: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client that comes from its own (or the given) address."""
         headers = {"X-Forwarded-For": ip or unique_ip(), **kwargs.pop("headers", {})}
+        kwargs.setdefault("verify", tls_context())  # plain http, but a new context costs ~20 ms
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60.0, **kwargs)
 
     def log(self) -> str:
@@ -182,7 +185,8 @@ def launch_server(tmp: Path, env: dict[str, str], *, port: int | None = None,
             raise RuntimeError(f"the server exited ({process.returncode}):\n"
                                f"{log_path.read_text(errors='replace')}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}/health/ready", timeout=2,
+                         verify=tls_context()).status_code == 200:
                 return process, base_url, log_path
         if time.monotonic() > deadline:
             stop_process(process)

@@ -93,6 +93,7 @@ class CloudClient:
             transport=transport,
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
+            verify=wire.tls_context(),
             follow_redirects=False,  # a redirect elsewhere must not receive the token
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
