@@ -67,21 +67,25 @@ def run_gui(
     app = ensure_application([arg for arg in argv if arg != OFFLINE_FLAG])
     install_theme(app)  # the theme chosen in Settings (default: follow the system)
     install_excepthook()
+    window = MainWindow(defer_panels=True)
+    window.show()
+    log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
+    app.processEvents()  # the first frame, before the imports below hold the GUI thread
+    # The run side (charts, the run controller: numpy, pyqtgraph, the engine) is built
+    # right after the first frame, before the event loop takes any input.
+    window.build_panels()
     # Cyclic garbage is collected on the GUI thread only. A collection that runs on a
     # worker thread (the engine relay, predictions, sweeps, planner) can free a PySide
     # widget there: its C++ destructor then waits for a Qt lock the GUI thread holds
     # while that thread waits for the GIL -- a frozen window (seen with gdb in the test
     # suite). pyqtgraph's GarbageCollector disables automatic collection and collects
-    # from a GUI-thread timer, by generation, with the usual thresholds.
+    # from a GUI-thread timer, by generation, with the usual thresholds. No worker
+    # thread exists before this point (the engine's warm-up waits for the event loop).
     from pyqtgraph.util.garbage_collector import GarbageCollector
 
     collector = GarbageCollector(interval=1.0)  # noqa: F841 - kept alive for the run
-    window = MainWindow()
-    window.show()
-    log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
     # The accounts side imports the storage layer (SQLAlchemy, Alembic: about a second
     # here), so it starts once the window is on screen, not on the way to it.
-    app.processEvents()  # the first frame, before that import holds the GUI thread
     if open_path is not None:
         _open_from_command_line(window, open_path, interactive=not os.environ.get(
             EXIT_AFTER_SHOWN_ENV))
