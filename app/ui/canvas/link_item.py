@@ -254,7 +254,7 @@ class LinkItem(QGraphicsPathItem):
         """Ask the scene to redraw this link's area: links are drawn with the background
         (:func:`paint_links`), which the view caches, so that layer is invalidated."""
         scene = self.scene()
-        if scene is not None:
+        if scene is not None and not getattr(scene, "links_paint_deferred", False):
             scene.invalidate(self.sceneBoundingRect().adjusted(
                 -REPAINT_MARGIN, -REPAINT_MARGIN, REPAINT_MARGIN, REPAINT_MARGIN),
                 QGraphicsScene.SceneLayer.BackgroundLayer)

@@ -47,6 +47,8 @@ class DiagramScene(QGraphicsScene):
         self.snapping_drag = False
         self._locked = False
         self._detailed = True
+        #: True while rebuild adds items: links then skip invalidating their own areas.
+        self.links_paint_deferred = False
         self._nodes: dict[str, NodeItem] = {}
         self._links: dict[LinkKey, LinkItem] = {}
         self._connect: ConnectInteraction | None = None
@@ -90,13 +92,19 @@ class DiagramScene(QGraphicsScene):
         self._nodes.clear()
         self._links.clear()
         self.clear()
-        self.invalidate()  # links are drawn with the (cached) background: paint_links
         model = self.document.model
-        # Records in hand, not looked up one by one: that was quadratic in big designs.
-        for comp in model.components:
-            self._add_node(comp)
-        for link in model.links:
-            self._add_link(link.key, link)
+        # Links are drawn with the view's cached background (paint_links): one
+        # invalidation of it all below, not a region grown link by link.
+        self.links_paint_deferred = True
+        try:
+            # Records in hand, not looked up one by one: that was quadratic in big designs.
+            for comp in model.components:
+                self._add_node(comp)
+            for link in model.links:
+                self._add_link(link.key, link)
+        finally:
+            self.links_paint_deferred = False
+        self.invalidate()
         self._update_scene_rect()
 
     def _add_node(self, comp: Component) -> None:
