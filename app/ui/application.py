@@ -17,6 +17,7 @@ from app.desktop_entry import DESKTOP_ID, ICON_RESOURCE
 from app.logging_setup import configure_logging
 from app.resources import resource_path
 from app.ui.errors import install_excepthook
+from app.ui.gui_gc import GuiThreadCollector
 from app.ui.main_window import MainWindow
 from app.ui.settings import redirect_qt_settings
 from app.ui.settings_dialog import install_theme
@@ -67,21 +68,18 @@ def run_gui(
     app = ensure_application([arg for arg in argv if arg != OFFLINE_FLAG])
     install_theme(app)  # the theme chosen in Settings (default: follow the system)
     install_excepthook()
-    # Cyclic garbage is collected on the GUI thread only. A collection that runs on a
-    # worker thread (the engine relay, predictions, sweeps, planner) can free a PySide
-    # widget there: its C++ destructor then waits for a Qt lock the GUI thread holds
-    # while that thread waits for the GIL -- a frozen window (seen with gdb in the test
-    # suite). pyqtgraph's GarbageCollector disables automatic collection and collects
-    # from a GUI-thread timer, by generation, with the usual thresholds.
-    from pyqtgraph.util.garbage_collector import GarbageCollector
-
-    collector = GarbageCollector(interval=1.0)  # noqa: F841 - kept alive for the run
-    window = MainWindow()
+    # Cyclic garbage is collected on the GUI thread only, from before the first widget
+    # (why: app/ui/gui_gc.py).
+    collector = GuiThreadCollector(interval_s=1.0)  # noqa: F841 - kept alive for the run
+    window = MainWindow(defer_panels=True)
     window.show()
     log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
+    app.processEvents()  # the first frame, before the imports below hold the GUI thread
+    # The run side (charts, the run controller: numpy, pyqtgraph, the engine) is built
+    # right after the first frame, before the event loop takes any input.
+    window.build_panels()
     # The accounts side imports the storage layer (SQLAlchemy, Alembic: about a second
     # here), so it starts once the window is on screen, not on the way to it.
-    app.processEvents()  # the first frame, before that import holds the GUI thread
     if open_path is not None:
         _open_from_command_line(window, open_path, interactive=not os.environ.get(
             EXIT_AFTER_SHOWN_ENV))

@@ -9,6 +9,7 @@ operations, so every change is one undo step.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
@@ -23,35 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME
-from app.engine.snapshot import Snapshot
 from app.model.document import Document
 from app.model.validation import problems_by_component
-from app.reports.csv_writer import write_metrics_csv
 from app.ui.actions import WindowActions
-from app.ui.alerts.marks import AlertMarks
-from app.ui.alerts.panel import AlertsPanel
-from app.ui.analysis.panel import AnalysisPanel
-from app.ui.analysis.predictions import DesignPredictions
-from app.ui.analysis.view import AnalysisView
 from app.ui.canvas import DiagramScene, DiagramView
-from app.ui.canvas.export import export_png
-from app.ui.charts import ChartsPanel
-from app.ui.dashboards.detail_opener import ComponentDetails
-from app.ui.dashboards.tabs import DashboardTabs
 from app.ui.dock_tab_bars import restore_dock_state
 from app.ui.document import EditorDocument
 from app.ui.editing import SelectionEditor
-from app.ui.events.live_menu import LiveFaults
-from app.ui.events.panel import EventsPanel
-from app.ui.faults_editor import FaultsEditor
 from app.ui.files import FileController, SaveHandler
 from app.ui.inspector import InspectorPanel
 from app.ui.palette import PaletteWidget
 from app.ui.plain_text import PlainLabel, plain_tooltip
-from app.ui.results import ResultsPanel
-from app.ui.run_controller import IDLE, PAUSED, RunController, chart_components
-from app.ui.run_view import RunView
-from app.ui.run_worker import warm_up_engine
+from app.ui.run_states import IDLE, PAUSED
 from app.ui.scenario_bar import ScenarioBar
 from app.ui.settings import (
     KEY_GEOMETRY,
@@ -69,6 +53,9 @@ from app.ui.settings import (
 )
 from app.ui.welcome import install_help_actions
 
+if TYPE_CHECKING:
+    from app.engine.snapshot import Snapshot
+
 VALIDATION_DELAY_MS = 150
 
 
@@ -83,7 +70,15 @@ class MainWindow(QMainWindow):
     #: The window closed for good (after the unsaved-changes prompt): a clean shutdown.
     closed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, defer_panels: bool = False) -> None:
+        """Build the window; with ``defer_panels`` only what its first frame shows.
+
+        The charts, results, events, faults, alerts and analysis panels, and the run
+        controller behind them, import numpy, pyqtgraph and the engine (about half a
+        second here). ``run_gui`` passes ``defer_panels=True``, shows the window with
+        those docks empty, and calls :meth:`build_panels` right after the first frame,
+        before the event loop takes any input; everyone else gets the whole window.
+        """
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self._fit_to_screen(1440, 900)
@@ -91,38 +86,33 @@ class MainWindow(QMainWindow):
         start = Document(simulation=read_run_defaults(app_settings()))
         self.document = EditorDocument(start, self)
         self._project_title: str | None = None
+        self._panels_built = False
         self.scene = DiagramScene(self.document, self)
         self.view = DiagramView(self.scene, self)
         self.setCentralWidget(self.view)
         self.palette_panel = PaletteWidget()
         self.inspector = InspectorPanel(self.document)
-        self.charts = ChartsPanel()
-        self.results = ResultsPanel()
-        self.events_panel = EventsPanel()
+        # Every dock exists from the start (empty until build_panels), so the saved dock
+        # layout is restored once, before the first frame, and nothing moves afterwards.
         self.palette_dock = self._dock("palette", "Palette", self.palette_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("inspector", "Inspector", self.inspector,
                                          Qt.DockWidgetArea.RightDockWidgetArea)
-        self.chart_tabs = DashboardTabs(self.document, self.charts,
-                                        self._run_snapshots)
-        self.charts_dock = self._dock("charts", "Charts", self.chart_tabs,
+        self.charts_dock = self._dock("charts", "Charts", None,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.results_dock = self._dock("results", "Results", self.results,
+        self.results_dock = self._dock("results", "Results", None,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.faults_editor = FaultsEditor(self.document)
-        self.faults_dock = self._dock("faults", "Faults", self.faults_editor,
+        self.faults_dock = self._dock("faults", "Faults", None,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.events_dock = self._dock("events", "Events", self.events_panel,
+        self.events_dock = self._dock("events", "Events", None,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.charts_dock, self.results_dock)
         self.tabifyDockWidget(self.results_dock, self.events_dock)
         self.tabifyDockWidget(self.events_dock, self.faults_dock)
-        self.alerts_panel = AlertsPanel(self.document)
-        self.alerts_dock = self._dock("alerts", "Alerts", self.alerts_panel,
+        self.alerts_dock = self._dock("alerts", "Alerts", None,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.faults_dock, self.alerts_dock)
-        self.analysis_panel = AnalysisPanel()
-        self.analysis_dock = self._dock("analysis", "Analysis", self.analysis_panel,
+        self.analysis_dock = self._dock("analysis", "Analysis", None,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.analysis_dock)
         self.inspector_dock.raise_()
@@ -140,6 +130,61 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.files = FileController(self.document, self)
+        self.editor = SelectionEditor(self.document, self.scene, self.view, self)
+        self.window_actions = WindowActions.create(self, self.document.undo_stack)
+        self.scenario_bar = ScenarioBar(self.document, self)
+        self._build_menus_and_toolbars()
+        self._validation_timer = QTimer(self)
+        self._validation_timer.setSingleShot(True)
+        self._validation_timer.setInterval(VALIDATION_DELAY_MS)
+        self._validation_timer.timeout.connect(self.refresh_problems)
+        self._connect()
+        self._restore_settings()
+        self._update_title()
+        self.refresh_problems()
+        self._update_actions()
+        self.statusBar().showMessage("Ready", 3000)
+        if not defer_panels:
+            self.build_panels()
+
+    def build_panels(self) -> None:
+        """Build the run side: the bottom and analysis docks' panels and the run controller.
+
+        Called once, by ``__init__`` or (``defer_panels``) right after the first frame.
+        """
+        if self._panels_built:
+            return
+        # Imported here, not at the top: these pull in numpy, pyqtgraph and the engine.
+        from app.ui.alerts.marks import AlertMarks
+        from app.ui.alerts.panel import AlertsPanel
+        from app.ui.analysis.panel import AnalysisPanel
+        from app.ui.analysis.predictions import DesignPredictions
+        from app.ui.analysis.view import AnalysisView
+        from app.ui.charts import ChartsPanel
+        from app.ui.dashboards.detail_opener import ComponentDetails
+        from app.ui.dashboards.tabs import DashboardTabs
+        from app.ui.events.live_menu import LiveFaults
+        from app.ui.events.panel import EventsPanel
+        from app.ui.faults_editor import FaultsEditor
+        from app.ui.results import ResultsPanel
+        from app.ui.run_controller import RunController
+        from app.ui.run_view import RunView
+        from app.ui.run_worker import warm_up_engine
+
+        self.charts = ChartsPanel()
+        self.results = ResultsPanel()
+        self.events_panel = EventsPanel()
+        self.chart_tabs = DashboardTabs(self.document, self.charts,
+                                        self._run_snapshots)
+        self.charts_dock.setWidget(self.chart_tabs)
+        self.results_dock.setWidget(self.results)
+        self.faults_editor = FaultsEditor(self.document)
+        self.faults_dock.setWidget(self.faults_editor)
+        self.events_dock.setWidget(self.events_panel)
+        self.alerts_panel = AlertsPanel(self.document)
+        self.alerts_dock.setWidget(self.alerts_panel)
+        self.analysis_panel = AnalysisPanel()
+        self.analysis_dock.setWidget(self.analysis_panel)
         self.runner = RunController(self.document, scene=self.scene, charts=self.charts,
                                     results=self.results, progress=self.progress,
                                     events=self.events_panel, parent=self)
@@ -159,28 +204,24 @@ class MainWindow(QMainWindow):
                                 parent=self)
         self.details = ComponentDetails(self.view, self.runner, self.document,
                                         self.charts.crosshair, self)
-        self.editor = SelectionEditor(self.document, self.scene, self.view, self)
-        self.window_actions = WindowActions.create(self, self.document.undo_stack)
-        self.scenario_bar = ScenarioBar(self.document, self)
-        self._build_menus_and_toolbars()
-        self._validation_timer = QTimer(self)
-        self._validation_timer.setSingleShot(True)
-        self._validation_timer.setInterval(VALIDATION_DELAY_MS)
-        self._validation_timer.timeout.connect(self.refresh_problems)
-        self._connect()
-        self._restore_settings()
-        self._update_title()
+        self.run_menu.insertAction(self._live_faults_anchor, self.live.add_action)
+        self.run_menu.insertSeparator(self.live.add_action)
+        self._panels_built = True
+        self._connect_panels()
+        self.runner.speed = self.scenario_bar.current_speed()
         self.refresh_problems()
         self._update_actions()
-        self.statusBar().showMessage("Ready", 3000)
         QTimer.singleShot(0, warm_up_engine)
 
     # -- construction ------------------------------------------------------------------------
 
-    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(
+        self, name: str, title: str, widget: QWidget | None, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        if widget is not None:
+            dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
 
@@ -220,11 +261,10 @@ class MainWindow(QMainWindow):
         for dock in (self.palette_dock, self.inspector_dock, self.charts_dock, self.results_dock,
                      self.events_dock, self.faults_dock, self.alerts_dock, self.analysis_dock):
             view_menu.addAction(dock.toggleViewAction())
-        run_menu = menu.addMenu("&Run")
+        self.run_menu = run_menu = menu.addMenu("&Run")
         run_menu.addActions([a.run, a.pause, a.stop])
-        run_menu.addSeparator()
-        run_menu.addAction(self.live.add_action)
-        run_menu.addSeparator()
+        # Live faults' action and a separator go before this one once the panels are built.
+        self._live_faults_anchor = run_menu.addSeparator()
         self.plan_action = QAction("Plan &capacity…", self)
         self.plan_action.setObjectName("actionPlanCapacity")
         self.plan_action.setStatusTip("Find the fewest replicas per tier for a load and a "
@@ -282,23 +322,12 @@ class MainWindow(QMainWindow):
         a.fit_view.triggered.connect(self.view.fit_to_view)
         a.actual_size.triggered.connect(self.view.reset_zoom)
         a.snap.toggled.connect(self._set_snap)
-        a.run.triggered.connect(self.runner.run)
-        a.pause.triggered.connect(lambda checked: self.runner.pause(bool(checked)))
-        a.stop.triggered.connect(self.runner.stop)
         a.about.triggered.connect(lambda _checked=False: self.first_run.show_about())
         self.palette_panel.component_activated.connect(self.add_component_at_center)
         self.scene.selectionChanged.connect(self._on_selection_changed)
         self.scene.connection_refused.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
-        self.scenario_bar.speed_changed.connect(self._set_speed)
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
-        self.runner.message.connect(lambda text: self.statusBar().showMessage(text))
-        self.runner.state_changed.connect(self._on_run_state)
-        self.runner.run_started.connect(self.chart_tabs.start_run)
-        self.runner.batch_received.connect(self.chart_tabs.append)
-        self.runner.run_finished.connect(self.chart_tabs.redraw)
-        self.charts.timer.timeout.connect(self.chart_tabs.redraw)
-        self.charts.timer.timeout.connect(self.details.redraw)
         doc.changed.connect(self._validation_timer.start)
         doc.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda _m: self._update_title())
@@ -306,6 +335,20 @@ class MainWindow(QMainWindow):
         doc.properties_changed.connect(self._update_title)
         doc.document_reset.connect(self._on_reset)
         doc.locked_changed.connect(self._on_locked)
+
+    def _connect_panels(self) -> None:
+        a = self.window_actions
+        a.run.triggered.connect(self.runner.run)
+        a.pause.triggered.connect(lambda checked: self.runner.pause(bool(checked)))
+        a.stop.triggered.connect(self.runner.stop)
+        self.scenario_bar.speed_changed.connect(self._set_speed)
+        self.runner.message.connect(lambda text: self.statusBar().showMessage(text))
+        self.runner.state_changed.connect(self._on_run_state)
+        self.runner.run_started.connect(self.chart_tabs.start_run)
+        self.runner.batch_received.connect(self.chart_tabs.append)
+        self.runner.run_finished.connect(self.chart_tabs.redraw)
+        self.charts.timer.timeout.connect(self.chart_tabs.redraw)
+        self.charts.timer.timeout.connect(self.details.redraw)
 
     def _fit_to_screen(self, width: int, height: int) -> None:
         """The first-run size, shrunk to the screen's free area (a 1366×768 laptop)
@@ -330,9 +373,7 @@ class MainWindow(QMainWindow):
         state = read_bytes(settings, KEY_STATE)
         if state is None or not self.restore_dock_layout(state):
             self.restore_dock_layout(self.saveState(STATE_VERSION))
-        speed = read_speed(settings)
-        self.scenario_bar.set_speed(speed)
-        self.runner.speed = speed
+        self.scenario_bar.set_speed(read_speed(settings))  # the runner takes it when built
         self.window_actions.snap.setChecked(read_snap(settings))
         self.scene.snap_to_grid = self.window_actions.snap.isChecked()
 
@@ -345,7 +386,8 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         settings.setValue(KEY_GEOMETRY, self.saveGeometry())
         settings.setValue(KEY_STATE, self.saveState(STATE_VERSION))
-        write_speed(settings, self.runner.speed)
+        write_speed(settings, self.runner.speed if self._panels_built
+                    else self.scenario_bar.current_speed())
         settings.setValue(KEY_SNAP, self.window_actions.snap.isChecked())
 
     def _run_snapshots(self) -> list[Snapshot]:
@@ -379,6 +421,8 @@ class MainWindow(QMainWindow):
                                        "PNG images (*.png)")
             if path is None:
                 return None
+        from app.ui.canvas.export import export_png
+
         target = Path(path)
         size = export_png(self.scene, target, caption=self.run_view.figures_caption)
         self.statusBar().showMessage(f"Exported {target.name} ({size.width()}×{size.height()})",
@@ -396,6 +440,8 @@ class MainWindow(QMainWindow):
             if path is None:
                 return None
         target = Path(path)
+        from app.reports.csv_writer import write_metrics_csv
+
         rows = write_metrics_csv(list(self.runner.snapshots), target)
         self.statusBar().showMessage(f"Exported {rows:,} rows to {target.name}", 4000)
         return target
@@ -410,6 +456,10 @@ class MainWindow(QMainWindow):
         grouped = problems_by_component(model)
         self.scene.set_problems({cid: [p.message for p in problems]
                                  for cid, problems in grouped.items()})
+        if not self._panels_built:
+            return
+        from app.ui.run_controller import chart_components
+
         # Build the chart curves now, so pressing Run has less to do.
         self.charts.prepare(chart_components(model))
         if self.runner.state == IDLE:
@@ -449,7 +499,7 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         a = self.window_actions
-        state = self.runner.state
+        state = self.runner.state if self._panels_built else IDLE
         editable = not self.document.locked
         has_selection = bool(self.scene.selectedItems())
         has_components = bool(self.scene.selected_component_ids())
@@ -465,7 +515,7 @@ class MainWindow(QMainWindow):
         a.pause.setEnabled(state != IDLE)
         a.pause.setChecked(state == PAUSED)
         a.stop.setEnabled(state != IDLE)
-        a.export_csv.setEnabled(state == IDLE and bool(self.runner.snapshots))
+        a.export_csv.setEnabled(state == IDLE and bool(self._run_snapshots()))
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -532,11 +582,12 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
-        self.runner.shutdown()
+        if self._panels_built:
+            self.runner.shutdown()
+            self.predictions.shutdown()
         planner = getattr(self, "planner_dialog", None)
         if planner is not None:
             planner.job.shutdown()
-        self.predictions.shutdown()
         self.save_settings()
         event.accept()
         self.closed.emit()

@@ -35,9 +35,11 @@ from app.ui.document import EditorDocument
 from app.ui.events.panel import EventsPanel
 from app.ui.results import ResultsPanel
 from app.ui.run_budget import RunRefusal, confirm_run
+from app.ui.run_states import IDLE, PAUSED, RUNNING
 from app.ui.run_worker import RunThread, RunWorker
 
-IDLE, RUNNING, PAUSED = "idle", "running", "paused"
+__all__ = ["IDLE", "PAUSED", "RUNNING", "STATUS_INTERVAL_S", "RunController", "RunEventListener",
+           "chart_components"]
 #: The "Simulated x s of y s" status line changes at most this often (wall seconds):
 #: QStatusBar repaints synchronously on every message, and 4 Hz is readable.
 STATUS_INTERVAL_S = 0.25

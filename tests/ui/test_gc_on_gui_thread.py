@@ -2,7 +2,7 @@
 
 A collection on a worker thread can free a PySide widget there and deadlock with
 the GUI thread (the suite froze that way); run_gui hands collection to a
-GUI-thread timer (pyqtgraph's GarbageCollector). Checked in a child process, as
+GUI-thread timer (app/ui/gui_gc.py). Checked in a child process, as
 the app starts: automatic collection is off and the timer still collects cycles.
 """
 

@@ -48,8 +48,10 @@ class DiagramView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
-        # The grid is redrawn per exposed rect anyway; caching it would blur at zoom.
-        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+        # The background (grid and every link: DiagramScene.drawBackground) is kept in a
+        # device pixmap and redrawn only where it changes: a link that changes
+        # invalidates its area (LinkItem.repaint_area); zoom and resize redraw it all.
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self._pan_origin: QPoint | None = None
         #: Builds the context menu of a node or link (the window sets it); ``None``: none.

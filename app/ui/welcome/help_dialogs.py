@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from importlib import metadata
 
 import PySide6
 from PySide6.QtCore import Qt, qVersion
@@ -27,6 +26,9 @@ GUIDE_PARTS = ("docs", "user-guide.md")
 
 
 def _package_version(name: str) -> str:
+    # importlib.metadata (with email.*) costs ~40 ms: paid when About opens, not at start-up.
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
