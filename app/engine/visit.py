@@ -59,7 +59,13 @@ class Visit:
         st.serving -= 1
         st.serving_s -= now
         if not st.blocking:
-            st.release(self.rep, now)  # type: ignore[arg-type]
+            rep: Replica = self.rep  # type: ignore[assignment]
+            if rep.queue:
+                st.release(rep, now)
+            else:  # Station.release without a queue, inlined: the common case
+                rep.busy -= 1
+                st.busy -= 1
+                st.busy_s -= now
         if st.error_rate and st.error_coin is not None and st.error_coin() < st.error_rate:
             self.finish(FAILED)
             return
@@ -83,11 +89,12 @@ class Visit:
                 reply = TrackedReply(node.env, link, reply)
             link.call(self.req, reply)
             return
+        # node.visit_finished is finish(), inlined here and below (once per visit).
         if node.caching and node.coin() < node.hit_ratio:
-            self.finish(OK)
+            node.visit_finished(self, OK)
             return
         if not node.calls:
-            self.finish(OK)
+            node.visit_finished(self, OK)
             return
         if node.parallel:
             self._fan_out()
@@ -153,7 +160,7 @@ class Visit:
                 else:
                     link.call(self.req, self._next)
                 return
-        self.finish(OK)
+        self.node.visit_finished(self, OK)
 
     def _fan_out(self) -> None:
         node = self.node
