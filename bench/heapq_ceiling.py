@@ -24,6 +24,7 @@ import math
 import statistics
 import sys
 from collections import deque
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import chain, count
 from pathlib import Path
@@ -43,11 +44,11 @@ def run_ceiling(requests: int, seed: int) -> tuple[int, float]:
 
     rng = np.random.default_rng(seed)
 
-    def exponential(mean_s: float):  # noqa: ANN202  (a C-level __next__)
+    def exponential(mean_s: float) -> Callable[[], float]:  # a C-level __next__
         return chain.from_iterable(
             iter(lambda: rng.exponential(mean_s, BLOCK).tolist(), None)).__next__
 
-    def uniform():  # noqa: ANN202
+    def uniform() -> Callable[[], float]:
         return chain.from_iterable(iter(lambda: rng.random(BLOCK).tolist(), None)).__next__
 
     stations = list(multitier.STATIONS.values())  # lb, web, cache, db in order
