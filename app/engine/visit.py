@@ -110,7 +110,7 @@ class Visit:
             link.lat.append(link.env._now - self.t_call)
         else:
             link.failed += 1
-        self.finish(status)
+        self.node.visit_finished(self, status)  # finish(), inlined
 
     def _through_breaker(self, status: int) -> None:
         """A sequential call over a plain link with a breaker returned: tell the breaker."""
@@ -123,22 +123,23 @@ class Visit:
     def _next(self, status: int) -> None:
         if self.dead:
             return
+        node = self.node
+        calls = node.calls
         t0 = self.t_call
         if t0 >= 0.0:  # a call over a link without latency returned: count it on the link
             self.t_call = -1.0
-            link = self.node.calls[self.idx - 1]
+            link = calls[self.idx - 1]
             if status == OK:
                 link.lat.append(link.env._now - t0)
             else:
                 link.failed += 1
         if status != OK:
-            self.finish(status)
+            node.visit_finished(self, status)
             return
-        calls = self.node.calls
         while self.idx < len(calls):
             link = calls[self.idx]
-            self.idx += 1
-            if link.probability >= 1.0 or self.node.coin() < link.probability:
+            self.idx += 1  # before the call: a call may return (and re-enter here) at once
+            if link.probability >= 1.0 or node.coin() < link.probability:
                 if link.direct:
                     link.calls += 1
                     self.t_call = link.env._now
