@@ -62,8 +62,11 @@ def _latency_sum(lat_ms: Latencies) -> float:
     Which one matters to the last bit, and the mean of a window is this sum
     over the count exactly as ``ndarray.mean`` computes it.
     """
-    return float(sum(lat_ms)) if isinstance(lat_ms, list) else float(lat_ms.sum())
+    # np.add.reduce is what ndarray.sum calls, without its Python-level wrappers.
+    return float(sum(lat_ms)) if isinstance(lat_ms, list) else float(_add_reduce(lat_ms))
 
+
+_add_reduce = np.add.reduce
 
 #: A window's latencies in ms: a list when few (no numpy call), an array when many.
 Latencies = list[float] | np.ndarray
@@ -100,9 +103,13 @@ def _count_fields(d: dict[str, float], length: float) -> dict[str, Any]:
 def _take_latencies(node: Station | ClientNode | LinkRuntime) -> tuple[Latencies, list[float]]:
     """The window's latencies (ms) and their requests' arrival times; clears the lists."""
     lat_s = node.lat
-    lat: Latencies = (
-        [x * 1000.0 for x in lat_s] if len(lat_s) < _FEW else np.asarray(lat_s, float) * 1000.0
-    )
+    lat: Latencies
+    if len(lat_s) < _FEW:
+        lat = [x * 1000.0 for x in lat_s]
+    else:
+        lat = np.array(lat_s, dtype=float)
+        lat *= 1000.0  # in place: the same products, one array fewer
+
     starts = node.lat_start
     node.lat = []
     node.lat_start = []
