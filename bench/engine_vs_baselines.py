@@ -1,8 +1,9 @@
 """Our engine against a minimal SimPy model and Ciw on the same multi-tier network.
 
 Each implementation runs as a whole fresh process (interpreter start, imports,
-build, run, results), ``ROUNDS`` times, alternating ours/simpy/ciw so that
-machine noise hits all three alike. Reported: the median whole-process wall
+build, run, results), ``ROUNDS`` times, alternating ours/simpy/ciw/ceiling so
+that machine noise hits them alike (``ceiling``: bench/heapq_ceiling.py, a
+bare heapq event loop for the same network). Reported: the median whole-process wall
 time and the median in-process run time, and the ratios against ours.
 
     python bench/engine_vs_baselines.py [--requests N] [--rounds R] [--impls ours,simpy]
@@ -32,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-IMPLS = ("ours", "simpy", "ciw")
+IMPLS = ("ours", "simpy", "ciw", "ceiling")
 
 
 def _children_cpu() -> float:
@@ -70,7 +71,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--impls", default=",".join(IMPLS),
-                        help="comma-separated subset of ours,simpy,ciw")
+                        help="comma-separated subset of ours,simpy,ciw,ceiling")
     parser.add_argument("--base", default=None, help="also run our engine as of this git rev")
     parser.add_argument("--out", default="engine_vs_baselines.json")
     args = parser.parse_args()

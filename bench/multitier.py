@@ -1,4 +1,4 @@
-"""One multi-tier topology, three implementations: ours, a minimal SimPy model, Ciw.
+"""One multi-tier topology, four implementations: ours, minimal SimPy, Ciw, a bare heapq loop.
 
 client (Poisson) -> load balancer -> web -> cache (80 % hits) -> database.
 Every station is an M/M/c FIFO queue with an unbounded waiting room; a
@@ -131,7 +131,14 @@ def run_ciw(requests: int, seed: int) -> tuple[int, float]:
     return len(finished), 1000.0 * sum(finished) / len(finished)
 
 
-IMPLS = {"ours": run_ours, "simpy": run_simpy, "ciw": run_ciw}
+def run_ceiling(requests: int, seed: int) -> tuple[int, float]:
+    """A bare heapq event loop for this network (bench/heapq_ceiling.py)."""
+    from heapq_ceiling import run_ceiling as ceiling
+
+    return ceiling(requests, seed)
+
+
+IMPLS = {"ours": run_ours, "simpy": run_simpy, "ciw": run_ciw, "ceiling": run_ceiling}
 
 if __name__ == "__main__":
     impl, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -297,7 +297,12 @@ class Station(Node, ReplicaTier):
         now = self.env._now
         rep: Replica = visit.rep  # type: ignore[assignment]
         if self.blocking:
-            self.release(rep, now)
+            if rep.queue:
+                self.release(rep, now)
+            else:  # release() without a queue, inlined: the common case
+                rep.busy -= 1
+                self.busy -= 1
+                self.busy_s -= now
         inflight = rep.inflight
         if inflight is not None:  # only tracked replicas can crash or retire
             del inflight[visit]

@@ -59,7 +59,13 @@ class Visit:
         st.serving -= 1
         st.serving_s -= now
         if not st.blocking:
-            st.release(self.rep, now)  # type: ignore[arg-type]
+            rep: Replica = self.rep  # type: ignore[assignment]
+            if rep.queue:
+                st.release(rep, now)
+            else:  # Station.release without a queue, inlined: the common case
+                rep.busy -= 1
+                st.busy -= 1
+                st.busy_s -= now
         if st.error_rate and st.error_coin is not None and st.error_coin() < st.error_rate:
             self.finish(FAILED)
             return
@@ -83,11 +89,12 @@ class Visit:
                 reply = TrackedReply(node.env, link, reply)
             link.call(self.req, reply)
             return
+        # node.visit_finished is finish(), inlined here and below (once per visit).
         if node.caching and node.coin() < node.hit_ratio:
-            self.finish(OK)
+            node.visit_finished(self, OK)
             return
         if not node.calls:
-            self.finish(OK)
+            node.visit_finished(self, OK)
             return
         if node.parallel:
             self._fan_out()
@@ -103,7 +110,7 @@ class Visit:
             link.lat.append(link.env._now - self.t_call)
         else:
             link.failed += 1
-        self.finish(status)
+        self.node.visit_finished(self, status)  # finish(), inlined
 
     def _through_breaker(self, status: int) -> None:
         """A sequential call over a plain link with a breaker returned: tell the breaker."""
@@ -116,22 +123,23 @@ class Visit:
     def _next(self, status: int) -> None:
         if self.dead:
             return
+        node = self.node
+        calls = node.calls
         t0 = self.t_call
         if t0 >= 0.0:  # a call over a link without latency returned: count it on the link
             self.t_call = -1.0
-            link = self.node.calls[self.idx - 1]
+            link = calls[self.idx - 1]
             if status == OK:
                 link.lat.append(link.env._now - t0)
             else:
                 link.failed += 1
         if status != OK:
-            self.finish(status)
+            node.visit_finished(self, status)
             return
-        calls = self.node.calls
         while self.idx < len(calls):
             link = calls[self.idx]
-            self.idx += 1
-            if link.probability >= 1.0 or self.node.coin() < link.probability:
+            self.idx += 1  # before the call: a call may return (and re-enter here) at once
+            if link.probability >= 1.0 or node.coin() < link.probability:
                 if link.direct:
                     link.calls += 1
                     self.t_call = link.env._now
@@ -153,7 +161,7 @@ class Visit:
                 else:
                     link.call(self.req, self._next)
                 return
-        self.finish(OK)
+        self.node.visit_finished(self, OK)
 
     def _fan_out(self) -> None:
         node = self.node

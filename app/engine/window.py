@@ -39,38 +39,58 @@ class RunAccumulator:
         self.at_warmup: dict[str, float] = {}
         self.warmup_time = 0.0
 
-    def fold(self, lat_ms: Latencies, starts: list[float], warmup_s: float) -> None:
-        """Add one window's latencies of requests that arrived after the warm-up."""
+    def fold(self, lat_ms: Latencies, starts: list[float], warmup_s: float,
+             total: float | None = None) -> None:
+        """Add one window's latencies of requests that arrived after the warm-up.
+
+        ``total`` is ``_latency_sum(lat_ms)`` when the caller has it already.
+        """
         # Latencies are listed in completion order, so look at every start.
         if warmup_s > 0.0 and starts and min(starts) < warmup_s:
             if isinstance(lat_ms, np.ndarray):
                 lat_ms = lat_ms[np.asarray(starts, dtype=float) >= warmup_s]
             else:
                 lat_ms = [x for x, t in zip(lat_ms, starts, strict=True) if t >= warmup_s]
+            total = None
         self.histogram.add(lat_ms)
-        self.batches.add_window(len(lat_ms), float(sum(lat_ms)) if isinstance(lat_ms, list)
-                                else float(lat_ms.sum()))
+        self.batches.add_window(len(lat_ms), _latency_sum(lat_ms) if total is None else total)
 
+
+def _latency_sum(lat_ms: Latencies) -> float:
+    """Sum of a window's latencies: Python's for a list, numpy's (pairwise) for an array.
+
+    Which one matters to the last bit, and the mean of a window is this sum
+    over the count exactly as ``ndarray.mean`` computes it.
+    """
+    # np.add.reduce is what ndarray.sum calls, without its Python-level wrappers.
+    return float(sum(lat_ms)) if isinstance(lat_ms, list) else float(_add_reduce(lat_ms))
+
+
+_add_reduce = np.add.reduce
 
 #: A window's latencies in ms: a list when few (no numpy call), an array when many.
 Latencies = list[float] | np.ndarray
 _FEW = 32
 
 
-def _latency_fields(lat_ms: Latencies) -> dict[str, Any]:
-    """The window's latency figures; all ``None`` when nothing completed."""
+def _latency_values(
+    lat_ms: Latencies, total: float | None = None,
+) -> tuple[float | None, float | None, float | None, float | None, float | None, float | None]:
+    """The window's mean, p50, p90, p95, p99 and max latency; all ``None`` when empty.
+
+    ``total`` is ``_latency_sum(lat_ms)`` when the caller has it already.
+    """
     n = len(lat_ms)
     if n == 0:
-        return dict.fromkeys(_LATENCY_FIELDS)
+        return (None, None, None, None, None, None)
     p50, p90, p95, p99, mx = window_percentiles(lat_ms)
-    return {
-        "latency_mean_ms": sum(lat_ms) / n if isinstance(lat_ms, list) else float(lat_ms.mean()),
-        "latency_p50_ms": p50,
-        "latency_p90_ms": p90,
-        "latency_p95_ms": p95,
-        "latency_p99_ms": p99,
-        "latency_max_ms": mx,
-    }
+    mean = (_latency_sum(lat_ms) if total is None else total) / n
+    return (mean, p50, p90, p95, p99, mx)
+
+
+def _latency_fields(lat_ms: Latencies) -> dict[str, Any]:
+    """The window's latency figures by name; all ``None`` when nothing completed."""
+    return dict(zip(_LATENCY_FIELDS, _latency_values(lat_ms), strict=True))
 
 
 def _count_fields(d: dict[str, float], length: float) -> dict[str, Any]:
@@ -83,9 +103,13 @@ def _count_fields(d: dict[str, float], length: float) -> dict[str, Any]:
 def _take_latencies(node: Station | ClientNode | LinkRuntime) -> tuple[Latencies, list[float]]:
     """The window's latencies (ms) and their requests' arrival times; clears the lists."""
     lat_s = node.lat
-    lat: Latencies = (
-        [x * 1000.0 for x in lat_s] if len(lat_s) < _FEW else np.asarray(lat_s, float) * 1000.0
-    )
+    lat: Latencies
+    if len(lat_s) < _FEW:
+        lat = [x * 1000.0 for x in lat_s]
+    else:
+        lat = np.array(lat_s, dtype=float)
+        lat *= 1000.0  # in place: the same products, one array fewer
+
     starts = node.lat_start
     node.lat = []
     node.lat_start = []
@@ -93,13 +117,28 @@ def _take_latencies(node: Station | ClientNode | LinkRuntime) -> tuple[Latencies
 
 
 class StationWindow:
-    """Per-window metrics of one station, and its run accumulator."""
+    """Per-window metrics of one station, and its run accumulator.
+
+    Closing a window is per station whatever its traffic, so it avoids dicts
+    on its path: the cumulative figures are a tuple (:meth:`_figures`), and
+    a station that did nothing since the last close (same counters, same
+    running sums, nothing in it) reuses its last idle :class:`WindowMetrics`
+    when its replicas and availability are unchanged. Every figure is
+    computed with the same operations as :meth:`values` would give, so the
+    results are the same to the bit.
+    """
 
     def __init__(self, station: Station) -> None:
         self.station = station
         self.broker = station if isinstance(station, BrokerStation) else None
         self.run = RunAccumulator()
-        self._prev = self.values(0.0)
+        rc = station.resolved
+        #: The memory share of an empty station (in flight 0), as close() computes it.
+        self._idle_memory = min(
+            1.0, (rc.idle_memory_mb + 0.0 * rc.memory_per_request_mb) / rc.memory_capacity_mb)
+        self._prev = self._figures(0.0)
+        #: The last idle window's metrics (see the class docstring).
+        self._idle: WindowMetrics | None = None
 
     def values(self, now: float) -> dict[str, float]:
         """Cumulative counters and time integrals at ``now``."""
@@ -112,6 +151,17 @@ class StationWindow:
         vals["backlog_area"] = broker.backlog_area(now) if broker is not None else 0.0
         return vals
 
+    def _figures(self, now: float) -> tuple[Any, ...]:
+        """The station's counters and running sums (not integrals: those need ``now``)."""
+        st = self.station
+        broker = self.broker
+        return (st.arrivals, st.completed, st.rejected, st.failed, st.timed_out, st.throttled,
+                st.queued, st.queued_s, st.serving, st.serving_s, st.busy, st.busy_s,
+                st.insys, st.insys_s,
+                broker.dropped if broker is not None else 0,
+                broker.backlog_area(now) if broker is not None else 0.0,
+                st.integrals.area(now), st.integrals.workers_area(now), now)
+
     def mark_warmup(self, now: float) -> None:
         """Remember the cumulative figures at the end of the warm-up."""
         self.run.at_warmup = self.values(now)
@@ -120,29 +170,63 @@ class StationWindow:
     def close(self, end: float, length: float, warmup_s: float) -> WindowMetrics:
         """Metrics of the window ending at ``end``; folds latencies into the run."""
         st = self.station
-        now_vals = self.values(end)
-        d = {k: now_vals[k] - self._prev[k] for k in now_vals}
-        self._prev = now_vals
+        prev = self._prev
+        cur = self._figures(end)
+        self._prev = cur
+        (arrivals, completed, rejected, failed, timed_out, throttled,
+         queued, queued_s, serving, _serving_s, busy, busy_s, insys, insys_s,
+         dropped, backlog_area, up_area, workers_area, _) = cur
+        cap_up = up_area - prev[16]
+        if (cur[:16] == prev[:16] and not st.lat and not insys and not queued and not serving
+                and not busy and self.broker is None and length > 0):
+            # Idle: nothing arrived, ended or waited. Every count difference and
+            # busy integral is 0, so only availability and replicas can change.
+            self.run.batches.add_window(0, 0.0)
+            availability = cap_up / length
+            idle = self._idle
+            if (idle is not None and idle.availability == availability
+                    and idle.replicas == st.serving_count and idle.replicas_up == st.up_count):
+                return idle
+            workers = workers_area - prev[17]
+            idle = self._idle = WindowMetrics(
+                0, 0, 0, 0, 0, 0.0, 0.0, None, None, None, None, None, None,
+                0.0 / workers if workers > 0 else 0.0, self._idle_memory, 0.0, 0.0,
+                availability, 0, 0.0, 0, 0, st.serving_count, st.up_count,
+            )
+            return idle
         lat, starts = _take_latencies(st)
-        self.run.fold(lat, starts, warmup_s)
+        total = _latency_sum(lat)
+        self.run.fold(lat, starts, warmup_s, total)
+        # Each integral exactly as areas() computes it, differenced as values() were.
+        p_end = prev[18]
+        d_queued = (queued * end - queued_s) - (prev[6] * p_end - prev[7])
+        d_busy = (busy * end - busy_s) - (prev[10] * p_end - prev[11])
+        d_insys = (insys * end - insys_s) - (prev[12] * p_end - prev[13])
+        d_workers = workers_area - prev[17]
+        d_completed = completed - prev[1]
+        d_failed = failed - prev[3]
+        d_rejected = rejected - prev[2]
         rc = st.resolved
-        in_flight = d["insys_area"] / length if length > 0 else 0.0
+        in_flight = d_insys / length if length > 0 else 0.0
         memory = (rc.idle_memory_mb + in_flight * rc.memory_per_request_mb) / rc.memory_capacity_mb
-        ended = d["completed"] + d["failed"] + d["rejected"]
+        ended = d_completed + d_failed + d_rejected
+        mean, p50, p90, p95, p99, mx = _latency_values(lat, total)
         return WindowMetrics(
-            **_count_fields(d, length),
-            error_rate=(d["failed"] + d["rejected"]) / ended if ended else 0.0,
-            utilization=d["busy_area"] / d["workers_area"] if d["workers_area"] > 0 else 0.0,
-            memory_utilization=min(1.0, memory),
-            queue_length=d["queued_area"] / length if length > 0 else 0.0,
-            in_flight=in_flight,
-            availability=d["up_area"] / length if length > 0 else st.integrals.share,
-            throttled=int(d["throttled"]),
-            replicas=st.serving_count,
-            replicas_up=st.up_count,
-            dropped=int(d["dropped"]),
-            backlog=d["backlog_area"] / length if length > 0 else 0.0,
-            **_latency_fields(lat),
+            arrivals - prev[0], d_completed, d_rejected, timed_out - prev[4], d_failed,
+            d_completed / length if length > 0 else 0.0,
+            (d_failed + d_rejected) / ended if ended else 0.0,
+            mean, p50, p90, p95, p99, mx,
+            d_busy / d_workers if d_workers > 0 else 0.0,
+            min(1.0, memory),
+            d_queued / length if length > 0 else 0.0,
+            in_flight,
+            cap_up / length if length > 0 else st.integrals.share,
+            dropped - prev[14],
+            (backlog_area - prev[15]) / length if length > 0 else 0.0,
+            0,
+            throttled - prev[5],
+            st.serving_count,
+            st.up_count,
         )
 
 
@@ -254,17 +338,27 @@ _LINK_COUNTERS = ("calls", "failed", "timed_out", "retried", "short_circuited")
 
 
 class LinkWindow:
-    """Per-window figures of one link, and its run accumulator."""
+    """Per-window figures of one link, and its run accumulator.
+
+    Like :class:`StationWindow`, a link without calls since the last close
+    reuses its last idle :class:`LinkMetrics` when its breaker and partition
+    are unchanged.
+    """
 
     def __init__(self, link: LinkRuntime) -> None:
         self.link = link
         self.run = RunAccumulator()
-        self._prev = self.values()
+        self._prev = self._counts()
+        self._idle: LinkMetrics | None = None
 
     def values(self) -> dict[str, float]:
         """Cumulative counters now."""
         link = self.link
         return {name: float(getattr(link, name)) for name in _LINK_COUNTERS}
+
+    def _counts(self) -> tuple[int, int, int, int, int]:
+        link = self.link
+        return (link.calls, link.failed, link.timed_out, link.retried, link.short_circuited)
 
     def mark_warmup(self, now: float) -> None:
         """Remember the cumulative figures at the end of the warm-up."""
@@ -278,17 +372,27 @@ class LinkWindow:
         end after the warm-up (a link keeps no start times, to cost less per call).
         """
         link = self.link
-        now_vals = self.values()
-        d = {k: now_vals[k] - self._prev[k] for k in now_vals}
-        self._prev = now_vals
-        lat, _ = _take_latencies(link)
-        if end > warmup_s + 1e-12:
-            self.run.fold(lat, [], warmup_s)
+        prev = self._prev
+        cur = self._counts()
         breaker = link.breaker
+        state = None if breaker is None else breaker.state
+        if cur == prev and not link.lat:
+            if end > warmup_s + 1e-12:
+                self.run.batches.add_window(0, 0.0)
+            idle = self._idle
+            if idle is None or idle.breaker != state or idle.partitioned != link.partitioned:
+                idle = self._idle = LinkMetrics(breaker=state, partitioned=link.partitioned)
+            return idle
+        self._prev = cur
+        lat, _ = _take_latencies(link)
+        total = _latency_sum(lat)
+        if end > warmup_s + 1e-12:
+            self.run.fold(lat, [], warmup_s, total)
+        calls = cur[0] - prev[0]
         return LinkMetrics(
-            **{name: int(d[name]) for name in _LINK_COUNTERS},
-            calls_rps=d["calls"] / length if length > 0 else 0.0,
-            **_latency_fields(lat),
-            breaker=None if breaker is None else breaker.state,
-            partitioned=link.partitioned,
+            calls, cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3], cur[4] - prev[4],
+            calls / length if length > 0 else 0.0,
+            *_latency_values(lat, total),
+            state,
+            link.partitioned,
         )

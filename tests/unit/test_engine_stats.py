@@ -70,3 +70,27 @@ def test_window_percentiles_match_numpy_for_small_and_large_windows(n: int) -> N
     expected = (*np.percentile(x, (50, 90, 95, 99)).tolist(), float(x.max()))
     assert window_percentiles(x.tolist()) == expected
     assert window_percentiles(x) == expected
+
+
+def test_histogram_counts_do_not_depend_on_how_latencies_were_batched() -> None:
+    # Batches wait and are binned together (#14): the counts, the first bin and
+    # the maximum must be those of binning everything at once.
+    rng = np.random.default_rng(3)
+    parts = [rng.lognormal(m, 0.5, n) for m, n in ((0.0, 40), (2.0, 3000), (-2.0, 7), (5.0, 600))]
+    batched, whole = LatencyHistogram(), LatencyHistogram()
+    for p in parts:
+        batched.add(p if p.size >= 32 else p.tolist())
+    whole.add(np.concatenate(parts))
+    assert batched.first == whole.first
+    assert batched.counts.tolist() == whole.counts.tolist()
+    assert batched.max_ms == whole.max_ms == max(float(p.max()) for p in parts)
+    assert batched.total == whole.total
+
+
+@pytest.mark.parametrize("n", [100, 2048, 4097])
+def test_window_percentiles_match_numpy_bit_for_bit_on_many_draws(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for scale in (1e-3, 1.0, 1e4):
+        x = rng.exponential(scale, n)
+        expected = (*np.percentile(x, (50, 90, 95, 99)).tolist(), float(x.max()))
+        assert window_percentiles(x) == expected
