@@ -19,8 +19,8 @@ The idle state always comes last: whoever waits for it sees everything shown.
 
 from __future__ import annotations
 
-import copy
 import math
+import pickle
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -193,7 +193,10 @@ class RunController(QObject):
         self._progress.setRange(0, 1000)
         self._progress.setValue(0)
         self._progress.setVisible(True)
-        worker = RunWorker(copy.deepcopy(model), base_dir=base_dir, speed=self.speed,
+        # The engine's own copy, by a pickle round trip: what the worker sends the
+        # process anyway, and ~4x cheaper than copy.deepcopy on the GUI thread.
+        engine_copy = pickle.loads(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        worker = RunWorker(engine_copy, base_dir=base_dir, speed=self.speed,
                            low_priority=self.engine_low_priority,
                            allow_outside_files=permission.allow_outside_files)
         self._run = RunThread(worker, self)
