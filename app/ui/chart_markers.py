@@ -55,6 +55,7 @@ class EventMarkers:
                 ticks = pg.VTickGroup(yrange=(0.0, 1.0), pen=pg.mkPen(color, width=1.5))
                 ticks.setOpacity(0.7)
                 ticks.setZValue(-5)  # behind the curves
+                ticks.setVisible(False)  # until it has a marker (see flush)
                 plot.addItem(ticks, ignoreBounds=True)
                 self._ticks.append((group, ticks))
 
@@ -84,7 +85,11 @@ class EventMarkers:
             return
         self._dirty = False
         for group, ticks in self._ticks:
-            ticks.setXVals(list(self._times[group]))
+            times = self._times[group]
+            ticks.setXVals(list(times))
+            # An empty group is hidden, not painted: 20 groups on the overview were
+            # repainted with every frame of a run, most of them without a marker (#14).
+            ticks.setVisible(bool(times))
 
     @property
     def count(self) -> int:

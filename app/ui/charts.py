@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QGraphicsItem,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -93,6 +94,11 @@ def style_run_plot(plot: pg.PlotItem, unit: str, y_top: float) -> None:
     # all the plots in the middle of a run (that was the costliest redraw).
     plot.getAxis("left").setWidth(AXIS_WIDTH)
     plot.showGrid(x=True, y=True, alpha=0.25)
+    # The axes draw the grid too, so every new curve point repainted all of them:
+    # ticks, labels and grid replayed from a QPicture, the costliest part of a frame
+    # (issue #14). Cached as pixmaps, a frame blits them; a range change redraws.
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")
     plot.setMouseEnabled(x=False, y=False)

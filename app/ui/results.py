@@ -201,22 +201,32 @@ class ResultsPanel(QWidget):
                 "warm-up; statistics start when warm-up ends).")
             return
         rows = summary_rows(summary, names)
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, cell in enumerate(row):
-                item = QTableWidgetItem(cell.text)
-                if cell.tooltip:
-                    item.setToolTip(plain_tooltip(cell.tooltip))
-                if cell.warn:
-                    item.setForeground(QBrush(LOAD_HIGH))
-                if c > 0:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if r == 0:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(r, c, item)
+        # Built once, not per cell: a 50-component table has ~800 cells, and the
+        # enum arithmetic alone was a quarter of filling it (issue #14).
+        numeric = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        warn = QBrush(LOAD_HIGH)
+        table = self.table
+        table.setUpdatesEnabled(False)
+        try:
+            table.setRowCount(len(rows))
+            for r, row in enumerate(rows):
+                bold = None
+                for c, cell in enumerate(row):
+                    item = QTableWidgetItem(cell.text)
+                    if cell.tooltip:
+                        item.setToolTip(plain_tooltip(cell.tooltip))
+                    if cell.warn:
+                        item.setForeground(warn)
+                    if c > 0:
+                        item.setTextAlignment(numeric)
+                    if r == 0:
+                        if bold is None:
+                            bold = item.font()
+                            bold.setBold(True)
+                        item.setFont(bold)
+                    table.setItem(r, c, item)
+        finally:
+            table.setUpdatesEnabled(True)
         simulated = summary.get("simulated_s", 0.0)
         warmup = summary.get("warmup_s", 0.0)
         wall = summary.get("wall_s", 0.0)

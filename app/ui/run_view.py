@@ -7,7 +7,7 @@ rest of the window in step with it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from app.ui.canvas.scene import DiagramScene
@@ -56,6 +56,13 @@ class RunView(QObject):
         self._charts_idle_hint = charts.hint.text()  # shown again after File ▸ New
         #: What the figures on the canvas are (a finished run's summary), for the PNG.
         self.figures_caption: str | None = None
+        # The Charts dock comes to the front in the turn after Run's own work: raising
+        # it lays out and paints five plots, which in the same turn doubled Run's
+        # stall (issue #14). An owned timer: it never fires after the view is gone.
+        self._raise_charts = QTimer(self)
+        self._raise_charts.setSingleShot(True)
+        self._raise_charts.setInterval(0)
+        self._raise_charts.timeout.connect(self._bring_charts_to_front)
         runner.state_changed.connect(self._on_run_state)
         runner.run_finished.connect(self._on_run_finished)
         document.document_reset.connect(self._on_reset)
@@ -64,7 +71,12 @@ class RunView(QObject):
         if state != IDLE:
             self.figures_caption = None  # live figures of one window now, not a summary
         if state == RUNNING:
-            bring_to_front(self._charts_dock)  # the live charts, not last run's table
+            self._raise_charts.start()  # the live charts, not last run's table
+
+    def _bring_charts_to_front(self) -> None:
+        # Not once the run has ended: its results are in front then.
+        if self._runner.state != IDLE and self._runner.last_summary is None:
+            bring_to_front(self._charts_dock)
 
     def _on_run_finished(self) -> None:
         summary = self._runner.last_summary

@@ -128,3 +128,23 @@ def test_a_brokers_backlog_is_its_queue_on_the_chart(charts: ChartsPanel) -> Non
     assert last.backlog > 200 and last.queue_length < 1
     assert queue[-1] == pytest.approx(last.queue_length + last.backlog)
     assert queue[-1] > queue[1] > 0  # ~50 more messages held every second
+
+
+def test_a_frame_repaints_neither_axes_nor_empty_marker_groups(charts: ChartsPanel) -> None:
+    """What a frame costs on a starved GUI thread (#14): the axes (which draw the grid
+    across the plot) are cached pixmaps, and a marker colour without markers is hidden."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    for plot in charts.plots:
+        for side in ("left", "bottom"):
+            assert (plot.getAxis(side).cacheMode()
+                    == QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    groups = charts.markers._ticks
+    assert groups and not any(ticks.isVisible() for _group, ticks in groups)
+    charts.markers.add("crash", 3.0)
+    charts.markers.flush()
+    shown = {group for group, ticks in groups if ticks.isVisible()}
+    assert shown == {"fault"}
+    charts.markers.clear()
+    charts.markers.flush()
+    assert not any(ticks.isVisible() for _group, ticks in groups)

@@ -62,7 +62,8 @@ def test_f5_brings_the_charts_tab_in_front_of_the_last_results(window, qtbot) ->
     window.scenario_bar.set_speed(5.0)  # slow enough to look at the charts while it runs
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert window.runner.state == RUNNING
-    assert _current_tab(window) == "Charts"
+    # In the turn after Run's own work (one stall less: issue #14).
+    qtbot.waitUntil(lambda: _current_tab(window) == "Charts")
     assert _in_front(window.charts_dock) and not _in_front(window.results_dock)
     qtbot.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)  # Stop
     _wait_idle(window, qtbot)
@@ -77,7 +78,7 @@ def test_toolbar_run_button_brings_back_a_closed_charts_dock(window, qtbot) -> N
     run_button = window.main_bar.widgetForAction(_action(window, "actionRun"))
     qtbot.mouseClick(run_button, Qt.MouseButton.LeftButton)
     assert window.runner.state == RUNNING
-    assert _in_front(window.charts_dock)
+    qtbot.waitUntil(lambda: _in_front(window.charts_dock))
     window.runner.stop()
     _wait_idle(window, qtbot)
 

@@ -175,3 +175,42 @@ def test_export_png_writes_the_diagram(window, tmp_path) -> None:
     path = window.export_png(tmp_path / "diagram.png")
     image = QImage(str(path))
     assert not image.isNull() and image.width() > 800 and image.height() > 100
+
+
+def test_the_end_of_a_run_is_shown_over_several_event_loop_turns(window, qtbot) -> None:
+    """The end of a run is split into steps, one per event-loop turn, idle last (#14).
+
+    One handler used to fill every panel and raise the Results dock in a single
+    turn (the GUI's longest stall): now the stall is the largest step, not the sum.
+    """
+    window.document.reset(small_design(rate_rps=200, duration_s=10))
+    window.scenario_bar.set_speed(None)
+    runner = window.runner
+    seen: list[tuple[str, int]] = []
+    runner.run_finished.connect(lambda: seen.append(("finished", runner.state == IDLE)))
+    runner.state_changed.connect(
+        lambda state: seen.append((state, window.results.table.rowCount())))
+    runner.run()
+    _wait_idle(window, qtbot)
+    # A real run: the summary was announced while running, the table filled before idle.
+    assert seen[-2:] == [("finished", False), (IDLE, 5)]
+    assert runner.finish_steps_pending == 0 and not runner._finish_timer.isActive()
+
+    # The same end replayed one turn at a time (the worker's signals, by hand).
+    summary = runner.last_summary
+    window.results.clear()
+    runner._set_state(RUNNING)
+    seen.clear()
+    runner._on_finished(summary, False)
+    runner._on_ended()
+    assert window.results.table.rowCount() == 0 and seen == [], "all in the first turn"
+    assert runner._finish_timer.isActive()  # the rest waits for the event loop
+    runner._finish_timer.stop()
+    pending = [runner.finish_steps_pending]
+    while runner.finish_steps_pending:
+        runner._run_finish_step()
+        pending.append(runner.finish_steps_pending)
+    # The listeners (Events, Alerts, Analysis), the table, the announcement, idle.
+    assert pending == list(range(pending[0], -1, -1)) and pending[0] >= 5
+    assert seen == [("finished", False), (IDLE, 5)]
+    assert window.results.table.rowCount() == 5 and not window.document.locked
