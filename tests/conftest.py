@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import faulthandler
 import gc
+import json
 import os
 import signal
 import sys
@@ -67,18 +68,28 @@ def pytest_configure(config: pytest.Config) -> None:
             defaults["timeout"] = QT_WAIT_GUARD_MS
 
 
+#: Measured seconds of the tests that take at least one (tools/test_durations.py).
+DURATIONS_FILE = Path(__file__).with_name("durations.json")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the longest tests first (a stable sort: the rest keep their order).
 
     With ``-n`` and ``--dist loadgroup`` each test is handed to whichever worker
     is free; long tests handed out first keep both workers busy to the end,
     instead of one worker finishing a long test alone after the other has run
-    out of work. First come the tests that spread many runs over a process pool
-    (``run_pool``: the biggest batches of work), then the other slow ones. Every
-    worker sorts the same collection the same way.
+    out of work (longest processing time first). First come the tests that
+    spread many runs over a process pool (``run_pool``: the biggest batches of
+    work), then the others by their measured time (``durations.json``), then the
+    unmeasured slow ones. Every worker sorts the same collection the same way.
     """
+    try:
+        measured: dict[str, float] = json.loads(DURATIONS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        measured = {}  # only the balance suffers
     items.sort(key=lambda item: (
         "run_pool" not in getattr(item, "fixturenames", ()),
+        -measured.get(item.nodeid, 0.0),
         item.get_closest_marker("slow") is None,
     ))
 
