@@ -87,9 +87,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         measured: dict[str, float] = json.loads(DURATIONS_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         measured = {}  # only the balance suffers
+
+    def seconds(item: pytest.Item) -> float:
+        # Tests of a parametrized session fixture (the cloud server per backend) keep
+        # pytest's grouping: moved one by one they would start a server per switch.
+        if "cloud_server" in getattr(item, "fixturenames", ()):
+            return 0.0
+        return measured.get(item.nodeid, 0.0)
+
     items.sort(key=lambda item: (
         "run_pool" not in getattr(item, "fixturenames", ()),
-        -measured.get(item.nodeid, 0.0),
+        -seconds(item),
         item.get_closest_marker("slow") is None,
     ))
 
