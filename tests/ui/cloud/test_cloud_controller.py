@@ -24,19 +24,6 @@ from tests.ui.cloud.harness import CloudWindow, shoot
 pytestmark = pytest.mark.xdist_group("ui_cloud")
 
 
-@pytest.fixture
-def make_window(qtbot: QtBot) -> Iterator[Any]:
-    made: list[CloudWindow] = []
-
-    def make(path: Path, **options: Any) -> CloudWindow:
-        made.append(CloudWindow(qtbot, path, **options))
-        return made[-1]
-
-    yield make
-    for harness in reversed(made):
-        harness.close()
-
-
 def _signed_in(qtbot: QtBot, make_window: Any, path: Path, server: CloudServer, email: str,
                **options: Any) -> CloudWindow:
     a = make_window(path, **options)

@@ -9,7 +9,6 @@ copy is in the project browser.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +23,9 @@ from app.ui.accounts import ProjectBrowserDialog
 from app.ui.cloud.status import CloudState
 from app.ui.plain_text import tooltip_text
 from tests.support.cloud_server import PASSWORD, CloudServer, register, unique_email
-from tests.ui.cloud.harness import CloudWindow, local_account, shoot, shoot_menu
+from tests.ui.cloud.harness import local_account, shoot, shoot_menu
 
 pytestmark = pytest.mark.xdist_group("ui_cloud")
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot) -> Iterator[Any]:
-    made: list[CloudWindow] = []
-
-    def make(path: Path, **options: Any) -> CloudWindow:
-        made.append(CloudWindow(qtbot, path, **options))
-        return made[-1]
-
-    yield make
-    for harness in reversed(made):
-        harness.close()
 
 
 def test_sign_in_save_sync_then_a_conflict_keeps_both(
