@@ -23,6 +23,7 @@ Prints Markdown tables for docs/benchmarks.md (section "GUI"):
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import random
 import statistics
@@ -186,16 +187,22 @@ def measure_stall(
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.ui.gui_gc import GuiThreadCollector
     from app.ui.main_window import MainWindow
     from app.ui.run_controller import IDLE
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Garbage is collected as the app does (app.ui.application.run_gui): from a GUI
+    # timer, with the start-up heap frozen once the first window is up.
+    collector = GuiThreadCollector(interval_s=1.0)
     results = []
-    for _ in range(runs):
+    for run_index in range(runs):
         window = MainWindow()
         window.resize(*window_size)
         window.show()
         app.processEvents()
+        if run_index == 0:
+            collector.freeze_startup_heap()
         window.document.reset(design())
         window.runner.set_speed(None)
         window.runner.engine_low_priority = low_priority
@@ -242,6 +249,9 @@ def measure_stall(
         window.runner.shutdown()
         window.document.undo_stack.setClean()
         window.close()
+    collector.deleteLater()
+    gc.unfreeze()
+    gc.enable()  # as before this measurement, for the next one
     return results
 
 

@@ -70,7 +70,7 @@ def run_gui(
     install_excepthook()
     # Cyclic garbage is collected on the GUI thread only, from before the first widget
     # (why: app/ui/gui_gc.py).
-    collector = GuiThreadCollector(interval_s=1.0)  # noqa: F841 - kept alive for the run
+    collector = GuiThreadCollector(interval_s=1.0)
     window = MainWindow(defer_panels=True)
     window.show()
     log.info("Main window shown (%s %s, platform %s)", APP_NAME, __version__, app.platformName())
@@ -90,6 +90,9 @@ def run_gui(
 
         sessions.append(ProjectSession(window))
         sessions[0].start(interactive=interactive, offline=offline)
+        # Start-up is over (the storage layer was the last large import): later full
+        # collections walk what the user's work allocates, not the libraries.
+        collector.freeze_startup_heap()
         if interactive:  # the welcome page at the first start, after any sign-in
             start_first_run(window, sessions[0])
 

@@ -98,7 +98,12 @@ def style_run_plot(plot: pg.PlotItem, unit: str, y_top: float) -> None:
     # ticks, labels and grid replayed from a QPicture, the costliest part of a frame
     # (issue #14). Cached as pixmaps, a frame blits them; a range change redraws.
     for side in ("left", "bottom"):
-        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        axis = plot.getAxis(side)
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Grid lines at the labelled ticks only. pyqtgraph's two finer levels of faint
+        # lines were most of an axis redraw (10 axes: 52 ms -> 15 ms, 1400x300 panel),
+        # and a run's first frame redraws them all (issue #14's stall).
+        axis.setStyle(maxTickLevel=0)
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")
     plot.setMouseEnabled(x=False, y=False)
@@ -163,6 +168,12 @@ class ChartsPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_INTERVAL_MS)
         self.timer.timeout.connect(self.redraw)
+        #: Plots still transparent after :meth:`reveal_in_turns`, first to show first.
+        self._unrevealed: list[pg.PlotItem] = []
+        self._reveal_timer = QTimer(self)  # owned: never fires after the panel is gone
+        self._reveal_timer.setSingleShot(True)
+        self._reveal_timer.setInterval(0)
+        self._reveal_timer.timeout.connect(self._reveal_next)
         self._apply_theme()
 
     def _build_plots(self) -> None:
@@ -279,6 +290,32 @@ class ChartsPanel(QWidget):
         self.timer.stop()
         self._dirty = True
         self.redraw()
+
+    def reveal_in_turns(self) -> None:
+        """Show the first plot now and the others one per event-loop turn.
+
+        Call it just before the panel comes into view (the Charts dock raised from
+        behind the Results): its first paint then draws one plot and its two axes,
+        not five plots and ten, which in one turn was the longest GUI stall of a run
+        on a busy machine (issue #14). The rest follow within a few frames.
+        """
+        plots = list(self._plots.values())
+        plots[0].setOpacity(1.0)
+        for plot in plots[1:]:
+            plot.setOpacity(0.0)  # a transparent item is not painted at all
+        self._unrevealed = plots[1:]
+        self._reveal_timer.start()
+
+    def _reveal_next(self) -> None:
+        if self._unrevealed:
+            self._unrevealed.pop(0).setOpacity(1.0)
+        if self._unrevealed:
+            self._reveal_timer.start()  # the next turn: this plot's paint comes between
+
+    @property
+    def plots_pending_reveal(self) -> int:
+        """Plots :meth:`reveal_in_turns` has not shown yet (tests)."""
+        return len(self._unrevealed)
 
     @property
     def plots(self) -> list[pg.PlotItem]:

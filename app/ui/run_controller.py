@@ -38,7 +38,7 @@ from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Document
 from app.model.validation import validate
 from app.ui.canvas.scene import DiagramScene
-from app.ui.charts import ChartsPanel
+from app.ui.charts import REDRAW_INTERVAL_MS, ChartsPanel
 from app.ui.document import EditorDocument
 from app.ui.events.panel import EventsPanel
 from app.ui.results import ResultsPanel
@@ -83,6 +83,10 @@ class RunController(QObject):
     message = Signal(str)
     #: The run ended and its summary is in the results panel.
     run_finished = Signal()
+    #: One turn after ``run_finished``: bring the results into view. Apart, because
+    #: the canvas's summary figures and the results' first paint were one turn's
+    #: work together, the longest stall at a run's end (issue #14).
+    results_ready = Signal()
     #: A run starts (its first batch follows): views of the last run forget it.
     run_started = Signal()
     #: A batch of snapshots arrived (a tuple, oldest first): views append, never draw.
@@ -120,7 +124,14 @@ class RunController(QObject):
         #: How often the canvas was updated with live figures in this run (tests).
         self.live_updates = 0
         self._last_status = 0.0
-        charts.timer.timeout.connect(self._show_latest)
+        # The canvas's frame comes half a frame after the charts' one, in a turn of its
+        # own: one turn holding both was the longest GUI stall of a flat-out run on a
+        # busy machine (issue #14). An owned timer: it never fires after we are gone.
+        self._canvas_timer = QTimer(self)
+        self._canvas_timer.setSingleShot(True)
+        self._canvas_timer.setInterval(REDRAW_INTERVAL_MS // 2)
+        self._canvas_timer.timeout.connect(self._show_latest)
+        charts.timer.timeout.connect(self._canvas_timer.start)
         #: Every snapshot of the last run, oldest first (for the CSV export).
         self.snapshots: list[Snapshot] = []
         self.last_summary: dict[str, Any] | None = None
@@ -265,6 +276,7 @@ class RunController(QObject):
             self._run.stop_and_wait()
             self._run = None
         self._charts.timer.stop()
+        self._canvas_timer.stop()
         if self._document.locked:
             self._document.set_locked(False)
         self._set_state(IDLE)
@@ -348,6 +360,7 @@ class RunController(QObject):
         if summary is not None:
             steps.append(partial(self._results.show_summary, summary, self._names, stopped))
         steps.append(partial(self._announce_finished, stopped))
+        steps.append(self.results_ready.emit)
         self._queue_finish_steps(steps)
 
     def _announce_finished(self, stopped: bool) -> None:

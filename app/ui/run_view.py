@@ -17,12 +17,19 @@ from app.ui.results import ResultsPanel, figures_caption, stopped_during_warmup
 from app.ui.run_controller import IDLE, RUNNING, RunController, chart_components
 
 
+def is_out_of_view(dock: QDockWidget) -> bool:
+    """Whether none of ``dock`` can be seen: hidden, or a tab behind another dock.
+
+    A dock tabbed behind another still says ``isVisible()``.
+    """
+    return dock.isHidden() or dock.visibleRegion().isEmpty()
+
+
 def bring_to_front(dock: QDockWidget) -> None:
     """Show ``dock`` and, when it is a tab behind another dock, make it the current tab.
 
-    A dock tabbed behind another still says ``isVisible()``; it is behind when none
-    of it can be seen. Raising one already in front is skipped: it re-lays out the
-    plots, a stall right when Run is pressed.
+    Raising one already in front is skipped: it re-lays out the plots, a stall
+    right when Run is pressed.
     """
     if dock.isHidden():
         dock.show()
@@ -65,6 +72,7 @@ class RunView(QObject):
         self._raise_charts.timeout.connect(self._bring_charts_to_front)
         runner.state_changed.connect(self._on_run_state)
         runner.run_finished.connect(self._on_run_finished)
+        runner.results_ready.connect(self._raise_results)
         document.document_reset.connect(self._on_reset)
 
     def _on_run_state(self, state: str) -> None:
@@ -76,6 +84,8 @@ class RunView(QObject):
     def _bring_charts_to_front(self) -> None:
         # Not once the run has ended: its results are in front then.
         if self._runner.state != IDLE and self._runner.last_summary is None:
+            if is_out_of_view(self._charts_dock):
+                self._charts.reveal_in_turns()  # its first paint: one plot, not five
             bring_to_front(self._charts_dock)
 
     def _on_run_finished(self) -> None:
@@ -88,6 +98,8 @@ class RunView(QObject):
         else:
             self._scene.clear_live()
             self.figures_caption = None
+
+    def _raise_results(self) -> None:
         bring_to_front(self._results_dock)
 
     def _on_reset(self) -> None:

@@ -148,3 +148,53 @@ def test_a_frame_repaints_neither_axes_nor_empty_marker_groups(charts: ChartsPan
     charts.markers.clear()
     charts.markers.flush()
     assert not any(ticks.isVisible() for _group, ticks in groups)
+
+
+def test_the_grid_is_drawn_at_the_labelled_ticks_only(charts: ChartsPanel) -> None:
+    """pyqtgraph's two finer levels of faint grid lines were most of an axis redraw, and
+    a run's first frame redraws all ten axes (#14): one level of ticks, labelled."""
+    for plot in charts.plots:
+        for side in ("left", "bottom"):
+            assert plot.getAxis(side).style["maxTickLevel"] == 0
+
+
+def test_revealed_in_turns_the_plots_appear_one_per_turn(charts: ChartsPanel, qtbot) -> None:
+    """The first paint after the panel comes into view draws one plot; the rest follow,
+    one per event-loop turn, and every plot ends fully shown (#14)."""
+    charts.reveal_in_turns()
+    assert [plot.opacity() for plot in charts.plots] == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert charts.plots_pending_reveal == 4
+    charts._reveal_timer.stop()
+    charts._reveal_next()  # the next turn, by hand
+    assert [plot.opacity() for plot in charts.plots] == [1.0, 1.0, 0.0, 0.0, 0.0]
+    charts._reveal_timer.start()
+    qtbot.waitUntil(lambda: charts.plots_pending_reveal == 0)
+    assert all(plot.opacity() == 1.0 for plot in charts.plots)
+    charts.reveal_in_turns()  # again, mid-way or not: the same order and end
+    qtbot.waitUntil(lambda: charts.plots_pending_reveal == 0)
+    assert all(plot.opacity() == 1.0 for plot in charts.plots)
+
+
+def test_charts_raised_at_run_are_revealed_in_turns(window, qtbot) -> None:
+    """Run with the Results in front: the Charts come to the front one plot at a time,
+    and all five are shown while the run goes on (#14)."""
+    from PySide6.QtCore import QTimer
+
+    from app.ui.run_controller import IDLE
+    from tests.ui.helpers import small_design
+
+    window.document.reset(small_design(rate_rps=200, duration_s=20))
+    window.scenario_bar.set_speed(None)
+    window.results_dock.raise_()
+    qtbot.waitUntil(lambda: window.charts_dock.visibleRegion().isEmpty())
+    pending: list[int] = []
+    sampler = QTimer()
+    sampler.setInterval(0)
+    sampler.timeout.connect(lambda: pending.append(window.charts.plots_pending_reveal))
+    sampler.start()
+    window.runner.run()
+    qtbot.waitUntil(lambda: window.runner.state == IDLE and window.runner._run is None,
+                    timeout=20_000)
+    sampler.stop()
+    assert 4 in pending and pending[-1] == 0, pending[:20]
+    assert all(plot.opacity() == 1.0 for plot in window.charts.plots)

@@ -188,12 +188,15 @@ def test_the_end_of_a_run_is_shown_over_several_event_loop_turns(window, qtbot) 
     runner = window.runner
     seen: list[tuple[str, int]] = []
     runner.run_finished.connect(lambda: seen.append(("finished", runner.state == IDLE)))
+    # The results come to the front a turn after the canvas's summary figures, not with them.
+    runner.results_ready.connect(lambda: seen.append(("results", runner.state == IDLE)))
     runner.state_changed.connect(
         lambda state: seen.append((state, window.results.table.rowCount())))
     runner.run()
     _wait_idle(window, qtbot)
     # A real run: the summary was announced while running, the table filled before idle.
-    assert seen[-2:] == [("finished", False), (IDLE, 5)]
+    assert seen[-3:] == [("finished", False), ("results", False), (IDLE, 5)]
+    assert not window.results_dock.visibleRegion().isEmpty()  # in front once idle
     assert runner.finish_steps_pending == 0 and not runner._finish_timer.isActive()
 
     # The same end replayed one turn at a time (the worker's signals, by hand).
@@ -212,5 +215,5 @@ def test_the_end_of_a_run_is_shown_over_several_event_loop_turns(window, qtbot) 
         pending.append(runner.finish_steps_pending)
     # The listeners (Events, Alerts, Analysis), the table, the announcement, idle.
     assert pending == list(range(pending[0], -1, -1)) and pending[0] >= 5
-    assert seen == [("finished", False), (IDLE, 5)]
+    assert seen == [("finished", False), ("results", False), (IDLE, 5)]
     assert window.results.table.rowCount() == 5 and not window.document.locked
