@@ -7,6 +7,13 @@ PY     := $(BIN)/python
 
 .PHONY: run test lint typecheck unit validation bench clean system-packages
 
+# Python keeps compiled modules (__pycache__, ignored by git) even where the
+# environment says PYTHONDONTWRITEBYTECODE (this machine's does): the suite starts
+# hundreds of Python processes (xdist workers, the CLI, servers, the GUI, Dask
+# workers), and each compiled every module it imported from source. Measured on
+# tests/integration + tests/packaging: 88 -> 56 CPU seconds (docs/benchmarks.md).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Packages go in with uv (from PyPI, into the venv): a fresh `make test` spent
 # ~65 s in pip's resolver and installer, uv takes ~15 s. pip stays the fallback.
 INSTALL = $(BIN)/uv pip install --quiet --python $(PY)
