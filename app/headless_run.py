@@ -23,6 +23,7 @@ from app.analysis.run_analysis import RunSeriesCollector
 from app.analysis.run_report import complete_summary
 from app.engine.control import LocalControl
 from app.engine.driver import RunDriver
+from app.engine.gc_policy import run_thresholds
 from app.reports.csv_writer import MetricsCsvWriter
 from app.reports.output_folder import (
     DESIGN_NAME,
@@ -79,46 +80,48 @@ def run_to_folder(
     driver = RunDriver(sim, control)
     # The analysis keeps only the metrics it reads, bounded (not the whole snapshots).
     series = RunSeriesCollector(warmup_s=sim.warmup_s)
-    try:
-        while True:
-            # Only the engine's steps are graceful: the first signal asks the driver to
-            # stop at its next slice; a window is written outside, never cut half-way.
-            try:
-                with stop.graceful(control.request_stop):
-                    snap = driver.next_window()
-            except KeyboardInterrupt:  # a second signal: stop now, this window is lost
-                break
-            if snap is None:
-                break
-            writer.write(snap)
-            series.add(snap)
-            if on_window is not None:
-                with contextlib.suppress(OSError):  # progress that cannot be shown is no error
-                    on_window(snap)
-        # Cut short by a signal, or stopped by a run-time guard (work, memory), whose
-        # `stop_reason` says why.
-        interrupted = (not sim.finished or sim.stopped
-                       or bool(getattr(sim, "stop_reason", None)))
-        summary = complete_summary(sim.summary(), sim.document, series, base_dir=sim.base_dir,
-                                   duration_s=sim.duration_s, warmup_s=sim.warmup_s)
-        summary["wall_s"] = time.perf_counter() - started
-        summary["interrupted"] = interrupted
-        writer.finish()
-        writing = summary_path
-        write_summary_json(summary, summary_path)
-        writing = folder / DESIGN_NAME
-        _write_run_description(sim, folder, summary, source)
-        writing = metrics_path
-        writer.commit()
-    except OSError as exc:
-        writer.discard()
-        with contextlib.suppress(OSError):  # never one result without the others
-            for path in (summary_path, folder / DESIGN_NAME, folder / RUN_NAME):
-                path.unlink(missing_ok=True)
-        raise OutputError(f"{writing}: cannot write: {describe_os_error(exc)}") from None
-    except BaseException:
-        writer.discard()
-        raise
+    # Collector thresholds for a run (app/engine/gc_policy.py), summary included.
+    with run_thresholds():
+        try:
+            while True:
+                # Only the engine's steps are graceful: the first signal asks the driver to
+                # stop at its next slice; a window is written outside, never cut half-way.
+                try:
+                    with stop.graceful(control.request_stop):
+                        snap = driver.next_window()
+                except KeyboardInterrupt:  # a second signal: stop now, this window is lost
+                    break
+                if snap is None:
+                    break
+                writer.write(snap)
+                series.add(snap)
+                if on_window is not None:
+                    with contextlib.suppress(OSError):  # progress that cannot be shown is no error
+                        on_window(snap)
+            # Cut short by a signal, or stopped by a run-time guard (work, memory), whose
+            # `stop_reason` says why.
+            interrupted = (not sim.finished or sim.stopped
+                           or bool(getattr(sim, "stop_reason", None)))
+            summary = complete_summary(sim.summary(), sim.document, series, base_dir=sim.base_dir,
+                                       duration_s=sim.duration_s, warmup_s=sim.warmup_s)
+            summary["wall_s"] = time.perf_counter() - started
+            summary["interrupted"] = interrupted
+            writer.finish()
+            writing = summary_path
+            write_summary_json(summary, summary_path)
+            writing = folder / DESIGN_NAME
+            _write_run_description(sim, folder, summary, source)
+            writing = metrics_path
+            writer.commit()
+        except OSError as exc:
+            writer.discard()
+            with contextlib.suppress(OSError):  # never one result without the others
+                for path in (summary_path, folder / DESIGN_NAME, folder / RUN_NAME):
+                    path.unlink(missing_ok=True)
+            raise OutputError(f"{writing}: cannot write: {describe_os_error(exc)}") from None
+        except BaseException:
+            writer.discard()
+            raise
     return RunResult(summary, interrupted, summary_path, metrics_path)
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app.engine.control import LocalControl, RunControl
+from app.engine.gc_policy import run_thresholds
 
 if TYPE_CHECKING:
     from app.engine.simulation import Simulation
@@ -67,14 +68,16 @@ class RunDriver:
 
     def run(self) -> dict[str, Any]:
         """Drive the run to its end (or a stop) and return its summary."""
-        self.drive()
-        return self.sim.summary()
+        with run_thresholds():  # the summary walks the model too
+            self.drive()
+            return self.sim.summary()
 
     def drive(self) -> None:
         """Drive the run to its end (or a stop), handing each snapshot to ``on_snapshot``."""
-        while (snap := self.next_window()) is not None:
-            if self._on_snapshot is not None:
-                self._on_snapshot(snap)
+        with run_thresholds():
+            while (snap := self.next_window()) is not None:
+                if self._on_snapshot is not None:
+                    self._on_snapshot(snap)
 
     def next_window(self) -> Snapshot | None:
         """Wait at the window boundary as the control says, then simulate one window.

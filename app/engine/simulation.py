@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from app.engine.driver import RunDriver
 from app.engine.events import EventLog
 from app.engine.failures import Failures, install_failures
 from app.engine.faults import FaultBoard
+from app.engine.gc_policy import build_paused
 from app.engine.health import install_health_checks
 from app.engine.hooks import WindowClose, WindowHook
 from app.engine.links import LinkRuntime
@@ -93,64 +92,67 @@ class Simulation:
         self.warmup_s = float(warmup_s if warmup_s is not None else settings.warmup_s)
         self.seed = int(seed if seed is not None else settings.seed)
         self.window_s = float(window_s if window_s is not None else settings.window_s)
-        if validate:
-            from app.model.validation import validate as validate_document
+        # Building allocates dozens of long-lived objects per component and little
+        # garbage: the collector waits until it is done (app/engine/gc_policy.py).
+        with build_paused():
+            if validate:
+                from app.model.validation import validate as validate_document
 
-            problems = validate_document(doc)
-            if problems:
-                raise DocumentError(problems)
-        if not (self.duration_s > 0 and 0 <= self.warmup_s < self.duration_s and self.window_s > 0):
-            raise ValueError("need duration > 0, 0 <= warm-up < duration and window > 0")
-        self.document = doc
-        #: Live actions may crash any component (the GUI's runs); otherwise only
-        #: components a failure, chaos or a fault can reach keep what a crash needs.
-        self.live = live
-        self.base_dir = base_dir
-        self._allow_outside = allow_outside_files
-        refused = hard_limit_problems(doc, self.duration_s, self.window_s)
-        if refused:  # before building: the build itself would exhaust memory
-            raise ValueError(refused[0].message)
-        self.env = EngineEnvironment()
-        self.streams = RandomStreams(self.seed)
-        self.stations: dict[str, Station] = {}
-        self.clients: dict[str, ClientNode] = {}
-        #: Every link by ``"source->target"`` (broker subscriptions included).
-        self.links: dict[str, LinkRuntime] = {}
-        #: State changes (faults, recoveries, breakers, scaling, live actions).
-        self.events = EventLog(lambda: float(self.env._now))
-        self._window_hooks: list[WindowHook] = []
-        with _gc_paused():
+                problems = validate_document(doc)
+                if problems:
+                    raise DocumentError(problems)
+            if not (self.duration_s > 0 and 0 <= self.warmup_s < self.duration_s
+                    and self.window_s > 0):
+                raise ValueError("need duration > 0, 0 <= warm-up < duration and window > 0")
+            self.document = doc
+            #: Live actions may crash any component (the GUI's runs); otherwise only
+            #: components a failure, chaos or a fault can reach keep what a crash needs.
+            self.live = live
+            self.base_dir = base_dir
+            self._allow_outside = allow_outside_files
+            refused = hard_limit_problems(doc, self.duration_s, self.window_s)
+            if refused:  # before building: the build itself would exhaust memory
+                raise ValueError(refused[0].message)
+            self.env = EngineEnvironment()
+            self.streams = RandomStreams(self.seed)
+            self.stations: dict[str, Station] = {}
+            self.clients: dict[str, ClientNode] = {}
+            #: Every link by ``"source->target"`` (broker subscriptions included).
+            self.links: dict[str, LinkRuntime] = {}
+            #: State changes (faults, recoveries, breakers, scaling, live actions).
+            self.events = EventLog(lambda: float(self.env._now))
+            self._window_hooks: list[WindowHook] = []
             self._build()
             self.station_windows = {sid: StationWindow(st) for sid, st in self.stations.items()}
             self.link_windows = {key: LinkWindow(link) for key, link in self.links.items()}
-        self.faults = FaultBoard(self.stations, self.links, self.events,
-                                 zone_members(self.document), error_coin=self._give_error_coin)
-        #: Random crashes, scheduled faults and failure statistics (nothing when none is set).
-        self.failures: Failures = install_failures(self)
-        install_rate_limits(self)
-        #: Autoscaled tiers; ``on_new_replica`` / ``on_retired`` hooks for other features.
-        self.autoscaler: Autoscaler = install_autoscaling(self)
-        # Replicas added by autoscaling crash like the others.
-        self.autoscaler.on_new_replica.append(self.failures.replica_added)
-        #: Balancers' health checks by station id (``health_check`` in the design).
-        self.health_checks = install_health_checks(self.env, self.stations, self.events)
-        #: Alert rules (the design's or the defaults); ``None`` when none applies.
-        self.alerts: AlertEvaluator | None = install_alerts(self)
-        self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
-        self._warm_captured = False
-        if self.warmup_s == 0.0:
-            self._capture_warmup()
-        self._wall_start: float | None = None
-        self._stop_requested = False
-        #: Why a guard stopped the run (one line), or ``None``.
-        self.stop_reason: str | None = None
-        # Engine work per simulated second: expected at first, then measured over
-        # the last chunk (it sizes the next one).
-        self._work_rate = 0.0
-        self._guard = self._make_guard(max_work)
-        self.wall_s = 0.0
-        for client in self.clients.values():
-            client.start()
+            self.faults = FaultBoard(self.stations, self.links, self.events,
+                                     zone_members(self.document), error_coin=self._give_error_coin)
+            #: Random crashes, scheduled faults and failure statistics (nothing when none is set).
+            self.failures: Failures = install_failures(self)
+            install_rate_limits(self)
+            #: Autoscaled tiers; ``on_new_replica`` / ``on_retired`` hooks for other features.
+            self.autoscaler: Autoscaler = install_autoscaling(self)
+            # Replicas added by autoscaling crash like the others.
+            self.autoscaler.on_new_replica.append(self.failures.replica_added)
+            #: Balancers' health checks by station id (``health_check`` in the design).
+            self.health_checks = install_health_checks(self.env, self.stations, self.events)
+            #: Alert rules (the design's or the defaults); ``None`` when none applies.
+            self.alerts: AlertEvaluator | None = install_alerts(self)
+            self.end_to_end = EndToEndWindow(list(self.clients.values()), self.ledger)
+            self._warm_captured = False
+            if self.warmup_s == 0.0:
+                self._capture_warmup()
+            self._wall_start: float | None = None
+            self._stop_requested = False
+            #: Why a guard stopped the run (one line), or ``None``.
+            self.stop_reason: str | None = None
+            # Engine work per simulated second: expected at first, then measured over
+            # the last chunk (it sizes the next one).
+            self._work_rate = 0.0
+            self._guard = self._make_guard(max_work)
+            self.wall_s = 0.0
+            for client in self.clients.values():
+                client.start()
 
     # -- building -----------------------------------------------------------------
 
@@ -426,20 +428,3 @@ def estimate_requests(doc: Document, duration_s: float, base_dir: Path | None = 
         if comp.type == "client" and comp.workload is not None:
             total += expected_requests(comp.workload, duration_s, base_dir)
     return total if math.isfinite(total) else math.inf
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a run is built.
-
-    Building allocates dozens of long-lived objects per component and no
-    garbage; with the collector on, its full passes over everything built so
-    far made a 20,000-component build several times slower.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
