@@ -14,6 +14,7 @@ and edited but not simulated. A run should refuse a document with any problem.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 
 from app.model.alert_checks import check_alerts
@@ -113,15 +114,18 @@ def validate(doc: Document, into: list[Problem] | None = None) -> list[Problem]:
     return in_document_order(problems)
 
 
-def problems_by_component(doc: Document) -> dict[str, list[Problem]]:
+def problems_by_component(
+    doc: Document, problems: Iterable[Problem] | None = None,
+) -> dict[str, list[Problem]]:
     """:func:`validate`'s problems grouped by the ids of the components they concern.
 
     A problem about several components (a call cycle, a duplicate id) appears
     under each of them; problems about no component (no client at all, the
-    simulation settings) appear under none.
+    simulation settings) appear under none. ``problems``: ``validate(doc)``
+    when the caller has it already.
     """
     grouped: dict[str, list[Problem]] = {}
-    for problem in validate(doc):
+    for problem in validate(doc) if problems is None else problems:
         for component_id in problem.component_ids:
             grouped.setdefault(component_id, []).append(problem)
     return grouped

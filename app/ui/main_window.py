@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
     def refresh_problems(self) -> None:
         """Mark nodes with the validator's problems (run shortly after each edit)."""
         model = self.document.model
-        grouped = problems_by_component(model)
+        grouped = problems_by_component(model, self.document.problems())
         self.scene.set_problems({cid: [p.message for p in problems]
                                  for cid, problems in grouped.items()})
         if not self._panels_built:

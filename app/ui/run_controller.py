@@ -36,7 +36,6 @@ from app.engine.events import RunEvent
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Document
-from app.model.validation import validate
 from app.ui.canvas.scene import DiagramScene
 from app.ui.charts import REDRAW_INTERVAL_MS, ChartsPanel
 from app.ui.document import EditorDocument
@@ -168,7 +167,7 @@ class RunController(QObject):
         if self._run is not None:
             return False
         model = self._document.model
-        problems = validate(model)
+        problems = self._document.problems()  # validated once per change, not per press
         if problems:
             first = problems[0]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

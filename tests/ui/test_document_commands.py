@@ -124,3 +124,18 @@ def test_reset_clears_history_and_modified_state(qapp) -> None:
     doc.reset(small_design())
     assert doc.undo_stack.count() == 0 and not doc.is_modified
     assert states[-1] is False
+
+
+def test_problems_are_computed_once_per_change_and_follow_every_change(qapp) -> None:
+    """Run and the canvas marks share one validation per change (#14); an edit, an
+    undo and a redo each make the next read see the design as it is then."""
+    doc = EditorDocument(small_design())
+    first = doc.problems()
+    assert first == () and doc.problems() is first  # cached: the same tuple
+    sim = doc.model.simulation
+    doc.edit_simulation(dataclasses.replace(sim, warmup_s=sim.duration_s + 1), "Warm-up")
+    assert any("less than duration_s" in p.message for p in doc.problems())
+    doc.undo_stack.undo()
+    assert doc.problems() == ()
+    doc.undo_stack.redo()
+    assert doc.problems() != ()
