@@ -17,10 +17,13 @@ it was still young). So:
   only when a quarter of the old generation is new, and the imported
   libraries are most of it).
 
-Both are safe to nest and to use from several threads: thresholds are
-process-wide, so the first run to start sets them and the last to end
-restores what it found. A collector turned off by the host (the GUI
-collects from a timer, :mod:`app.ui.gui_gc`) stays off.
+Both nest and may be used from several threads: the collector's switch and
+thresholds are process-wide, so the first build (run) to start changes them
+and the last to end restores what the first found; a change someone else
+makes in between is undone then. A collector the host turned off (the GUI
+collects from a timer, :mod:`app.ui.gui_gc`, or a young threshold of 0)
+stays off. (On Python 3.14's incremental collector the third threshold has
+another meaning; the project runs on 3.11.)
 """
 
 from __future__ import annotations
@@ -36,46 +39,52 @@ RUN_YOUNG_THRESHOLD = 100_000
 _NEVER = 1 << 30
 
 
-
-class _RunCount:
-    """Runs under way in this process, and the thresholds found before the first."""
+class _Scope:
+    """Builds (or runs) under way in this process, and what the first one found."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.runs = 0
+        self.count = 0
+        self.was_enabled = False
         self.saved: tuple[int, int, int] | None = None
 
 
-_state = _RunCount()
+_lock = threading.Lock()
+_builds = _Scope()
+_runs = _Scope()
 
 
 @contextmanager
 def build_paused() -> Iterator[None]:
     """No collection while the block builds a run; the collector's state is restored after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    with _lock:
+        if _builds.count == 0:
+            _builds.was_enabled = gc.isenabled()
+            gc.disable()
+        _builds.count += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _lock:
+            _builds.count -= 1
+            if _builds.count == 0 and _builds.was_enabled:
+                gc.enable()
 
 
 @contextmanager
 def run_thresholds() -> Iterator[None]:
     """Collection thresholds for the length of a run (see the module docstring)."""
-    state = _state
-    with state.lock:
-        if state.runs == 0:
-            state.saved = gc.get_threshold()
-            young, middle, _old = state.saved
-            gc.set_threshold(max(young, RUN_YOUNG_THRESHOLD), middle, _NEVER)
-        state.runs += 1
+    with _lock:
+        if _runs.count == 0:
+            _runs.saved = gc.get_threshold()
+            young, middle, _old = _runs.saved
+            # A young threshold of 0 means "no automatic collection": kept so.
+            gc.set_threshold(young and max(young, RUN_YOUNG_THRESHOLD), middle, _NEVER)
+        _runs.count += 1
     try:
         yield
     finally:
-        with state.lock:
-            state.runs -= 1
-            if state.runs == 0 and state.saved is not None:
-                gc.set_threshold(*state.saved)
-                state.saved = None
+        with _lock:
+            _runs.count -= 1
+            if _runs.count == 0 and _runs.saved is not None:
+                gc.set_threshold(*_runs.saved)
+                _runs.saved = None

@@ -152,6 +152,7 @@ class EditorDocument(QObject, DesignParts):
             ]
         self._model = model
         self._index = None
+        self._problems = None  # before document_reset: its listeners may read them
         self._undo_stack.clear()
         self._undo_stack.setClean()
         self.set_path(path)

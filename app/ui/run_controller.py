@@ -130,7 +130,7 @@ class RunController(QObject):
         self._canvas_timer.setSingleShot(True)
         self._canvas_timer.setInterval(REDRAW_INTERVAL_MS // 2)
         self._canvas_timer.timeout.connect(self._show_latest)
-        charts.timer.timeout.connect(self._canvas_timer.start)
+        charts.timer.timeout.connect(self._schedule_canvas_frame)
         #: Every snapshot of the last run, oldest first (for the CSV export).
         self.snapshots: list[Snapshot] = []
         self.last_summary: dict[str, Any] | None = None
@@ -281,6 +281,12 @@ class RunController(QObject):
         self._set_state(IDLE)
 
     # -- worker signals (GUI thread) ---------------------------------------------------------
+
+    def _schedule_canvas_frame(self) -> None:
+        # Never pushed back by the next chart frame: restarting it on every tick would
+        # starve the canvas whenever a chart frame took longer than half a frame.
+        if not self._canvas_timer.isActive():
+            self._canvas_timer.start()
 
     def _on_batch(self, batch: tuple[Snapshot, ...]) -> None:
         """Keep a batch (cheap, no drawing): the frame timer shows it."""

@@ -76,3 +76,23 @@ def test_a_collector_the_host_turned_off_stays_off() -> None:
     with build_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_overlapping_builds_keep_the_collector_off_until_the_last_ends() -> None:
+    assert gc.isenabled()
+    with build_paused():
+        with build_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "the outer build is still going"
+    assert gc.isenabled()
+
+
+def test_a_young_threshold_of_zero_stays_zero() -> None:
+    """``set_threshold(0)`` is how a host turns automatic collection off: kept so."""
+    before = gc.get_threshold()
+    gc.set_threshold(0, before[1], before[2])
+    try:
+        with run_thresholds():
+            assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)

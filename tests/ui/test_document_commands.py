@@ -139,3 +139,17 @@ def test_problems_are_computed_once_per_change_and_follow_every_change(qapp) -> 
     assert doc.problems() == ()
     doc.undo_stack.redo()
     assert doc.problems() != ()
+
+
+def test_a_new_design_is_validated_afresh_for_whoever_listens_to_the_reset(qapp) -> None:
+    """New/Open: listeners of ``document_reset`` (the canvas marks) read the new
+    design's problems, not the old one's."""
+    doc = EditorDocument(small_design())
+    assert doc.problems() == ()
+    broken = small_design()
+    broken.simulation = dataclasses.replace(broken.simulation,
+                                            warmup_s=broken.simulation.duration_s + 1)
+    seen: list[tuple[object, ...]] = []
+    doc.document_reset.connect(lambda: seen.append(doc.problems()))
+    doc.reset(broken)
+    assert seen and seen[0] != ()

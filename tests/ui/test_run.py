@@ -217,3 +217,26 @@ def test_the_end_of_a_run_is_shown_over_several_event_loop_turns(window, qtbot) 
     assert pending == list(range(pending[0], -1, -1)) and pending[0] >= 5
     assert seen == [("finished", False), ("results", False), (IDLE, 5)]
     assert window.results.table.rowCount() == 5 and not window.document.locked
+
+
+def test_the_canvas_frame_is_not_pushed_back_by_the_next_chart_frame(window, qtbot) -> None:
+    """The canvas's frame comes half a frame after a chart frame (#14); a chart frame
+    that comes before it fired must not restart it, or slow chart frames would keep
+    the canvas, progress bar and status line from ever updating."""
+    from PySide6.QtCore import Qt
+
+    timer = window.runner._canvas_timer
+    half_frame, kind = timer.interval(), timer.timerType()
+    timer.setInterval(60_000)  # so it cannot fire while the test looks at it
+    timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one rounds a restart away
+    try:
+        window.charts.timer.timeout.emit()
+        assert timer.isActive()
+        first = timer.remainingTime()
+        qtbot.wait(20)
+        window.charts.timer.timeout.emit()  # the next chart frame, before the canvas's
+        assert timer.isActive() and timer.remainingTime() <= first - 15  # not restarted
+    finally:
+        timer.stop()
+        timer.setInterval(half_frame)
+        timer.setTimerType(kind)
