@@ -62,9 +62,8 @@ def _project(db: Session, user_id: str, project_id: str) -> models.Project | Non
     return project
 
 
-def state_name_differs(db: Session, project: models.Project) -> bool:
+def state_name_differs(project: models.Project, state: models.SyncState | None) -> bool:
     """Whether the project was renamed here since it was last in step with the server."""
-    state = db.get(models.SyncState, project.id)
     return state is not None and state.base_name is not None and project.name != state.base_name
 
 
@@ -226,23 +225,33 @@ class SyncStore(CloudLinks):
         with self._db.write() as db:
             local_user(db, user_id)
             project = _project(db, user_id, project_id)
-            known = db.scalar(select(models.ProjectVersion).where(
+            # Only whose version it is matters here: no need to load its document.
+            known_owner = db.scalar(select(models.ProjectVersion.project_id).where(
                 models.ProjectVersion.version_id == version_id))
-            if known is not None and known.project_id != project_id:
+            known = known_owner is not None
+            if known and known_owner != project_id:
                 raise errors.ValidationError("version_id",
                                              "This version id belongs to another project.")
             copy_id, outcome = None, "updated"
-            renamed_here = project is not None and state_name_differs(db, project)
             if project is None:
+                renamed_here = False
                 project = models.Project(id=project_id, owner_id=user_id, name=name,
                                          created_at=now, updated_at=now, current_version=0)
                 db.add(project)
-                state, outcome = self._state(db, project), "created"
+                # A new project has no sync state yet (the foreign key cascades).
+                state = models.SyncState(project_id=project.id, role="owner")
+                db.add(state)
+                outcome = "created"
             else:
-                state = self._state(db, project)
+                found = db.get(models.SyncState, project.id)  # read once, used twice
+                renamed_here = state_name_differs(project, found)
+                if found is None:
+                    found = models.SyncState(project_id=project.id, role="owner")
+                    db.add(found)
+                state = found
                 if project.deleted_at is not None:
                     project.deleted_at, outcome = None, "revived"
-                elif known is None:
+                elif not known:
                     head = head_version(db, project)
                     if head is not None and head.version_id not in (
                             state.base_version_id, state.forked_version_id):
@@ -252,9 +261,9 @@ class SyncStore(CloudLinks):
             if project.name != name and (outcome in ("revived", "forked") or not renamed_here):
                 # The server's name wins unless the user renamed it here since (pushed later).
                 project.name = name
-                if known is not None:  # otherwise adding the version records the change
+                if known:  # otherwise adding the version records the change
                     touch(db, project, now)
-            if known is None:
+            if not known:
                 add_version(db, project, text, author_id=None, now=now, origin=CLOUD_ORIGIN,
                             note="From the cloud", version_id=version_id,
                             parent_version_id=parent_version_id, parent_is_head=False)
