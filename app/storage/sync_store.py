@@ -332,7 +332,7 @@ class SyncStore(CloudLinks):
             if project.deleted_at is not None:
                 state.base_version_id = None
                 return
-            known = db.scalar(select(models.ProjectVersion).where(
+            known = db.scalar(select(models.ProjectVersion.number).where(  # not its document
                 models.ProjectVersion.project_id == project.id,
                 models.ProjectVersion.version_id == check_uuid("version_id", version_id)))
             if known is None:
