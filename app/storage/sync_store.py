@@ -21,7 +21,7 @@ import builtins
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.storage import errors, models
@@ -62,25 +62,36 @@ def _project(db: Session, user_id: str, project_id: str) -> models.Project | Non
     return project
 
 
-def state_name_differs(db: Session, project: models.Project) -> bool:
+def state_name_differs(project: models.Project, state: models.SyncState | None) -> bool:
     """Whether the project was renamed here since it was last in step with the server."""
-    state = db.get(models.SyncState, project.id)
     return state is not None and state.base_name is not None and project.name != state.base_name
 
 
 def needs_push(project: models.Project, head_id: str | None,
                state: models.SyncState | None) -> bool:
     """Whether the server is behind ``project`` (see the module docstring)."""
-    if state is not None and state.role == "reader":
+    if state is None:
+        return _behind(project.deleted_at is not None, project.name, head_id, role=None,
+                       base_version_id=None, forked_version_id=None, base_name=None)
+    return _behind(project.deleted_at is not None, project.name, head_id, role=state.role,
+                   base_version_id=state.base_version_id,
+                   forked_version_id=state.forked_version_id, base_name=state.base_name)
+
+
+def _behind(deleted: bool, name: str, head_id: str | None, *, role: str | None,
+            base_version_id: str | None, forked_version_id: str | None,
+            base_name: str | None) -> bool:
+    """:func:`needs_push` on plain values (all state values ``None``: no sync state)."""
+    if role == "reader":
         return False
-    if project.deleted_at is not None:
-        return state is not None and state.base_version_id is not None
-    if state is None or state.base_version_id is None:
+    if deleted:
+        return base_version_id is not None
+    if base_version_id is None:
         return True
-    if head_id != state.base_version_id:
+    if head_id != base_version_id:
         # An edit already kept as a conflicted copy waits for the server's version.
-        return head_id != state.forked_version_id
-    return project.name != state.base_name
+        return head_id != forked_version_id
+    return name != base_name
 
 
 def _head(project: models.Project, version: models.ProjectVersion | None,
@@ -96,6 +107,39 @@ def _head(project: models.Project, version: models.ProjectVersion | None,
         state.role if state is not None else None,
         project.change_seq,
     )
+
+
+_P = models.Project.__table__.c
+_V = models.ProjectVersion.__table__.c
+_S = models.SyncState.__table__.c
+#: A head as plain columns (Core: no ORM objects for what is only read and copied out).
+#: ``SyncHead``'s fields in order (``deleted_at`` for ``deleted``), then
+#: ``forked_version_id`` for :func:`_behind`.
+_HEAD_QUERY = (
+    select(_P.id, _P.owner_id, _P.name, _V.document, _V.version_id, _V.parent_version_id,
+           _P.deleted_at, _S.base_version_id, _S.base_name, _S.role,
+           _P.change_seq, _S.forked_version_id)
+    .select_from(models.Project.__table__)
+    .outerjoin(models.ProjectVersion.__table__, and_(
+        _V.project_id == _P.id, _V.number == _P.current_version))
+    .outerjoin(models.SyncState.__table__, _S.project_id == _P.id)
+    .where(_P.owner_id == bindparam("user_id"))
+)
+
+
+def _head_rows(db: Session, user_id: str, project_id: str | None = None
+               ) -> builtins.list[tuple[SyncHead, str | None]]:
+    """The user's heads (only ``project_id``'s, if given), oldest change first,
+    each with its state's ``forked_version_id``."""
+    query = _HEAD_QUERY if project_id is None else _HEAD_QUERY.where(_P.id == project_id)
+    rows = db.connection().execute(query.order_by(_P.change_seq), {"user_id": user_id})
+    return [(SyncHead(*row[:6], row[6] is not None, *row[7:11]), row[11]) for row in rows]
+
+
+def _pending(head: SyncHead, forked_version_id: str | None) -> bool:
+    return _behind(head.deleted, head.name, head.version_id, role=head.role,
+                   base_version_id=head.base_version_id, forked_version_id=forked_version_id,
+                   base_name=head.base_name)
 
 
 @guard_public_methods
@@ -126,20 +170,18 @@ class SyncStore(CloudLinks):
         """The user's projects the server is behind on, oldest change first."""
         with self._db.read() as db:
             local_user(db, user_id)
-            return [_head(p, v, s) for p, v, s in self._rows(db, user_id)
-                    if needs_push(p, v.version_id if v else None, s)]
+            return [head for head, forked in _head_rows(db, user_id) if _pending(head, forked)]
 
     def get_head(self, user_id: str, project_id: str) -> SyncHead:
         """The project's head and sync state (a tombstone too); ``NotFound`` if unknown."""
         with self._db.read() as db:
             local_user(db, user_id)
-            rows = self._rows(db, user_id, models.Project.id == check_uuid("project_id",
-                                                                           project_id))
+            rows = _head_rows(db, user_id, check_uuid("project_id", project_id))
             if not rows:
                 if db.get(models.Project, project_id) is not None:
                     raise errors.NotAllowed("This project belongs to another account.")
                 raise errors.NotFound("This project does not exist.")
-            return _head(*rows[0])
+            return rows[0][0]
 
     def changes_since(self, user_id: str, seq: int) -> builtins.list[ProjectChange]:
         """The user's projects changed after change number ``seq``, in change order."""
@@ -226,23 +268,33 @@ class SyncStore(CloudLinks):
         with self._db.write() as db:
             local_user(db, user_id)
             project = _project(db, user_id, project_id)
-            known = db.scalar(select(models.ProjectVersion).where(
+            # Only whose version it is matters here: no need to load its document.
+            known_owner = db.scalar(select(models.ProjectVersion.project_id).where(
                 models.ProjectVersion.version_id == version_id))
-            if known is not None and known.project_id != project_id:
+            known = known_owner is not None
+            if known and known_owner != project_id:
                 raise errors.ValidationError("version_id",
                                              "This version id belongs to another project.")
             copy_id, outcome = None, "updated"
-            renamed_here = project is not None and state_name_differs(db, project)
             if project is None:
+                renamed_here = False
                 project = models.Project(id=project_id, owner_id=user_id, name=name,
                                          created_at=now, updated_at=now, current_version=0)
                 db.add(project)
-                state, outcome = self._state(db, project), "created"
+                # A new project has no sync state yet (the foreign key cascades).
+                state = models.SyncState(project_id=project.id, role="owner")
+                db.add(state)
+                outcome = "created"
             else:
-                state = self._state(db, project)
+                found = db.get(models.SyncState, project.id)  # read once, used twice
+                renamed_here = state_name_differs(project, found)
+                if found is None:
+                    found = models.SyncState(project_id=project.id, role="owner")
+                    db.add(found)
+                state = found
                 if project.deleted_at is not None:
                     project.deleted_at, outcome = None, "revived"
-                elif known is None:
+                elif not known:
                     head = head_version(db, project)
                     if head is not None and head.version_id not in (
                             state.base_version_id, state.forked_version_id):
@@ -252,9 +304,9 @@ class SyncStore(CloudLinks):
             if project.name != name and (outcome in ("revived", "forked") or not renamed_here):
                 # The server's name wins unless the user renamed it here since (pushed later).
                 project.name = name
-                if known is not None:  # otherwise adding the version records the change
+                if known:  # otherwise adding the version records the change
                     touch(db, project, now)
-            if known is None:
+            if not known:
                 add_version(db, project, text, author_id=None, now=now, origin=CLOUD_ORIGIN,
                             note="From the cloud", version_id=version_id,
                             parent_version_id=parent_version_id, parent_is_head=False)
@@ -280,7 +332,7 @@ class SyncStore(CloudLinks):
             if project.deleted_at is not None:
                 state.base_version_id = None
                 return
-            known = db.scalar(select(models.ProjectVersion).where(
+            known = db.scalar(select(models.ProjectVersion.number).where(  # not its document
                 models.ProjectVersion.project_id == project.id,
                 models.ProjectVersion.version_id == check_uuid("version_id", version_id)))
             if known is None:

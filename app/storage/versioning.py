@@ -30,16 +30,22 @@ def new_version_id() -> str:
     return str(uuid.uuid4())
 
 
+_NEXT_CHANGE_SEQ = text(
+    "UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = :key "
+    "RETURNING CAST(value AS INTEGER)")
+
+
 def next_change_seq(db: Session) -> int:
     """Take the next number of the store-wide change sequence (inside a write)."""
-    value = db.execute(text(
-        "UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = :key "
-        "RETURNING CAST(value AS INTEGER)"), {"key": CHANGE_SEQ_KEY}).scalar()
+    # On the session's connection (same transaction): the counter row is all this
+    # touches, so pending ORM changes need no flush first (they flush with the version).
+    value = db.connection().execute(_NEXT_CHANGE_SEQ, {"key": CHANGE_SEQ_KEY}).scalar()
     if value is None:  # only if someone removed the row: start again above every project
         top = db.scalar(select(models.Project.change_seq).order_by(
             models.Project.change_seq.desc()).limit(1)) or 0
         value = int(top) + 1
         db.add(models.StoreMeta(key=CHANGE_SEQ_KEY, value=str(value)))
+        db.flush()  # so that the next number in this unit of work updates this row
     return int(value)
 
 
