@@ -24,8 +24,16 @@ _FAULT = frozenset({"crash", "zone_outage", "partition", "breaker_open", "live_r
 _DEGRADED = frozenset({"slowdown", "error_rate", "latency", "breaker_half_open"})
 
 
-def marker_group(kind: str) -> str:
-    """Which colour an event's marker has: a fault, a recovery, a degradation, scaling."""
+#: Alert state changes: the charts shade firing alerts instead (app/ui/alerts/spans.py),
+#: and a rule going pending and back every few windows drew a forest of lines.
+_NOT_MARKED_PREFIX = "alert_"
+
+
+def marker_group(kind: str) -> str | None:
+    """Which colour an event's marker has: a fault, a recovery, a degradation, scaling;
+    ``None``: the event gets no marker (alert state changes)."""
+    if kind.startswith(_NOT_MARKED_PREFIX):
+        return None
     if kind in _RECOVERY or kind.endswith("_end"):
         return "recovery"
     if kind in _FAULT:
@@ -40,7 +48,7 @@ class EventMarkers:
 
     def __init__(self, plots: Iterable[pg.PlotItem], *,
                  colors: Mapping[str, str] = MARKER_COLORS,
-                 classify: Callable[[str], str] = marker_group) -> None:
+                 classify: Callable[[str], str | None] = marker_group) -> None:
         """``colors``: group -> colour; ``classify``: a kind -> its group (the run's
         events by default; the Analysis dock marks anomalies with its own)."""
         self._classify = classify
@@ -61,7 +69,10 @@ class EventMarkers:
 
     def add(self, kind: str, time_s: float) -> None:
         """Mark an event (one marker per colour and instant: a zone's crashes are one line)."""
-        key = (self._classify(kind), round(time_s, 3))
+        group = self._classify(kind)
+        if group is None:
+            return
+        key = (group, round(time_s, 3))
         if key in self._marked:
             return
         if len(self._marked) >= MAX_EVENT_MARKERS:

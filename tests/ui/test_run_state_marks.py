@@ -69,6 +69,21 @@ def test_event_markers_are_coloured_deduplicated_and_capped(window) -> None:
     charts.finish_run()
 
 
+def test_alert_state_changes_are_not_event_markers(window) -> None:
+    """Firing alerts are shaded spans (app/ui/alerts/spans.py); as markers, a rule going
+    pending and back every few windows drew a forest of "scaling" lines over a steady run."""
+    charts = window.charts
+    charts.start_run([("web", "Web")], 10)
+    kinds = ("alert_pending", "alert_inactive", "alert_firing", "alert_resolved")
+    charts.append([_snapshot({}, {}, tuple(
+        _event(1.0 + i, kind, "web") for i, kind in enumerate(kinds)))])
+    charts.append([_snapshot({}, {}, (_event(6.0, "crash", "web", replica=0),))])
+    charts.redraw()
+    assert charts.markers.count == 1 and charts.markers.times("fault") == [6.0]
+    assert charts.markers.dropped == 0
+    charts.finish_run()
+
+
 def test_live_events_become_scheduled_faults() -> None:
     live = {"source": "live"}
     events = [
