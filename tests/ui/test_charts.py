@@ -196,5 +196,8 @@ def test_charts_raised_at_run_are_revealed_in_turns(window, qtbot) -> None:
     qtbot.waitUntil(lambda: window.runner.state == IDLE and window.runner._run is None,
                     timeout=20_000)
     sampler.stop()
-    assert 4 in pending and pending[-1] == 0, pending[:20]
+    # The raise leaves four plots to reveal, one per turn; the sampler runs in every
+    # turn, before or after that turn's reveal, so it sees 4 or 3 first, whatever Qt's
+    # order of two due timers.
+    assert max(pending) >= 3 and pending[-1] == 0, pending[:20]
     assert all(plot.opacity() == 1.0 for plot in window.charts.plots)
