@@ -73,11 +73,13 @@ class RunDriver:
             return self.sim.summary()
 
     def drive(self) -> None:
-        """Drive the run to its end (or a stop), handing each snapshot to ``on_snapshot``."""
-        with run_thresholds():
-            while (snap := self.next_window()) is not None:
-                if self._on_snapshot is not None:
-                    self._on_snapshot(snap)
+        """Drive the run to its end (or a stop), handing each snapshot to ``on_snapshot``.
+
+        :meth:`run` holds the run's collector thresholds around this and the summary.
+        """
+        while (snap := self.next_window()) is not None:
+            if self._on_snapshot is not None:
+                self._on_snapshot(snap)
 
     def next_window(self) -> Snapshot | None:
         """Wait at the window boundary as the control says, then simulate one window.

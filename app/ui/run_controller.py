@@ -5,14 +5,15 @@ the engine works on a copy of it (so edits cannot race the run), keeps every
 snapshot of the run for the CSV export, and unlocks when the worker ends.
 
 The GUI's work per batch is bounded: a batch is only appended (to the snapshot
-list and the charts' preallocated buffers). Drawing happens on one timer, the
-charts' frame timer: each tick redraws the charts and shows the *latest*
-snapshot on the canvas, progress bar and status bar; intermediate snapshots are
-never drawn there, however many windows the engine produced meanwhile.
+list and the charts' preallocated buffers). Drawing follows the charts' frame
+timer: each tick redraws the charts, and half a frame later, in a turn of its
+own, the *latest* snapshot goes on the canvas, progress bar and status bar;
+intermediate snapshots are never drawn there, however many windows the engine
+produced meanwhile.
 
 The end of a run is handed to the event loop in steps (the charts' last
-frame, each listener's summary, the results table, the summary on the canvas
-with the Results dock raised, then the idle state), one step per turn, so the
+frame, each listener's summary, the results table, the summary on the canvas,
+the Results dock raised, then the idle state), one step per turn, so the
 longest pause of the GUI is the largest step rather than their sum (issue #14).
 The idle state always comes last: whoever waits for it sees everything shown.
 """
