@@ -39,6 +39,8 @@ from app.ui.crosshair import Crosshair
 from app.ui.plain_text import PlainLabel, markup
 
 REDRAW_INTERVAL_MS = 50
+#: Between two plots shown by :meth:`ChartsPanel.reveal_in_turns` (about one frame).
+REVEAL_INTERVAL_MS = 16
 #: The smallest top of a y axis that grows with the data (an all-zero run still
 #: shows 0..1 req/s, 0..1 ms, 0..1 request), and the head-room above the data.
 MIN_Y_TOP = 1.0
@@ -172,7 +174,9 @@ class ChartsPanel(QWidget):
         self._unrevealed: list[pg.PlotItem] = []
         self._reveal_timer = QTimer(self)  # owned: never fires after the panel is gone
         self._reveal_timer.setSingleShot(True)
-        self._reveal_timer.setInterval(0)
+        # A frame apart, not 0 ms: a zero timer restarted from its own handler may run
+        # again before the paint it asked for, and the plots would share one paint.
+        self._reveal_timer.setInterval(REVEAL_INTERVAL_MS)
         self._reveal_timer.timeout.connect(self._reveal_next)
         self._apply_theme()
 
@@ -292,12 +296,12 @@ class ChartsPanel(QWidget):
         self.redraw()
 
     def reveal_in_turns(self) -> None:
-        """Show the first plot now and the others one per event-loop turn.
+        """Show the first plot now and the others one a frame, each in a turn of its own.
 
         Call it just before the panel comes into view (the Charts dock raised from
         behind the Results): its first paint then draws one plot and its two axes,
         not five plots and ten, which in one turn was the longest GUI stall of a run
-        on a busy machine (issue #14). The rest follow within a few frames.
+        on a busy machine (issue #14). The rest follow, one a frame (~65 ms in all).
         """
         plots = list(self._plots.values())
         plots[0].setOpacity(1.0)
@@ -310,7 +314,7 @@ class ChartsPanel(QWidget):
         if self._unrevealed:
             self._unrevealed.pop(0).setOpacity(1.0)
         if self._unrevealed:
-            self._reveal_timer.start()  # the next turn: this plot's paint comes between
+            self._reveal_timer.start()  # a frame later: this plot's paint comes between
 
     @property
     def plots_pending_reveal(self) -> int:
