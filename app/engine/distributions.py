@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from array import array
 from collections.abc import Callable
 from itertools import chain
 
@@ -51,9 +52,8 @@ def BlockSampler(rng: np.random.Generator, draw: Draw) -> Sampler:
     third of a Python ``__call__`` per variate (docs/benchmarks.md, "#14 engine").
     """
 
-    def next_block() -> list[float]:
-        block: list[float] = draw(rng, BLOCK_SIZE).tolist()
-        return block
+    def next_block() -> array[float]:
+        return array("d", np.asarray(draw(rng, BLOCK_SIZE), dtype=np.float64).tobytes())
 
     return chain.from_iterable(iter(next_block, None)).__next__
 
