@@ -83,6 +83,8 @@ class ReplyLoop:
 class Node:
     """What a visit needs from the component it is at: its outgoing calls."""
 
+    __slots__ = ()
+
     env: simpy.Environment
     calls: list[LinkRuntime]
     router: Router | None
@@ -112,6 +114,21 @@ class Station(Node, ReplicaTier):
     no new work and drains what it holds). ``slowdown`` and ``error_rate``
     may be changed at any instant.
     """
+
+    # Slots, hot fields first: a visit reads and writes a dozen of them, and a
+    # design with hundreds of stations keeps each one's few hot cache lines
+    # together in the object instead of spread over its attribute values (docs/benchmarks.md,
+    # "#14 engine", scaling).
+    __slots__ = (  # noqa: RUF023 (hot fields first, on purpose)
+        "env", "_queue", "_eid", "_only", "service", "slowdown", "arrivals",
+        "busy", "busy_s", "serving", "serving_s", "insys", "insys_s", "blocking",
+        "error_rate", "error_coin", "replies", "completed", "lat", "lat_start",
+        "router", "caching", "calls", "coin", "hit_ratio", "parallel",
+        "queued", "queued_s", "failed", "rejected", "timed_out", "throttled",
+        "tracked", "ledger", "id", "resolved", "payload_kb", "_replicas", "_numbers",
+        "_draining", "_n_serving", "_n_up", "_workers_up", "_workers_draining",
+        "replica_hooks", "integrals", "replicas_min", "replicas_max", "_rr",
+    )  # __dict__ and __weakref__ come from ReplicaTier
 
     def __init__(
         self,

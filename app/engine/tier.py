@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 
 
 class ReplicaTier:
-    """The replica half of a :class:`~app.engine.station.Station`."""
+    """The replica half of a :class:`~app.engine.station.Station`.
+
+    No ``__slots__`` here: a station keeps a ``__dict__`` (features install
+    per-instance methods, such as a rate limit's ``arrive``) and a weak
+    reference, and its hot fields in its own slots.
+    """
 
     env: simpy.Environment
     id: str

@@ -226,6 +226,15 @@ def read_trace(
 class ClientNode(Node):
     """A client: creates requests, calls its links, measures end-to-end latency."""
 
+    # Slots, as Station's: an arrival touches a dozen of them (docs/benchmarks.md).
+    __slots__ = (  # noqa: RUF023 (hot fields first, on purpose)
+        "env", "_stop_s", "arrivals", "in_flight", "in_flight_s", "keyed", "_keys",
+        "_expo", "_gap", "_queue", "completed", "lat", "lat_start", "failed",
+        "router", "caching", "calls", "coin", "hit_ratio", "parallel",
+        "rejected", "timed_out", "id", "workload", "expected_requests",
+        "__dict__", "__weakref__",
+    )
+
     def __init__(
         self,
         env: simpy.Environment,
