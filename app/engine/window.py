@@ -10,6 +10,8 @@ latencies exclude the warm-up exactly as PRODUCT.md §4 asks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,12 @@ from app.engine.messaging import BrokerStation
 from app.engine.scheduling import AsyncLedger
 from app.engine.snapshot import LinkMetrics, WindowMetrics
 from app.engine.station import Station
-from app.engine.stats import BatchMeans, LatencyHistogram, window_percentiles
+from app.engine.stats import (
+    BatchMeans,
+    LatencyHistogram,
+    many_window_percentiles,
+    window_percentiles,
+)
 from app.engine.workloads import ClientNode
 
 _COUNTERS = ("arrivals", "completed", "rejected", "failed", "timed_out")
@@ -116,6 +123,81 @@ def _take_latencies(node: Station | ClientNode | LinkRuntime) -> tuple[Latencies
     return lat, starts
 
 
+#: What closing a window takes from a node: its latencies (ms), their requests'
+#: arrival times, their sum and (mean, p50, p90, p95, p99, max) — all ``None`` when empty.
+Figures = tuple[float | None, float | None, float | None, float | None, float | None,
+                float | None]
+Taken = tuple[Latencies, list[float], float, Figures]
+
+
+def take_window_latencies(nodes: Sequence[Station | ClientNode | LinkRuntime]) -> list[Taken]:
+    """Every node's :data:`Taken` for the window; clears their lists.
+
+    The same figures, to the bit, as :func:`_take_latencies` and
+    :func:`_latency_values` node by node, for less: the lists of at least
+    ``_FEW`` latencies become numpy in one conversion (each node gets a view,
+    summed by numpy as before) and are sorted a few rows at a time
+    (:func:`~app.engine.stats.many_window_percentiles`). A design with
+    hundreds of components closes hundreds of such windows a simulated
+    second, and one conversion and sort each was most of that cost
+    (docs/benchmarks.md, "#14 engine", scaling).
+    """
+    out: list[Taken | None] = [None] * len(nodes)
+    big: list[int] = []
+    raw: list[list[float]] = []
+    starts_of: list[list[float]] = []
+    for i, node in enumerate(nodes):
+        if len(node.lat) >= _FEW:
+            big.append(i)
+            raw.append(node.lat)
+            starts_of.append(node.lat_start)
+            node.lat = []
+            node.lat_start = []
+        else:
+            lat, starts = _take_latencies(node)
+            total = _latency_sum(lat)
+            out[i] = (lat, starts, total, _latency_values(lat, total))
+    if big:
+        lens = [len(r) for r in raw]
+        flat = np.fromiter(chain.from_iterable(raw), dtype=float, count=sum(lens))
+        flat *= 1000.0  # the same products as each node's own array
+        views: list[np.ndarray] = []
+        at = 0
+        for n in lens:
+            views.append(flat[at:at + n])
+            at += n
+        figures = many_window_percentiles(views).tolist()
+        for i, view, starts, fig in zip(big, views, starts_of, figures, strict=True):
+            total = float(_add_reduce(view))
+            mean = total / len(view)
+            out[i] = (view, starts, total, (mean, fig[0], fig[1], fig[2], fig[3], fig[4]))
+    return out  # type: ignore[return-value]  # every slot filled above
+
+
+def close_windows(
+    stations: Sequence[StationWindow], links: Sequence[LinkWindow], end: float, length: float,
+    warmup_s: float,
+) -> tuple[list[WindowMetrics], list[LinkMetrics]]:
+    """Close the stations' and the links' windows: the same metrics as each one's ``close``.
+
+    Idle windows answer from ``begin_close``; the others' latencies are taken
+    together (:func:`take_window_latencies`) and then finished.
+    """
+    windows: list[StationWindow | LinkWindow] = [*stations, *links]
+    out: list[Any] = []  # a window's metrics, or None until its latencies are taken
+    busy: list[int] = []
+    for w in windows:
+        metrics = w.begin_close(end, length, warmup_s)
+        if metrics is None:
+            busy.append(len(out))
+        out.append(metrics)
+    if busy:
+        taken = take_window_latencies([windows[i].node for i in busy])
+        for i, t in zip(busy, taken, strict=True):
+            out[i] = windows[i].finish_close(t, end, length, warmup_s)
+    return out[:len(stations)], out[len(stations):]
+
+
 class StationWindow:
     """Per-window metrics of one station, and its run accumulator.
 
@@ -130,6 +212,7 @@ class StationWindow:
 
     def __init__(self, station: Station) -> None:
         self.station = station
+        self.node: Station = station
         self.broker = station if isinstance(station, BrokerStation) else None
         self.run = RunAccumulator()
         rc = station.resolved
@@ -169,33 +252,49 @@ class StationWindow:
 
     def close(self, end: float, length: float, warmup_s: float) -> WindowMetrics:
         """Metrics of the window ending at ``end``; folds latencies into the run."""
+        idle = self.begin_close(end, length, warmup_s)
+        if idle is not None:
+            return idle
+        return self.finish_close(take_window_latencies([self.station])[0], end, length, warmup_s)
+
+    def begin_close(self, end: float, length: float, warmup_s: float) -> WindowMetrics | None:
+        """The window's metrics if the station was idle in it, else ``None`` (see :meth:`close`)."""
         st = self.station
         prev = self._prev
         cur = self._figures(end)
         self._prev = cur
-        (arrivals, completed, rejected, failed, timed_out, throttled,
-         queued, queued_s, serving, _serving_s, busy, busy_s, insys, insys_s,
-         dropped, backlog_area, up_area, workers_area, _) = cur
-        cap_up = up_area - prev[16]
-        if (cur[:16] == prev[:16] and not st.lat and not insys and not queued and not serving
-                and not busy and self.broker is None and length > 0):
+        self._closing = prev
+        # cur[6], [8], [10], [12]: queued, serving, busy, in the system (see _figures).
+        if (cur[:16] == prev[:16] and not st.lat and not cur[12] and not cur[6] and not cur[8]
+                and not cur[10] and self.broker is None and length > 0):
             # Idle: nothing arrived, ended or waited. Every count difference and
             # busy integral is 0, so only availability and replicas can change.
             self.run.batches.add_window(0, 0.0)
-            availability = cap_up / length
+            availability = (cur[16] - prev[16]) / length
             idle = self._idle
             if (idle is not None and idle.availability == availability
                     and idle.replicas == st.serving_count and idle.replicas_up == st.up_count):
                 return idle
-            workers = workers_area - prev[17]
+            workers = cur[17] - prev[17]
             idle = self._idle = WindowMetrics(
                 0, 0, 0, 0, 0, 0.0, 0.0, None, None, None, None, None, None,
                 0.0 / workers if workers > 0 else 0.0, self._idle_memory, 0.0, 0.0,
                 availability, 0, 0.0, 0, 0, st.serving_count, st.up_count,
             )
             return idle
-        lat, starts = _take_latencies(st)
-        total = _latency_sum(lat)
+        return None
+
+    def finish_close(self, taken: Taken, end: float, length: float,
+                     warmup_s: float) -> WindowMetrics:
+        """The metrics of a window :meth:`begin_close` found busy, with its latencies."""
+        st = self.station
+        prev = self._closing
+        cur = self._prev
+        (arrivals, completed, rejected, failed, timed_out, throttled,
+         queued, queued_s, _serving, _serving_s, busy, busy_s, insys, insys_s,
+         dropped, backlog_area, up_area, workers_area, _) = cur
+        cap_up = up_area - prev[16]
+        lat, starts, total, (mean, p50, p90, p95, p99, mx) = taken
         self.run.fold(lat, starts, warmup_s, total)
         # Each integral exactly as areas() computes it, differenced as values() were.
         p_end = prev[18]
@@ -210,7 +309,6 @@ class StationWindow:
         in_flight = d_insys / length if length > 0 else 0.0
         memory = (rc.idle_memory_mb + in_flight * rc.memory_per_request_mb) / rc.memory_capacity_mb
         ended = d_completed + d_failed + d_rejected
-        mean, p50, p90, p95, p99, mx = _latency_values(lat, total)
         return WindowMetrics(
             arrivals - prev[0], d_completed, d_rejected, timed_out - prev[4], d_failed,
             d_completed / length if length > 0 else 0.0,
@@ -347,6 +445,7 @@ class LinkWindow:
 
     def __init__(self, link: LinkRuntime) -> None:
         self.link = link
+        self.node: LinkRuntime = link
         self.run = RunAccumulator()
         self._prev = self._counts()
         self._idle: LinkMetrics | None = None
@@ -371,6 +470,13 @@ class LinkWindow:
         A link's run latencies are completion-based: those of the windows that
         end after the warm-up (a link keeps no start times, to cost less per call).
         """
+        idle = self.begin_close(end, length, warmup_s)
+        if idle is not None:
+            return idle
+        return self.finish_close(take_window_latencies([self.link])[0], end, length, warmup_s)
+
+    def begin_close(self, end: float, length: float, warmup_s: float) -> LinkMetrics | None:
+        """The window's metrics if no call was made in it, else ``None`` (see :meth:`close`)."""
         link = self.link
         prev = self._prev
         cur = self._counts()
@@ -384,15 +490,24 @@ class LinkWindow:
                 idle = self._idle = LinkMetrics(breaker=state, partitioned=link.partitioned)
             return idle
         self._prev = cur
-        lat, _ = _take_latencies(link)
-        total = _latency_sum(lat)
+        self._closing = prev
+        return None
+
+    def finish_close(self, taken: Taken, end: float, length: float,
+                     warmup_s: float) -> LinkMetrics:
+        """The metrics of a window :meth:`begin_close` found busy, with its latencies."""
+        link = self.link
+        prev = self._closing
+        cur = self._prev
+        breaker = link.breaker
+        lat, _, total, values = taken
         if end > warmup_s + 1e-12:
             self.run.fold(lat, [], warmup_s, total)
         calls = cur[0] - prev[0]
         return LinkMetrics(
             calls, cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3], cur[4] - prev[4],
             calls / length if length > 0 else 0.0,
-            *_latency_values(lat, total),
-            state,
+            *values,
+            None if breaker is None else breaker.state,
             link.partitioned,
         )

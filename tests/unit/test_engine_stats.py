@@ -9,7 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.engine.stats import LatencyHistogram, t_quantile_975, window_percentiles
+from app.engine.stats import (
+    LatencyHistogram,
+    many_window_percentiles,
+    t_quantile_975,
+    window_percentiles,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,3 +99,20 @@ def test_window_percentiles_match_numpy_bit_for_bit_on_many_draws(n: int) -> Non
         x = rng.exponential(scale, n)
         expected = (*np.percentile(x, (50, 90, 95, 99)).tolist(), float(x.max()))
         assert window_percentiles(x) == expected
+
+
+def test_many_window_percentiles_give_each_window_its_own_bits() -> None:
+    # Windows of many lengths, grouped into padded rows and sorted together
+    # (#14 scaling): every row must be what window_percentiles gives that
+    # window alone — ties, equal values and lengths on both sides of a group
+    # boundary and of the longest padded row included.
+    rng = np.random.default_rng(14)
+    lengths = [1, 2, 5, 31, 32, 33, 63, 64, 100, 127, 128, 129, 1000, 4095, 4096, 4097, 9000]
+    windows = [rng.exponential(rng.choice([1e-3, 1.0, 1e3]), n) for n in lengths]
+    windows.append(np.full(50, 7.25))  # all equal
+    windows.append(np.round(rng.exponential(2.0, 70), 1))  # many ties
+    rng.shuffle(windows)
+    got = many_window_percentiles(windows)
+    assert got.shape == (len(windows), 5)
+    for row, w in zip(got.tolist(), windows, strict=True):
+        assert tuple(row) == window_percentiles(w)
