@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -214,6 +215,7 @@ def _t_pdf(t: float, df: int) -> float:
     return math.exp(log_c - (df + 1) / 2 * math.log1p(t * t / df))
 
 
+@lru_cache(maxsize=256)  # a run's summary asks it once per component, mostly for one df
 def t_quantile_975(df: int) -> float:
     """The 97.5 % quantile of Student's t with ``df`` (>= 1) degrees of freedom.
 

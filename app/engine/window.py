@@ -109,18 +109,20 @@ def _count_fields(d: dict[str, float], length: float) -> dict[str, Any]:
 
 def _take_latencies(node: Station | ClientNode | LinkRuntime) -> tuple[Latencies, list[float]]:
     """The window's latencies (ms) and their requests' arrival times; clears the lists."""
-    lat_s = node.lat
-    lat: Latencies
-    if len(lat_s) < _FEW:
-        lat = [x * 1000.0 for x in lat_s]
-    else:
-        lat = np.array(lat_s, dtype=float)
-        lat *= 1000.0  # in place: the same products, one array fewer
-
+    lat = _to_ms(node.lat)
     starts = node.lat_start
     node.lat = []
     node.lat_start = []
     return lat, starts
+
+
+def _to_ms(lat_s: list[float]) -> Latencies:
+    """Latencies in seconds as ms: a list when few (no numpy call), else an array."""
+    if len(lat_s) < _FEW:
+        return [x * 1000.0 for x in lat_s]
+    lat = np.fromiter(lat_s, dtype=float, count=len(lat_s))
+    lat *= 1000.0  # in place: the same products, one array fewer
+    return lat
 
 
 #: What closing a window takes from a node: its latencies (ms), their requests'
@@ -346,13 +348,12 @@ class ClientWindow:
         """Remember the cumulative figures at the end of the warm-up."""
         self.at_warmup = self.values(now)
 
-    def take(self, end: float) -> tuple[dict[str, float], Latencies, list[float]]:
-        """This window's counter differences and latencies."""
+    def take_counts(self, end: float) -> dict[str, float]:
+        """This window's counter differences (its latencies stay on the client)."""
         now_vals = self.values(end)
         d = {k: now_vals[k] - self._prev[k] for k in now_vals}
         self._prev = now_vals
-        lat, starts = _take_latencies(self.client)
-        return d, lat, starts
+        return d
 
 
 def end_to_end_rates(completed: float, failed: float, async_failed: float) -> dict[str, Any]:
@@ -407,19 +408,23 @@ class EndToEndWindow:
     def close(self, end: float, length: float, warmup_s: float) -> WindowMetrics:
         """End-to-end metrics of the window ending at ``end``."""
         d: dict[str, float] = dict.fromkeys((*_COUNTERS, "in_flight_area"), 0.0)
-        lats: list[Latencies] = []
+        raw: list[list[float]] = []
         starts: list[float] = []
         for w in self.windows:
-            dw, lat_w, st = w.take(end)
-            for k, v in dw.items():
+            for k, v in w.take_counts(end).items():
                 d[k] += v
-            if len(lat_w):
-                lats.append(lat_w)
-            starts.extend(st)
-        lat: Latencies = (
-            [] if not lats else lats[0] if len(lats) == 1
-            else np.concatenate([np.asarray(x, dtype=float) for x in lats])
-        )
+            client = w.client
+            if client.lat:
+                raw.append(client.lat)
+            starts.extend(client.lat_start)
+            client.lat = []
+            client.lat_start = []
+        lat: Latencies
+        if len(raw) > 1:  # every client's latencies in one array, converted once
+            lat = np.fromiter(chain.from_iterable(raw), dtype=float, count=sum(map(len, raw)))
+            lat *= 1000.0
+        else:  # one client (or none): its own list or array, as a station's
+            lat = _to_ms(raw[0]) if raw else []
         self.run.fold(lat, starts, warmup_s)
         async_failed = self.ledger.failed - self._prev_async_failed
         self._prev_async_failed = self.ledger.failed
