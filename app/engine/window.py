@@ -222,6 +222,8 @@ class StationWindow:
         self._idle_memory = min(
             1.0, (rc.idle_memory_mb + 0.0 * rc.memory_per_request_mb) / rc.memory_capacity_mb)
         self._prev = self._figures(0.0)
+        #: The figures of the last close while one is under way (begin_close to finish_close).
+        self._closing = self._prev
         #: The last idle window's metrics (see the class docstring).
         self._idle: WindowMetrics | None = None
 
@@ -453,6 +455,8 @@ class LinkWindow:
         self.node: LinkRuntime = link
         self.run = RunAccumulator()
         self._prev = self._counts()
+        #: The counts of the last close while one is under way (begin_close to finish_close).
+        self._closing = self._prev
         self._idle: LinkMetrics | None = None
 
     def values(self) -> dict[str, float]:
