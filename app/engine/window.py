@@ -137,8 +137,8 @@ def take_window_latencies(nodes: Sequence[Station | ClientNode | LinkRuntime]) -
 
     The same figures, to the bit, as :func:`_take_latencies` and
     :func:`_latency_values` node by node, for less: the lists of at least
-    ``_FEW`` latencies become numpy in one conversion (each node gets a view,
-    summed by numpy as before) and are sorted a few rows at a time
+    ``_FEW`` latencies become numpy in one conversion (each node gets its own
+    copy, summed by numpy as before) and are sorted a few rows at a time
     (:func:`~app.engine.stats.many_window_percentiles`). A design with
     hundreds of components closes hundreds of such windows a simulated
     second, and one conversion and sort each was most of that cost
@@ -163,11 +163,15 @@ def take_window_latencies(nodes: Sequence[Station | ClientNode | LinkRuntime]) -
         lens = [len(r) for r in raw]
         flat = np.fromiter(chain.from_iterable(raw), dtype=float, count=sum(lens))
         flat *= 1000.0  # the same products as each node's own array
+        # Each node gets its own array, not a view: a histogram keeps a window's
+        # latencies until ~2,048 have gathered, and a view would keep the whole
+        # window's array (every component's latencies) alive with it.
         views: list[np.ndarray] = []
         at = 0
         for n in lens:
-            views.append(flat[at:at + n])
+            views.append(flat[at:at + n].copy())
             at += n
+        del flat
         figures = many_window_percentiles(views).tolist()
         for i, view, starts, fig in zip(big, views, starts_of, figures, strict=True):
             total = float(_add_reduce(view))

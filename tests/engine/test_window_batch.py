@@ -70,6 +70,10 @@ def test_taking_latencies_together_gives_each_node_its_own_figures() -> None:
         if own[0] is not None:
             assert total / len(own_lat) == own[0]
     assert all(len(n.lat) == 0 and len(n.lat_start) == 0 for n in nodes_a)
+    # Each node's latencies are its own array: a histogram keeps them for many
+    # windows, and a view of one shared array would keep every node's alive.
+    arrays = [lat for lat, *_ in together if not isinstance(lat, list)]
+    assert arrays and all(a.base is None and a.flags.owndata for a in arrays)
 
 
 def test_closing_windows_together_gives_each_window_its_own_metrics() -> None:
