@@ -50,7 +50,9 @@ def engine_context() -> BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.analysis.engine_run", "app.engine.process", "app.engine"])
+        # thread_limits first: it sizes numpy's BLAS pool before numpy is imported.
+        ctx.set_forkserver_preload(["app.engine.thread_limits", "app.analysis.engine_run",
+                                    "app.engine.process", "app.engine"])
         return ctx
     return multiprocessing.get_context("spawn")
 
