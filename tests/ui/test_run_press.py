@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+
 from app.engine.control import ProcessControl
-from app.ui.run_controller import IDLE
+from app.ui.run_controller import IDLE, RUNNING
 from tests.ui.helpers import small_design
 
 
@@ -52,3 +54,46 @@ def test_a_stopped_control_is_never_used_again(window, qtbot) -> None:
     assert second is not first and not second.stop_requested()
     _wait_idle(window, qtbot)
     assert window.runner.last_summary is not None and len(window.runner.snapshots) == 5
+
+
+def test_the_palette_greys_out_and_the_charts_come_forward_in_turns_after_run(
+        window, qtbot) -> None:
+    """Run's own turn locks the design; the palette greys out in a later turn and the
+    Charts dock comes to the front in a turn after that, each with its own paint."""
+    window.document.reset(small_design(rate_rps=100, duration_s=600))
+    window.scenario_bar.set_speed(10.0)
+    window.results_dock.raise_()
+    qtbot.waitUntil(lambda: window.charts_dock.visibleRegion().isEmpty())
+    tree = window.palette_panel.tree
+    assert tree.isEnabled()
+    seen: list[tuple[bool, bool]] = []  # (palette enabled, charts in view) per turn
+    sampler = QTimer(window)  # goes with the window, whatever the test does
+    sampler.setInterval(0)
+    sampler.timeout.connect(lambda: seen.append(
+        (tree.isEnabled(), not window.charts_dock.visibleRegion().isEmpty())))
+    sampler.start()
+    assert window.runner.run()
+    # Locked at once: the document refuses edits from Run's own turn on.
+    assert window.document.locked and window.runner.state == RUNNING
+    assert tree.isEnabled() and window.run_view.press_steps_pending == 2
+    qtbot.waitUntil(lambda: window.run_view.press_steps_pending == 0
+                    and not window.charts_dock.visibleRegion().isEmpty())
+    sampler.stop()
+    assert not tree.isEnabled()
+    states = [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]]
+    assert states == [(True, False), (False, False), (False, True)], seen[:30]
+    window.runner.stop()
+    _wait_idle(window, qtbot)
+    assert tree.isEnabled()
+
+
+def test_a_run_ending_before_its_press_steps_leaves_the_palette_usable(window, qtbot) -> None:
+    """A run stopped at once: the steps still pending are dropped, the palette stays usable."""
+    window.document.reset(small_design(rate_rps=100, duration_s=600))
+    window.scenario_bar.set_speed(10.0)
+    assert window.runner.run()
+    window.runner.stop()
+    _wait_idle(window, qtbot)
+    assert window.run_view.press_steps_pending == 0
+    qtbot.wait(50)  # a frame or two: nothing left to grey the palette out
+    assert window.palette_panel.tree.isEnabled()
