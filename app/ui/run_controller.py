@@ -39,7 +39,7 @@ from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Document
 from app.ui.canvas.scene import DiagramScene
-from app.ui.charts import REDRAW_INTERVAL_MS, ChartsPanel
+from app.ui.charts import REDRAW_INTERVAL_MS, REVEAL_INTERVAL_MS, ChartsPanel
 from app.ui.document import EditorDocument
 from app.ui.events.panel import EventsPanel
 from app.ui.results import ResultsPanel
@@ -146,10 +146,12 @@ class RunController(QObject):
         #: The end of the run still to show, one step per event-loop turn (oldest first).
         self._finish_steps: deque[Callable[[], None]] = deque()
         #: Runs the next of those steps from the event loop (an owned timer: never
-        #: fires after the controller is gone).
+        #: fires after the controller is gone), a frame after the last: with no delay
+        #: the next step ran in the same pass of the event loop as the work Qt queues
+        #: after a step (the results table's delayed layout, the paint it asked for).
         self._finish_timer = QTimer(self)
         self._finish_timer.setSingleShot(True)
-        self._finish_timer.setInterval(0)
+        self._finish_timer.setInterval(REVEAL_INTERVAL_MS)
         self._finish_timer.timeout.connect(self._run_finish_step)
         #: The next run's control (semaphores and queue shared with the engine process),
         #: made while the window is idle: at the Run press it cost ~3 ms of the GUI
