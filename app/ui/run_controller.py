@@ -13,8 +13,10 @@ produced meanwhile.
 
 The end of a run is handed to the event loop in steps (the charts' last
 frame, each listener's summary, the results table, the summary on the canvas,
-the Results dock raised, then the idle state), one step per turn, so the
-longest pause of the GUI is the largest step rather than their sum (issue #14).
+the Results dock raised, then the idle state), one step a frame, each in a turn
+of its own, so the longest pause of the GUI is the largest step rather than
+their sum (issue #14). The next run's engine control is made in an idle turn
+after a run, not when Run is pressed.
 The idle state always comes last: whoever waits for it sees everything shown.
 """
 
