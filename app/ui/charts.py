@@ -296,18 +296,19 @@ class ChartsPanel(QWidget):
         self.redraw()
 
     def reveal_in_turns(self) -> None:
-        """Show the first plot now and the others one a frame, each in a turn of its own.
+        """Show the plots one a frame, each in a turn of its own, the first a frame from now.
 
         Call it just before the panel comes into view (the Charts dock raised from
-        behind the Results): its first paint then draws one plot and its two axes,
-        not five plots and ten, which in one turn was the longest GUI stall of a run
-        on a busy machine (issue #14). The rest follow, one a frame (~65 ms in all).
+        behind the Results): the turn that raises it then lays out and paints the
+        panel without any plot, and each plot and its two axes get a paint of their
+        own; five plots and ten axes in one turn were the longest GUI stall of a
+        run on a busy machine, and one plot with the raise still the second longest
+        (issue #14). All five are shown about 80 ms after the raise.
         """
         plots = list(self._plots.values())
-        plots[0].setOpacity(1.0)
-        for plot in plots[1:]:
+        for plot in plots:
             plot.setOpacity(0.0)  # a transparent item is not painted at all
-        self._unrevealed = plots[1:]
+        self._unrevealed = plots
         self._reveal_timer.start()
 
     def _reveal_next(self) -> None:

@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
         self.run_view = RunView(self.document, self.runner, scene=self.scene,
                                 charts=self.charts, results=self.results,
                                 charts_dock=self.charts_dock, results_dock=self.results_dock,
-                                parent=self)
+                                palette=self.palette_panel, parent=self)
         self.details = ComponentDetails(self.view, self.runner, self.document,
                                         self.charts.crosshair, self)
         self.run_menu.insertAction(self._live_faults_anchor, self.live.add_action)
@@ -478,7 +478,10 @@ class MainWindow(QMainWindow):
         self._on_selection_changed()
 
     def _on_locked(self, locked: bool) -> None:
-        self.palette_panel.set_enabled_for_editing(not locked)
+        # A run greys the palette out a turn after Run (RunView: its repaint was a
+        # third of the press's paint, issue #14); the document refuses drops meanwhile.
+        if not locked or not self._panels_built:
+            self.palette_panel.set_enabled_for_editing(not locked)
         self._update_actions()
 
     def _on_run_state(self, _state: str) -> None:

@@ -13,8 +13,10 @@ produced meanwhile.
 
 The end of a run is handed to the event loop in steps (the charts' last
 frame, each listener's summary, the results table, the summary on the canvas,
-the Results dock raised, then the idle state), one step per turn, so the
-longest pause of the GUI is the largest step rather than their sum (issue #14).
+the Results dock raised, then the idle state), one step a frame, each in a turn
+of its own, so the longest pause of the GUI is the largest step rather than
+their sum (issue #14). The next run's engine control is made in an idle turn
+after a run, not when Run is pressed.
 The idle state always comes last: whoever waits for it sees everything shown.
 """
 
@@ -33,21 +35,25 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from app.engine.commands import LiveAction
+from app.engine.control import ProcessControl
 from app.engine.events import RunEvent
 from app.engine.snapshot import Snapshot
 from app.model.catalog import COMPONENT_TYPES
 from app.model.document import Document
 from app.ui.canvas.scene import DiagramScene
-from app.ui.charts import REDRAW_INTERVAL_MS, ChartsPanel
+from app.ui.charts import REDRAW_INTERVAL_MS, REVEAL_INTERVAL_MS, ChartsPanel
 from app.ui.document import EditorDocument
 from app.ui.events.panel import EventsPanel
 from app.ui.results import ResultsPanel
 from app.ui.run_budget import RunRefusal, confirm_run
 from app.ui.run_states import IDLE, PAUSED, RUNNING
-from app.ui.run_worker import RunThread, RunWorker
+from app.ui.run_worker import RunThread, RunWorker, new_control
 
 __all__ = ["IDLE", "PAUSED", "RUNNING", "STATUS_INTERVAL_S", "RunController", "RunEventListener",
            "chart_components"]
+#: How long after the controller is made, or a run has ended, the next run's control is
+#: made (ms): off the window's start-up, well before anyone can press Run.
+PREPARE_DELAY_MS = 250
 #: The "Simulated x s of y s" status line changes at most this often (wall seconds):
 #: QStatusBar repaints synchronously on every message, and 4 Hz is readable.
 STATUS_INTERVAL_S = 0.25
@@ -142,11 +148,31 @@ class RunController(QObject):
         #: The end of the run still to show, one step per event-loop turn (oldest first).
         self._finish_steps: deque[Callable[[], None]] = deque()
         #: Runs the next of those steps from the event loop (an owned timer: never
-        #: fires after the controller is gone).
+        #: fires after the controller is gone), a frame after the last: with no delay
+        #: the next step ran in the same pass of the event loop as the work Qt queues
+        #: after a step (the results table's delayed layout, the paint it asked for).
         self._finish_timer = QTimer(self)
         self._finish_timer.setSingleShot(True)
-        self._finish_timer.setInterval(0)
+        self._finish_timer.setInterval(REVEAL_INTERVAL_MS)
         self._finish_timer.timeout.connect(self._run_finish_step)
+        #: The next run's control (semaphores and queue shared with the engine process),
+        #: made while the window is idle: at the Run press it cost ~3 ms of the GUI
+        #: thread, more with the first run's import (issue #14).
+        self._spare_control: ProcessControl | None = None
+        self._prepare_timer = QTimer(self)  # owned: never fires after we are gone
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.setInterval(PREPARE_DELAY_MS)
+        self._prepare_timer.timeout.connect(self._prepare_control)
+        self._prepare_timer.start()
+
+    @property
+    def control_ready(self) -> bool:
+        """Whether the next run's control is made already (Run then makes none)."""
+        return self._spare_control is not None
+
+    def _prepare_control(self) -> None:
+        if self._spare_control is None and self._run is None:
+            self._spare_control = new_control()
 
     @property
     def state(self) -> str:
@@ -207,9 +233,12 @@ class RunController(QObject):
         # The engine's own copy, by a pickle round trip: what the worker sends the
         # process anyway, and ~4x cheaper than copy.deepcopy on the GUI thread.
         engine_copy = pickle.loads(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        control, self._spare_control = self._spare_control, None  # one run each
+        self._prepare_timer.stop()
         worker = RunWorker(engine_copy, base_dir=base_dir, speed=self.speed,
                            low_priority=self.engine_low_priority,
-                           allow_outside_files=permission.allow_outside_files)
+                           allow_outside_files=permission.allow_outside_files,
+                           control=control)
         self._run = RunThread(worker, self)
         self._run.batch_ready.connect(self._on_batch)
         self._run.finished.connect(self._on_finished)
@@ -280,6 +309,8 @@ class RunController(QObject):
         if self._document.locked:
             self._document.set_locked(False)
         self._set_state(IDLE)
+        self._prepare_timer.stop()  # a closing window needs no next run
+        self._spare_control = None
 
     # -- worker signals (GUI thread) ---------------------------------------------------------
 
@@ -390,6 +421,7 @@ class RunController(QObject):
         self._progress.setVisible(False)
         self._document.set_locked(False)
         self._set_state(IDLE)
+        self._prepare_timer.start()  # the next run's control, in an idle turn
 
     def _queue_finish_steps(self, steps: Iterable[Callable[[], None]]) -> None:
         """Add steps after those pending; the first pending one runs now."""

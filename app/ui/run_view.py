@@ -7,12 +7,16 @@ rest of the window in step with it.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from app.ui.canvas.scene import DiagramScene
-from app.ui.charts import ChartsPanel
+from app.ui.charts import REVEAL_INTERVAL_MS, ChartsPanel
 from app.ui.document import EditorDocument
+from app.ui.palette import PaletteWidget
 from app.ui.results import ResultsPanel, figures_caption, stopped_during_warmup
 from app.ui.run_controller import IDLE, RUNNING, RunController, chart_components
 
@@ -50,6 +54,7 @@ class RunView(QObject):
         results: ResultsPanel,
         charts_dock: QDockWidget,
         results_dock: QDockWidget,
+        palette: PaletteWidget | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -60,16 +65,20 @@ class RunView(QObject):
         self._results = results
         self._charts_dock = charts_dock
         self._results_dock = results_dock
+        self._palette = palette
         self._charts_idle_hint = charts.hint.text()  # shown again after File ▸ New
         #: What the figures on the canvas are (a finished run's summary), for the PNG.
         self.figures_caption: str | None = None
-        # The Charts dock comes to the front in the turn after Run's own work: raising
-        # it lays out and paints five plots, which in the same turn doubled Run's
-        # stall (issue #14). An owned timer: it never fires after the view is gone.
-        self._raise_charts = QTimer(self)
-        self._raise_charts.setSingleShot(True)
-        self._raise_charts.setInterval(0)
-        self._raise_charts.timeout.connect(self._bring_charts_to_front)
+        # What a run changes on screen besides Run's own work comes in later turns, a
+        # frame apart, so that each one's layout and paint is a turn of its own: the
+        # palette greyed out (every glyph redrawn disabled), then the Charts dock
+        # brought to the front (laid out and painted; its plots follow one a frame).
+        # In Run's turn they doubled its stall, and together they were the longest
+        # pause after it (issue #14). An owned timer: it never fires after we are gone.
+        self._press_steps: deque[Callable[[], None]] = deque()
+        self._press_timer = QTimer(self)
+        self._press_timer.setSingleShot(True)
+        self._press_timer.timeout.connect(self._next_press_step)
         runner.state_changed.connect(self._on_run_state)
         runner.run_finished.connect(self._on_run_finished)
         runner.results_ready.connect(self._raise_results)
@@ -79,13 +88,36 @@ class RunView(QObject):
         if state != IDLE:
             self.figures_caption = None  # live figures of one window now, not a summary
         if state == RUNNING:
-            self._raise_charts.start()  # the live charts, not last run's table
+            steps: list[Callable[[], None]] = [self._bring_charts_to_front]
+            if self._palette is not None:
+                steps.insert(0, self._grey_out_palette)
+            self._press_steps = deque(steps)
+            self._press_timer.start(0)
+        elif state == IDLE:
+            self._press_timer.stop()
+            self._press_steps.clear()
+
+    @property
+    def press_steps_pending(self) -> int:
+        """What the Run press still has to show, in later turns (tests)."""
+        return len(self._press_steps)
+
+    def _next_press_step(self) -> None:
+        if self._press_steps:
+            self._press_steps.popleft()()
+        if self._press_steps:
+            self._press_timer.start(REVEAL_INTERVAL_MS)  # a frame: this step's paint first
+
+    def _grey_out_palette(self) -> None:
+        # No drags or adds during a run (the document refuses them anyway).
+        if self._palette is not None and self._document.locked:
+            self._palette.set_enabled_for_editing(False)
 
     def _bring_charts_to_front(self) -> None:
         # Not once the run has ended: its results are in front then.
         if self._runner.state != IDLE and self._runner.last_summary is None:
             if is_out_of_view(self._charts_dock):
-                self._charts.reveal_in_turns()  # its first paint: one plot, not five
+                self._charts.reveal_in_turns()  # its first paint: no plot; one a frame after
             bring_to_front(self._charts_dock)
 
     def _on_run_finished(self) -> None:

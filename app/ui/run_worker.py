@@ -50,7 +50,9 @@ def engine_context() -> BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.analysis.engine_run", "app.engine.process", "app.engine"])
+        # thread_limits first: it sizes numpy's BLAS pool before numpy is imported.
+        ctx.set_forkserver_preload(["app.engine.thread_limits", "app.analysis.engine_run",
+                                    "app.engine.process", "app.engine"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -72,6 +74,16 @@ def warm_up_engine() -> None:
         forkserver.ensure_running()
 
 
+def new_control() -> ProcessControl:
+    """A control for one engine process (its stop, pause and wake semaphores, its queue).
+
+    Making one costs the calling thread a few milliseconds (semaphores registered
+    with the resource tracker; the first also imports the queue module), so the
+    GUI makes the next run's while it is idle (:class:`~app.ui.run_controller.RunController`).
+    """
+    return ProcessControl(engine_context())
+
+
 class RunWorker(QObject):
     """Drives one simulation process from a worker thread; control it through its methods."""
 
@@ -91,7 +103,10 @@ class RunWorker(QObject):
         batch_interval_s: float = DEFAULT_BATCH_INTERVAL_S,
         low_priority: bool = True,
         allow_outside_files: bool = False,
+        control: ProcessControl | None = None,
     ) -> None:
+        """``control``: one made ahead of the run (:func:`new_control`), unused so far;
+        by default one is made here (a few milliseconds of the caller's thread)."""
         super().__init__()
         #: The user allowed a trace file outside the design's folder for this run.
         self._allow_outside_files = allow_outside_files
@@ -103,7 +118,10 @@ class RunWorker(QObject):
         #: The engine process's id while it runs (tests check its priority), else None.
         self.process_id: int | None = None
         self._ctx = engine_context()
-        self._control = ProcessControl(self._ctx, speed)
+        if control is None:
+            control = new_control()
+        control.set_speed(speed)
+        self._control = control
 
     # -- control (any thread) ----------------------------------------------------------------
 

@@ -159,13 +159,15 @@ def test_the_grid_is_drawn_at_the_labelled_ticks_only(charts: ChartsPanel) -> No
 
 
 def test_revealed_in_turns_the_plots_appear_one_per_turn(charts: ChartsPanel, qtbot) -> None:
-    """The first paint after the panel comes into view draws one plot; the rest follow,
+    """The first paint after the panel comes into view draws no plot; they follow,
     one a frame, and every plot ends fully shown (#14)."""
     charts.reveal_in_turns()
-    assert [plot.opacity() for plot in charts.plots] == [1.0, 0.0, 0.0, 0.0, 0.0]
-    assert charts.plots_pending_reveal == 4
+    assert [plot.opacity() for plot in charts.plots] == [0.0, 0.0, 0.0, 0.0, 0.0]
+    assert charts.plots_pending_reveal == 5
     charts._reveal_timer.stop()
     charts._reveal_next()  # the next turn, by hand
+    assert [plot.opacity() for plot in charts.plots] == [1.0, 0.0, 0.0, 0.0, 0.0]
+    charts._reveal_next()
     assert [plot.opacity() for plot in charts.plots] == [1.0, 1.0, 0.0, 0.0, 0.0]
     charts._reveal_timer.start()
     qtbot.waitUntil(lambda: charts.plots_pending_reveal == 0)
@@ -196,7 +198,7 @@ def test_charts_raised_at_run_are_revealed_in_turns(window, qtbot) -> None:
     qtbot.waitUntil(lambda: window.runner.state == IDLE and window.runner._run is None,
                     timeout=20_000)
     sampler.stop()
-    # The raise leaves four plots to reveal, one a frame; the sampler runs in every
-    # turn in between, so it sees 4 (3 if Qt runs the first reveal before it).
-    assert max(pending) >= 3 and pending[-1] == 0, pending[:20]
+    # The raise leaves all five plots to reveal, one a frame; the sampler runs in every
+    # turn in between, so it sees 5 (4 if Qt runs the first reveal before it).
+    assert max(pending) >= 4 and pending[-1] == 0, pending[:20]
     assert all(plot.opacity() == 1.0 for plot in window.charts.plots)
