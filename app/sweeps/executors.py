@@ -193,7 +193,9 @@ def process_context() -> BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.sweeps.jobs"])
+        # The fork server is shared with the GUI's engine runs: the same first
+        # module (it sizes numpy's BLAS pool before numpy is imported), whoever starts it.
+        ctx.set_forkserver_preload(["app.engine.thread_limits", "app.sweeps.jobs"])
         return ctx
     return multiprocessing.get_context("spawn")
 
