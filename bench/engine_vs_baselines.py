@@ -48,7 +48,10 @@ def run_once(impl: str, requests: int, seed: int, tree: Path = ROOT) -> dict[str
     out = subprocess.run(
         [sys.executable, str(tree / "bench" / "multitier.py"), name, str(requests), str(seed)],
         cwd=tree, capture_output=True, text=True, check=True,
-        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        # One BLAS thread for every implementation, as the product's engine
+        # processes have (app/engine/thread_limits.py): numpy's idle pool spins.
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1",
+             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
     )
     wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
     result = json.loads(out.stdout.strip().splitlines()[-1])
