@@ -50,37 +50,14 @@ if TYPE_CHECKING:
 class LinkRuntime:
     """A link during a run: the caller-side behaviour of one ``source -> target`` call."""
 
-    __slots__ = (
-        "_breaker",
-        "_partitioned",
-        "active",
-        "asynchronous",
-        "back_s",
-        "backoff_base_s",
-        "backoff_max_s",
-        "backoff_multiplier",
-        "breaker_direct",
-        "calls",
-        "direct",
-        "env",
-        "ewma_s",
-        "failed",
-        "jitter",
-        "jitter_draw",
-        "key",
-        "lat",
-        "lat_start",
-        "out_s",
-        "position",
-        "probability",
-        "retried",
-        "retries",
-        "short_circuited",
-        "source",
-        "target",
-        "timed_out",
-        "timeout_s",
-        "weight",
+    # Hot fields first (a call over a plain link reads the first six): a design
+    # with hundreds of links keeps them in one or two cache lines (docs/benchmarks.md).
+    __slots__ = (  # noqa: RUF023 (hot fields first, on purpose)
+        "probability", "direct", "calls", "env", "target", "lat", "position", "breaker_direct",
+        "asynchronous", "_partitioned", "_breaker", "failed", "active", "back_s",
+        "backoff_base_s", "backoff_max_s", "backoff_multiplier", "ewma_s", "jitter",
+        "jitter_draw", "key", "lat_start", "out_s", "retried", "retries", "short_circuited",
+        "source", "timed_out", "timeout_s", "weight",
     )
 
     def __init__(self, env: simpy.Environment, link: ResolvedLink, target: Station, *,
