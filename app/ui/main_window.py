@@ -478,10 +478,11 @@ class MainWindow(QMainWindow):
         self._on_selection_changed()
 
     def _on_locked(self, locked: bool) -> None:
-        # A run greys the palette out a turn after Run (RunView: its repaint was a
-        # third of the press's paint, issue #14); the document refuses drops meanwhile.
-        if not locked or not self._panels_built:
-            self.palette_panel.set_enabled_for_editing(not locked)
+        # Only a run locks the document, and RunView greys the palette out a turn
+        # after Run (its repaint was a third of the press's paint, issue #14); the
+        # document refuses drops meanwhile. Here it comes back when the run ends.
+        if not locked:
+            self.palette_panel.set_enabled_for_editing(True)
         self._update_actions()
 
     def _on_run_state(self, _state: str) -> None:
