@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 
 import pytest
 
@@ -68,9 +67,9 @@ def test_constants_and_defaults() -> None:
 
 
 def test_metric_names_are_the_engines() -> None:
-    assert tuple(f.name for f in fields(WindowMetrics)) == COMPONENT_METRICS
-    numeric = tuple(f.name for f in fields(LinkMetrics) if f.name not in ("breaker",
-                                                                         "partitioned"))
+    assert WindowMetrics._fields == COMPONENT_METRICS
+    numeric = tuple(name for name in LinkMetrics._fields
+                    if name not in ("breaker", "partitioned"))
     assert (*numeric, "error_rate") == LINK_METRICS
     assert set(END_TO_END_METRICS) < set(COMPONENT_METRICS)
 
