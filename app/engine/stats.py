@@ -155,30 +155,36 @@ class BatchMeans:
         Student-t with ``k - 1`` degrees of freedom. With fewer than 4
         non-empty batches the interval is undefined and both bounds are NaN.
         """
-        counts = np.asarray(self.counts, dtype=float)
-        sums = np.asarray(self.sums, dtype=float)
-        k = min(batches, int(counts.size))
+        counts = self.counts
+        k = min(batches, len(counts))
         if k < 4:
             return (math.nan, math.nan)
-        # np.array_split's parts (the first n % k one longer), each summed with
-        # np.add.reduce as part.sum() does, without either's Python wrappers:
-        # a summary makes this once per component and link.
-        each, extra = divmod(int(counts.size), k)
-        bounds, start = [], 0
+        # np.array_split's parts (the first n % k one longer). A summary makes
+        # this once per component and link, so it avoids numpy's Python-level
+        # wrappers: the counts are whole numbers (every sum exact in any order,
+        # so Python sums them), the latency sums go through np.add.reduce as
+        # part.sum() and ndarray.sum() do, and the mean is that sum over k as
+        # ndarray.mean() computes it. The same figures, to the bit.
+        sums = np.asarray(self.sums, dtype=float)
+        each, extra = divmod(len(counts), k)
+        add = np.add.reduce
+        bc_list: list[float] = []
+        bs_list: list[float] = []
+        start = 0
         for j in range(k):
             stop = start + each + (1 if j < extra else 0)
-            bounds.append((start, stop))
+            n = float(sum(counts[start:stop]))
+            if n > 0:
+                bc_list.append(n)
+                bs_list.append(add(sums[start:stop]))
             start = stop
-        add = np.add.reduce
-        bc = np.array([add(counts[a:b]) for a, b in bounds])
-        bs = np.array([add(sums[a:b]) for a, b in bounds])
-        keep = bc > 0
-        bc, bs = bc[keep], bs[keep]
-        k = int(bc.size)
+        k = len(bc_list)
         if k < 4:
             return (math.nan, math.nan)
-        ratio = float(bs.sum() / bc.sum())
-        var = float(np.sum((bs - ratio * bc) ** 2)) / (k * (k - 1) * float(bc.mean()) ** 2)
+        bc, bs = np.array(bc_list), np.array(bs_list)
+        n_total = float(sum(bc_list))
+        ratio = float(add(bs) / n_total)
+        var = float(add((bs - ratio * bc) ** 2)) / (k * (k - 1) * (n_total / k) ** 2)
         half = t_quantile_975(k - 1) * math.sqrt(var)
         return (ratio - half, ratio + half)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from app.engine.stats import (
+    BatchMeans,
     LatencyHistogram,
     many_window_percentiles,
     t_quantile_975,
@@ -116,3 +118,36 @@ def test_many_window_percentiles_give_each_window_its_own_bits() -> None:
     assert got.shape == (len(windows), 5)
     for row, w in zip(got.tolist(), windows, strict=True):
         assert tuple(row) == window_percentiles(w)
+
+
+def _ci95_by_array_split(counts: list[int], sums: list[float], batches: int = 10,
+                         ) -> tuple[float, float]:
+    """The batch-means interval written the plain way: np.array_split and ndarray sums."""
+    k = min(batches, len(counts))
+    if k < 4:
+        return (math.nan, math.nan)
+    bc = np.array([part.sum() for part in np.array_split(np.asarray(counts, float), k)])
+    bs = np.array([part.sum() for part in np.array_split(np.asarray(sums, float), k)])
+    bc, bs = bc[bc > 0], bs[bc > 0]
+    k = int(bc.size)
+    if k < 4:
+        return (math.nan, math.nan)
+    ratio = float(bs.sum() / bc.sum())
+    var = float(np.sum((bs - ratio * bc) ** 2)) / (k * (k - 1) * float(bc.mean()) ** 2)
+    half = t_quantile_975(k - 1) * math.sqrt(var)
+    return (ratio - half, ratio + half)
+
+
+def test_batch_means_interval_is_the_plain_formula_to_the_bit() -> None:
+    # ci95 sums the whole-number counts in Python and the latency sums with
+    # np.add.reduce; a change in either would move the summary's last bits.
+    rng = np.random.default_rng(5)
+    for _ in range(3000):
+        n = int(rng.integers(1, 120))
+        counts = [int(c) for c in rng.poisson(rng.choice([0.3, 3.0, 125.0, 5000.0]), size=n)]
+        sums = [c * float(rng.exponential(3.0)) + (float(rng.exponential()) if c else 0.0)
+                for c in counts]
+        got = BatchMeans(counts, sums).ci95()
+        want = _ci95_by_array_split(counts, sums)
+        assert all(g == w or (math.isnan(g) and math.isnan(w))
+                   for g, w in zip(got, want, strict=True)), (counts, sums)
