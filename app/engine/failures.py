@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.engine.distributions import BlockSampler, Sampler
+from app.engine.distributions import Sampler
 from app.engine.failure_stats import FailureStats
 from app.engine.sampling import growing
 from app.engine.scheduling import wake
@@ -132,9 +132,9 @@ class Failures:
                 self.replica_added(station, rep)
 
     def _add_spec(self, station: Station, mtbf_s: float, mttr_s: float, source: str) -> None:
-        stream = self._sim.streams.generator(f"{station.id}/{source}")
         self.specs[station.id] = CrashSpec(
-            mtbf_s, mttr_s, source, BlockSampler(stream, growing(_exponentials)))
+            mtbf_s, mttr_s, source,
+            self._sim.streams.sampler(f"{station.id}/{source}", growing(_exponentials)))
         self._watched[station.id] = set()
         for rep in station.replicas:
             self.replica_added(station, rep)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from app.engine.breaker import CLOSED, CircuitBreaker
-from app.engine.distributions import BlockSampler, RandomStreams, Sampler, uniform01_draw
+from app.engine.distributions import RandomStreams, Sampler, uniform01_draw
 from app.engine.sampling import growing
 from app.engine.scheduling import FAILED, OK, TIMED_OUT, AsyncOutcome, Reply, wake
 from app.model.resolve import ResolvedLink, link_key
@@ -101,8 +101,7 @@ class LinkRuntime:
         if self.jitter != "none":
             if streams is None:
                 raise ValueError(f"link {self.key}: jittered backoff needs random streams")
-            self.jitter_draw = BlockSampler(streams.generator(f"{self.key}/jitter"),
-                                            growing(uniform01_draw()))
+            self.jitter_draw = streams.sampler(f"{self.key}/jitter", growing(uniform01_draw()))
         self._partitioned = False
         #: True when a call is just ``target.arrive``: no latency, timeout,
         #: retries, async or partition. Callers test it to skip a frame.

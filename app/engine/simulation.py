@@ -18,7 +18,7 @@ from app.engine.budget import (
 )
 from app.engine.commands import LiveAction
 from app.engine.control import RunControl
-from app.engine.distributions import BlockSampler, RandomStreams, service_draw, uniform01_draw
+from app.engine.distributions import RandomStreams, service_draw, uniform01_draw
 from app.engine.driver import RunDriver
 from app.engine.events import EventLog
 from app.engine.failures import Failures, install_failures
@@ -181,10 +181,8 @@ class Simulation:
             station = (BrokerStation if rc.type.broker else Station)(
                 env,
                 rc,
-                BlockSampler(
-                    streams.generator(f"{comp.id}/service"), growing(service_draw(rc.service))
-                ),
-                BlockSampler(streams.generator(f"{comp.id}/coin"), growing(uniform01_draw())),
+                streams.sampler(f"{comp.id}/service", growing(service_draw(rc.service))),
+                streams.sampler(f"{comp.id}/coin", growing(uniform01_draw())),
                 replies=replies,
                 ledger=self.ledger,
                 tracked=crashable is None or comp.id in crashable,
@@ -206,7 +204,7 @@ class Simulation:
                 station.router = make_router(
                     station.resolved.routing,
                     station.calls,
-                    BlockSampler(streams.generator(f"{sid}/routing"), growing(uniform01_draw())),
+                    streams.sampler(f"{sid}/routing", growing(uniform01_draw())),
                 )
         keyed = any(st.resolved.routing == "consistent_hash" for st in self.stations.values()
                     if st.router is not None)
@@ -216,8 +214,8 @@ class Simulation:
     def _give_error_coin(self, station: Station) -> None:
         """Draws for a station's error rate, from its own stream (made on first need)."""
         if station.error_coin is None:
-            station.error_coin = BlockSampler(
-                self.streams.generator(f"{station.id}/errors"), growing(uniform01_draw()))
+            station.error_coin = self.streams.sampler(f"{station.id}/errors",
+                                                      growing(uniform01_draw()))
 
     def _make_guard(self, max_work: float | None) -> RunGuard:
         requests = {cid: c.expected_requests for cid, c in self.clients.items()}

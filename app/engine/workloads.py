@@ -19,7 +19,6 @@ from typing import Any, Final
 import simpy
 
 from app.engine.distributions import (
-    BlockSampler,
     RandomStreams,
     Sampler,
     exponential_draw,
@@ -254,11 +253,9 @@ class ClientNode(Node):
         self.caching = False
         self.hit_ratio = 0.0
         self.parallel = False
-        self.coin = BlockSampler(streams.generator(f"{component_id}/coin"), uniform01_draw())
-        self._keys = BlockSampler(
-            streams.generator(f"{component_id}/keys"),
-            lambda rng, n: rng.integers(0, 2**31, n),
-        )
+        self.coin = streams.sampler(f"{component_id}/coin", uniform01_draw())
+        self._keys = streams.sampler(f"{component_id}/keys",
+                                     lambda rng, n: rng.integers(0, 2**31, n))
         #: Whether requests need a routing key: only a consistent-hash balancer
         #: reads it (the run clears this otherwise; keys come from their own
         #: stream, so not drawing them changes nothing else).
@@ -320,15 +317,15 @@ class ClientNode(Node):
         if w.pattern == "poisson":
             if rate <= 0:
                 return lambda now: None
-            expo = BlockSampler(streams.generator(f"{name}/arrivals"), exponential_draw(1.0 / rate))
+            expo = streams.sampler(f"{name}/arrivals", exponential_draw(1.0 / rate))
             self._expo = expo
             return lambda now: expo()
         envelope = RateEnvelope(w, self._stop_s)
         fn = envelope.rate
         if envelope.peak <= 0:
             return lambda now: None
-        unit = BlockSampler(streams.generator(f"{name}/arrivals"), exponential_draw(1.0))
-        accept = BlockSampler(streams.generator(f"{name}/thinning"), uniform01_draw())
+        unit = streams.sampler(f"{name}/arrivals", exponential_draw(1.0))
+        accept = streams.sampler(f"{name}/thinning", uniform01_draw())
 
         def thinned_gap(now: float) -> float | None:
             t, stop = now, self._stop_s

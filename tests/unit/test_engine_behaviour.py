@@ -121,6 +121,23 @@ def test_service_distributions_have_the_requested_mean(dist: str) -> None:
     assert values.mean() == pytest.approx(4.0, rel=tolerance)
 
 
+
+def test_a_stream_made_at_its_first_draw_draws_what_an_eager_one_does() -> None:
+    made: list[str] = []
+
+    class Counting(RandomStreams):
+        def generator(self, name: str) -> np.random.Generator:
+            made.append(name)
+            return super().generator(name)
+
+    draw = service_draw(ResolvedService("exponential", 4.0), scale=1.0)
+    lazy = Counting(7).sampler("web/service", draw)
+    assert made == []  # nothing made until a variate is asked for
+    eager = BlockSampler(RandomStreams(7).generator("web/service"), draw)
+    assert [lazy() for _ in range(10_000)] == [eager() for _ in range(10_000)]
+    assert made == ["web/service"]  # made once, at the first block
+
+
 # -- downstream calls ------------------------------------------------------------------
 
 def _balanced(algorithm: str, weights: tuple[float, float] = (1, 1), slow_b: bool = False):
