@@ -20,9 +20,26 @@ _HIST_MIN_MS = 1e-6
 _HIST_RATIO = 1.005
 _LOG_RATIO = math.log(_HIST_RATIO)
 _HIST_BINS = math.ceil(math.log(1e7 / _HIST_MIN_MS) / _LOG_RATIO) + 1
-#: Latencies wait until this many are binned at once (bounded per component:
-#: 16 KB each, no more than the windows' own latency lists hold anyway).
-_PENDING_MAX = 2048
+#: Bin indices wait until this many are counted at once (bounded per
+#: component: 16 KB of int16 indices).
+_PENDING_MAX = 8192
+
+
+def bin_indices(latencies_ms: np.ndarray) -> np.ndarray:
+    """Each latency's (ms) bin in :class:`LatencyHistogram`, as int16 (there are ~6,000 bins).
+
+    A window close bins every component's latencies together, in one pass
+    over one array, and hands each component its slice
+    (:meth:`LatencyHistogram.add_bins`).
+    """
+    idx: np.ndarray = np.maximum(latencies_ms, _HIST_MIN_MS)
+    idx /= _HIST_MIN_MS
+    np.log(idx, out=idx)
+    idx /= _LOG_RATIO
+    np.floor(idx, out=idx)
+    # Whole numbers: clipped as floats, they convert to the same ints.
+    np.clip(idx, 0, _HIST_BINS - 1, out=idx)
+    return idx.astype(np.int16)
 
 
 class LatencyHistogram:
@@ -31,12 +48,12 @@ class LatencyHistogram:
     Only the range of bins seen so far is stored (it grows as needed): a
     station's latencies usually span a few decades, a few thousand bins at
     most, and a design with 20,000 components must not hold 20,000 arrays of
-    every bin from 1 ns to 3 hours. Batches wait (lists and arrays alike) and
-    are binned together once :data:`_PENDING_MAX` latencies have gathered or
-    when the counts are read: binning costs a dozen numpy calls whatever the
-    batch's size, and counts (like the maximum) do not depend on how the
-    latencies were batched, so a window of a lightly loaded component costs
-    no numpy call here.
+    every bin from 1 ns to 3 hours. Latencies arrive as bin indices
+    (:func:`bin_indices`, for a whole window close at once) and wait until
+    :data:`_PENDING_MAX` have gathered or the counts are read: counting costs
+    a few numpy calls whatever the batch's size, and counts (like the
+    maximum) do not depend on how the latencies were batched, so a window of
+    a lightly loaded component costs no numpy call here.
     """
 
     def __init__(self) -> None:
@@ -44,8 +61,7 @@ class LatencyHistogram:
         self._first = 0
         self.total = 0
         self._max_ms = 0.0
-        self._pending: list[float] = []
-        self._pending_arrays: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []
         self._pending_n = 0
 
     @property
@@ -63,19 +79,23 @@ class LatencyHistogram:
     @property
     def max_ms(self) -> float:
         """The longest latency so far (0 when none)."""
-        self._flush()
         return self._max_ms
 
     def add(self, latencies_ms: Sequence[float] | np.ndarray) -> None:
         """Fold a batch of latencies into the histogram."""
-        n = len(latencies_ms)
+        if len(latencies_ms) == 0:
+            return
+        lat = np.asarray(latencies_ms, dtype=float)
+        self.add_bins(bin_indices(lat), float(lat.max()))
+
+    def add_bins(self, bins: np.ndarray, max_ms: float) -> None:
+        """Fold latencies given as their :func:`bin_indices` (kept: pass a copy) and their max."""
+        n = len(bins)
         if n == 0:
             return
-        if isinstance(latencies_ms, np.ndarray):
-            self._pending_arrays.append(latencies_ms)
-        else:
-            self._pending.extend(latencies_ms)
+        self._pending.append(bins)
         self.total += n
+        self._max_ms = max(self._max_ms, max_ms)
         self._pending_n += n
         if self._pending_n >= _PENDING_MAX:
             self._flush()
@@ -83,19 +103,10 @@ class LatencyHistogram:
     def _flush(self) -> None:
         if not self._pending_n:
             return
-        parts = self._pending_arrays
-        if self._pending:
-            parts.append(np.asarray(self._pending, dtype=float))
-        batch = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        self._bin(batch)
-        self._max_ms = max(self._max_ms, float(batch.max()))
+        parts = self._pending
+        idx = parts[0] if len(parts) == 1 else np.concatenate(parts)
         self._pending = []
-        self._pending_arrays = []
         self._pending_n = 0
-
-    def _bin(self, latencies_ms: np.ndarray) -> None:
-        idx = np.floor(np.log(np.maximum(latencies_ms, _HIST_MIN_MS) / _HIST_MIN_MS) / _LOG_RATIO)
-        idx = np.clip(idx.astype(np.int64), 0, _HIST_BINS - 1)
         lo, hi = int(idx.min()), int(idx.max())
         counts = self._counts
         if counts.size == 0:
@@ -106,7 +117,7 @@ class LatencyHistogram:
             grown = np.zeros(max(hi, self._first + counts.size - 1) - first + 1, np.int64)
             grown[self._first - first : self._first - first + counts.size] = counts
             counts, self._first = grown, first
-        counts += np.bincount(idx - self._first, minlength=counts.size)
+        counts += np.bincount(idx.astype(np.intp) - self._first, minlength=counts.size)
         self._counts = counts
 
     def percentile(self, q: float) -> float | None:

@@ -24,6 +24,7 @@ from app.engine.station import Station
 from app.engine.stats import (
     BatchMeans,
     LatencyHistogram,
+    bin_indices,
     many_window_percentiles,
     window_percentiles,
 )
@@ -47,10 +48,14 @@ class RunAccumulator:
         self.warmup_time = 0.0
 
     def fold(self, lat_ms: Latencies, starts: list[float], warmup_s: float,
-             total: float | None = None) -> None:
+             total: float | None = None, *, bins: np.ndarray | None = None,
+             max_ms: float | None = None) -> None:
         """Add one window's latencies of requests that arrived after the warm-up.
 
-        ``total`` is ``_latency_sum(lat_ms)`` when the caller has it already.
+        ``total`` is ``_latency_sum(lat_ms)`` when the caller has it already;
+        ``bins`` and ``max_ms`` are the latencies' :func:`bin_indices` (a copy
+        the histogram may keep) and their maximum, when a window close binned
+        them with every other component's (:func:`take_window_latencies`).
         """
         # Latencies are listed in completion order, so look at every start.
         if warmup_s > 0.0 and starts and min(starts) < warmup_s:
@@ -58,8 +63,11 @@ class RunAccumulator:
                 lat_ms = lat_ms[np.asarray(starts, dtype=float) >= warmup_s]
             else:
                 lat_ms = [x for x, t in zip(lat_ms, starts, strict=True) if t >= warmup_s]
-            total = None
-        self.histogram.add(lat_ms)
+            total = bins = None
+        if bins is None or max_ms is None:
+            self.histogram.add(lat_ms)
+        else:
+            self.histogram.add_bins(bins, max_ms)
         self.batches.add_window(len(lat_ms), _latency_sum(lat_ms) if total is None else total)
 
 
@@ -126,57 +134,69 @@ def _to_ms(lat_s: list[float]) -> Latencies:
 
 
 #: What closing a window takes from a node: its latencies (ms), their requests'
-#: arrival times, their sum and (mean, p50, p90, p95, p99, max) — all ``None`` when empty.
+#: arrival times, their sum, (mean, p50, p90, p95, p99, max) — all ``None`` when
+#: empty — and their histogram bins (``None`` when empty).
 Figures = tuple[float | None, float | None, float | None, float | None, float | None,
                 float | None]
-Taken = tuple[Latencies, list[float], float, Figures]
+Taken = tuple[Latencies, list[float], float, Figures, "np.ndarray | None"]
+
+_NO_FIGURES: Figures = (None, None, None, None, None, None)
 
 
 def take_window_latencies(nodes: Sequence[Station | ClientNode | LinkRuntime]) -> list[Taken]:
     """Every node's :data:`Taken` for the window; clears their lists.
 
     The same figures, to the bit, as :func:`_take_latencies` and
-    :func:`_latency_values` node by node, for less: the lists of at least
-    ``_FEW`` latencies become numpy in one conversion (each node gets its own
-    copy, summed by numpy as before) and are sorted a few rows at a time
-    (:func:`~app.engine.stats.many_window_percentiles`). A design with
-    hundreds of components closes hundreds of such windows a simulated
-    second, and one conversion and sort each was most of that cost
-    (docs/benchmarks.md, "#14 engine", scaling).
+    :func:`_latency_values` node by node, for less: every node's latencies
+    become numpy in one conversion, are binned for the run's histograms in
+    one pass (:func:`~app.engine.stats.bin_indices`) and sorted a few rows
+    at a time (:func:`~app.engine.stats.many_window_percentiles`). A design
+    with hundreds of components closes hundreds of such windows a simulated
+    second, and one conversion, sort and binning each was most of that cost
+    (docs/benchmarks.md, "#14 engine", scaling). A window of fewer than
+    ``_FEW`` latencies stays a list of Python floats, summed by Python, as
+    :func:`_to_ms` gives it.
     """
     out: list[Taken | None] = [None] * len(nodes)
-    big: list[int] = []
+    taken: list[int] = []
     raw: list[list[float]] = []
     starts_of: list[list[float]] = []
     for i, node in enumerate(nodes):
-        if len(node.lat) >= _FEW:
-            big.append(i)
+        if node.lat:
+            taken.append(i)
             raw.append(node.lat)
             starts_of.append(node.lat_start)
             node.lat = []
             node.lat_start = []
         else:
-            lat, starts = _take_latencies(node)
-            total = _latency_sum(lat)
-            out[i] = (lat, starts, total, _latency_values(lat, total))
-    if big:
+            out[i] = ([], node.lat_start, 0.0, _NO_FIGURES, None)
+            node.lat_start = []
+    if taken:
         lens = [len(r) for r in raw]
         flat = np.fromiter(chain.from_iterable(raw), dtype=float, count=sum(lens))
         flat *= 1000.0  # the same products as each node's own array
-        # Each node gets its own array, not a view: a histogram keeps a window's
-        # latencies until ~2,048 have gathered, and a view would keep the whole
-        # window's array (every component's latencies) alive with it.
+        bins = bin_indices(flat)
         views: list[np.ndarray] = []
         at = 0
         for n in lens:
-            views.append(flat[at:at + n].copy())
+            views.append(flat[at:at + n])
             at += n
-        del flat
         figures = many_window_percentiles(views).tolist()
-        for i, view, starts, fig in zip(big, views, starts_of, figures, strict=True):
-            total = float(_add_reduce(view))
-            mean = total / len(view)
-            out[i] = (view, starts, total, (mean, fig[0], fig[1], fig[2], fig[3], fig[4]))
+        at = 0
+        for i, view, starts, fig in zip(taken, views, starts_of, figures, strict=True):
+            n = len(view)
+            lat: Latencies
+            if n < _FEW:
+                lat = view.tolist()
+                total = float(sum(lat))
+            else:
+                # The histogram keeps these until ~8,000 have gathered: its own
+                # copy, so the window's arrays are not kept alive with them.
+                lat = view
+                total = float(_add_reduce(view))
+            out[i] = (lat, starts, total, (total / n, fig[0], fig[1], fig[2], fig[3], fig[4]),
+                      bins[at:at + n].copy())
+            at += n
     return out  # type: ignore[return-value]  # every slot filled above
 
 
@@ -302,8 +322,8 @@ class StationWindow:
          queued, queued_s, _serving, _serving_s, busy, busy_s, insys, insys_s,
          dropped, backlog_area, up_area, workers_area, _) = cur
         cap_up = up_area - prev[16]
-        lat, starts, total, (mean, p50, p90, p95, p99, mx) = taken
-        self.run.fold(lat, starts, warmup_s, total)
+        lat, starts, total, (mean, p50, p90, p95, p99, mx), bins = taken
+        self.run.fold(lat, starts, warmup_s, total, bins=bins, max_ms=mx)
         # Each integral exactly as areas() computes it, differenced as values() were.
         p_end = prev[18]
         d_queued = (queued * end - queued_s) - (prev[6] * p_end - prev[7])
@@ -528,9 +548,9 @@ class LinkWindow:
         prev = self._closing
         cur = self._prev
         breaker = link.breaker
-        lat, _, total, values = taken
+        lat, _, total, values, bins = taken
         if end > warmup_s + 1e-12:
-            self.run.fold(lat, [], warmup_s, total)
+            self.run.fold(lat, [], warmup_s, total, bins=bins, max_ms=values[5])
         calls = cur[0] - prev[0]
         return LinkMetrics(
             calls, cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3], cur[4] - prev[4],

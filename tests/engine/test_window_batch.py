@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from app.engine import Simulation
+from app.engine.stats import bin_indices
 from app.engine.window import (
     _latency_values,
     _take_latencies,
@@ -62,18 +65,23 @@ def test_taking_latencies_together_gives_each_node_its_own_figures() -> None:
     sizes = sorted(len(n.lat) for n in nodes_a)
     assert sizes[0] == 0 and any(0 < s < 32 for s in sizes) and sizes[-1] > 1000
     together = take_window_latencies(nodes_a)
-    for node, (lat, starts, total, values) in zip(nodes_b, together, strict=True):
+    for node, (lat, starts, total, values, bins) in zip(nodes_b, together, strict=True):
         own_lat, own_starts = _take_latencies(node)
+        assert type(lat) is type(own_lat)  # a list when few: summed by Python, as before
         assert list(lat) == list(own_lat) and list(starts) == list(own_starts)
         own = _latency_values(own_lat)
         assert values == own  # every figure to the bit (None for an empty window)
         if own[0] is not None:
             assert total / len(own_lat) == own[0]
+            assert bins is not None
+            assert bins.tolist() == bin_indices(np.asarray(own_lat, dtype=float)).tolist()
+        else:
+            assert bins is None
     assert all(len(n.lat) == 0 and len(n.lat_start) == 0 for n in nodes_a)
-    # Each node's latencies are its own array: a histogram keeps them for many
-    # windows, and a view of one shared array would keep every node's alive.
-    arrays = [lat for lat, *_ in together if not isinstance(lat, list)]
-    assert arrays and all(a.base is None and a.flags.owndata for a in arrays)
+    # The histogram keeps each node's bins for many windows: they must be its
+    # own array, or one node's would keep the whole window's (every node's) alive.
+    kept = [bins for *_, bins in together if bins is not None]
+    assert kept and all(b.base is None and b.flags.owndata for b in kept)
 
 
 def test_closing_windows_together_gives_each_window_its_own_metrics() -> None:

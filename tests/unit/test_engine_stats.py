@@ -13,6 +13,7 @@ import pytest
 from app.engine.stats import (
     BatchMeans,
     LatencyHistogram,
+    bin_indices,
     many_window_percentiles,
     t_quantile_975,
     window_percentiles,
@@ -151,3 +152,17 @@ def test_batch_means_interval_is_the_plain_formula_to_the_bit() -> None:
         want = _ci95_by_array_split(counts, sums)
         assert all(g == w or (math.isnan(g) and math.isnan(w))
                    for g, w in zip(got, want, strict=True)), (counts, sums)
+
+
+def test_bin_indices_are_the_histograms_bins_at_the_edges_too() -> None:
+    from app.engine import stats
+
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.lognormal(0.0, 4.0, 20_000),
+                        [0.0, 1e-12, stats._HIST_MIN_MS, 1.0, 1e7, 1e9, 1e300]])
+    plain = np.floor(np.log(np.maximum(x, stats._HIST_MIN_MS) / stats._HIST_MIN_MS)
+                     / stats._LOG_RATIO)
+    plain = np.clip(plain.astype(np.int64), 0, stats._HIST_BINS - 1)
+    got = bin_indices(x)
+    assert got.dtype == np.int16 and np.iinfo(np.int16).max >= stats._HIST_BINS
+    assert got.tolist() == plain.tolist()
