@@ -138,7 +138,7 @@ def _to_ms(lat_s: list[float]) -> Latencies:
 #: empty — and their histogram bins (``None`` when empty).
 Figures = tuple[float | None, float | None, float | None, float | None, float | None,
                 float | None]
-Taken = tuple[Latencies, list[float], float, Figures, "np.ndarray | None"]
+Taken = tuple[Latencies, list[float], float, Figures, np.ndarray | None]
 
 _NO_FIGURES: Figures = (None, None, None, None, None, None)
 
